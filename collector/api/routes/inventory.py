@@ -1,0 +1,158 @@
+"""``/api/v1``: sites, people, assets and repair tickets."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+from muniops.collector.api.auth import DB, Admin, AnyCaller, Writer
+from muniops.inventory import assets, repairs, sites
+from muniops.inventory.schemas import (
+    AssetCreate,
+    AssetFilter,
+    AssetPublic,
+    AssetUpdate,
+    AssignmentPublic,
+    HistoryEntry,
+    PersonCreate,
+    PersonPublic,
+    RepairClose,
+    RepairOpen,
+    RepairPublic,
+    SiteCreate,
+    SitePublic,
+)
+from pydantic import BaseModel
+
+router = APIRouter(prefix="/api/v1", tags=["inventory"])
+
+
+class AssetDetail(AssetPublic):
+    assignments: list[AssignmentPublic]
+    history: list[HistoryEntry]
+
+
+class AssignBody(BaseModel):
+    person: str
+    note: str = ""
+    transfer: bool = False
+
+
+class NoteBody(BaseModel):
+    note: str = ""
+
+
+class MoveBody(BaseModel):
+    site: str | None = None
+    location: str | None = None
+
+
+@router.get("/sites")
+def list_sites(caller: AnyCaller, db: DB) -> list[SitePublic]:
+    with db.read() as s:
+        return sites.list_sites(s, caller.scope)
+
+
+@router.post("/sites", status_code=status.HTTP_201_CREATED)
+def add_site(body: SiteCreate, caller: Admin, db: DB) -> SitePublic:
+    with db.write() as s:
+        site = sites.add_site(s, body, actor=caller.actor)
+        return SitePublic(**site.model_dump())
+
+
+@router.get("/people")
+def list_people(caller: AnyCaller, db: DB) -> list[PersonPublic]:
+    with db.read() as s:
+        return sites.list_people(s)
+
+
+@router.post("/people", status_code=status.HTTP_201_CREATED)
+def add_person(body: PersonCreate, caller: Writer, db: DB) -> dict[str, int | None]:
+    with db.write() as s:
+        return {"id": sites.add_person(s, body, actor=caller.actor).id}
+
+
+@router.get("/assets")
+def list_assets(caller: AnyCaller, db: DB,
+                flt: Annotated[AssetFilter, Depends()]) -> list[AssetPublic]:
+    with db.read() as s:
+        return assets.list_assets(s, flt, caller.scope)
+
+
+@router.post("/assets", status_code=status.HTTP_201_CREATED)
+def add_asset(body: AssetCreate, caller: Writer, db: DB) -> AssetPublic:
+    with db.write() as s:
+        asset = assets.add_asset(s, body, actor=caller.actor, scope=caller.scope)
+        return assets.to_public(s, [asset])[0]
+
+
+@router.get("/assets/{ref}")
+def show_asset(ref: str, caller: AnyCaller, db: DB) -> AssetDetail:
+    with db.read() as s:
+        asset = assets.get_asset(s, ref, caller.scope)
+        return AssetDetail(**assets.to_public(s, [asset])[0].model_dump(),
+                           assignments=assets.assignments_of(s, asset),
+                           history=assets.asset_history(s, asset))
+
+
+@router.patch("/assets/{ref}")
+def update_asset(ref: str, body: AssetUpdate, caller: Writer, db: DB) -> AssetPublic:
+    with db.write() as s:
+        asset = assets.get_asset(s, ref, caller.scope)
+        assets.update_asset(s, asset, body, actor=caller.actor, scope=caller.scope)
+        return assets.to_public(s, [asset])[0]
+
+
+@router.post("/assets/{ref}/assign")
+def assign(ref: str, body: AssignBody, caller: Writer, db: DB) -> AssetPublic:
+    with db.write() as s:
+        asset = assets.get_asset(s, ref, caller.scope)
+        assets.assign(s, asset, body.person, actor=caller.actor, note=body.note,
+                      transfer=body.transfer, scope=caller.scope)
+        return assets.to_public(s, [asset])[0]
+
+
+@router.post("/assets/{ref}/return")
+def return_asset(ref: str, body: NoteBody, caller: Writer, db: DB) -> AssetPublic:
+    with db.write() as s:
+        asset = assets.get_asset(s, ref, caller.scope)
+        assets.return_asset(s, asset, actor=caller.actor, note=body.note, scope=caller.scope)
+        return assets.to_public(s, [asset])[0]
+
+
+@router.post("/assets/{ref}/retire")
+def retire_asset(ref: str, body: NoteBody, caller: Writer, db: DB) -> AssetPublic:
+    with db.write() as s:
+        asset = assets.get_asset(s, ref, caller.scope)
+        assets.retire(s, asset, actor=caller.actor, reason=body.note, scope=caller.scope)
+        return assets.to_public(s, [asset])[0]
+
+
+@router.post("/assets/{ref}/move")
+def move_asset(ref: str, body: MoveBody, caller: Writer, db: DB) -> AssetPublic:
+    with db.write() as s:
+        asset = assets.get_asset(s, ref, caller.scope)
+        assets.move(s, asset, site=body.site, location=body.location, actor=caller.actor,
+                    scope=caller.scope)
+        return assets.to_public(s, [asset])[0]
+
+
+@router.get("/repairs")
+def list_repairs(caller: AnyCaller, db: DB, all: bool = Query(False)) -> list[RepairPublic]:
+    with db.read() as s:
+        return repairs.list_tickets(s, open_only=not all, scope=caller.scope)
+
+
+@router.post("/assets/{ref}/repairs", status_code=status.HTTP_201_CREATED)
+def open_repair(ref: str, body: RepairOpen, caller: Writer, db: DB) -> RepairPublic:
+    with db.write() as s:
+        ticket = repairs.open_ticket(s, ref, body, actor=caller.actor, scope=caller.scope)
+        return next(t for t in repairs.list_tickets(s, scope=caller.scope) if t.id == ticket.id)
+
+
+@router.post("/repairs/{ticket_id}/close")
+def close_repair(ticket_id: int, body: RepairClose, caller: Writer, db: DB) -> RepairPublic:
+    with db.write() as s:
+        repairs.close_ticket(s, ticket_id, body, actor=caller.actor, scope=caller.scope)
+        return next(t for t in repairs.list_tickets(s, open_only=False, scope=caller.scope)
+                    if t.id == ticket_id)

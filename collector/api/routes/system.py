@@ -1,0 +1,66 @@
+"""Health, metrics, who-am-I and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from muniops.collector.api.auth import DB, Admin, AnyCaller, BearerCreds, authenticate
+from muniops.inventory.models import AuditEntry
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlmodel import col, select
+
+from muniops import __version__
+
+router = APIRouter(tags=["system"])
+
+
+@router.get("/healthz")
+def healthz(db: DB) -> dict[str, str]:
+    """Liveness and store reachability; says nothing about the register's contents."""
+    try:
+        with db.read() as s:
+            s.connection().execute(text("SELECT 1"))
+    except Exception as exc:  # any store failure means "not healthy", with its kind
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            f"store unavailable: {type(exc).__name__}") from None
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request, creds: BearerCreds) -> Response:
+    """The Prometheus exposition; behind a token when the config asks for it."""
+    if request.app.state.settings.api.metrics_require_token:
+        authenticate(request, creds)
+    return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class Me(BaseModel):
+    name: str
+    role: str
+    district: str | None
+
+
+@router.get("/api/v1/me")
+def me(caller: AnyCaller) -> Me:
+    return Me(name=caller.name, role=caller.role.value, district=caller.scope.district)
+
+
+class AuditPublic(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@router.get("/api/v1/audit")
+def audit_log(caller: Admin, db: DB, limit: int = 100) -> list[AuditPublic]:
+    with db.read() as s:
+        rows = s.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit))
+        return [AuditPublic(**r.model_dump()) for r in rows]

@@ -1,0 +1,216 @@
+"""``muniops assets``: the asset register."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from muniops.collector.cli.context import state
+from muniops.collector.cli.options import Json
+from muniops.collector.cli.output import console, done, emit_json, fields, table
+from muniops.inventory import assets
+from muniops.inventory.importer import import_assets
+from muniops.inventory.models import AssetKind, AssetStatus
+from muniops.inventory.schemas import AssetCreate, AssetFilter, AssetUpdate
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+app = typer.Typer(help="The asset register: every piece of equipment.", no_args_is_help=True)
+
+Ref = Annotated[str, typer.Argument(help="Asset tag, serial number, or #id.")]
+LIST_COLUMNS = ["asset_tag", "serial", "kind", "status", "vendor", "model", "site", "location",
+                "assigned_to"]
+
+
+def _given(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@app.command("add")
+def add(
+    kind: Annotated[AssetKind, typer.Argument(help="What it is.")],
+    tag: Annotated[str | None, typer.Option("--tag", help="Asset tag.")] = None,
+    serial: Annotated[str | None, typer.Option(help="Serial number.")] = None,
+    vendor: str = "",
+    model: str = "",
+    hostname: Annotated[str | None, typer.Option(help="Network name.")] = None,
+    mac: Annotated[list[str] | None, typer.Option(help="MAC address (repeatable).")] = None,
+    site: Annotated[str | None, typer.Option(help="Site name.")] = None,
+    location: Annotated[str, typer.Option(help="Room, rack or desk within the site.")] = "",
+    purchase_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    cost: Annotated[str | None, typer.Option(help="Purchase cost.")] = None,
+    warranty_end: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    life: Annotated[int | None, typer.Option(help="Economic life in years.")] = None,
+    status: Annotated[AssetStatus, typer.Option(help="Initial state.")] = AssetStatus.IN_STOCK,
+    notes: str = "",
+    json: Json = False,
+) -> None:
+    """Register a piece of equipment (it needs a tag or a serial)."""
+    data = AssetCreate(**_given(
+        kind=kind, asset_tag=tag, serial=serial, vendor=vendor, model=model, hostname=hostname,
+        macs=mac or [], site=site, location=location, purchase_date=purchase_date,
+        purchase_cost=cost, warranty_end=warranty_end, economic_life_years=life, status=status,
+        notes=notes))
+    with state.database().write() as s:
+        asset = assets.add_asset(s, data, actor=state.actor)
+        public = assets.to_public(s, [asset])[0]
+    if json:
+        emit_json(public)
+    else:
+        done(f"asset {assets.label(asset)} added")
+
+
+@app.command("list")
+def list_(
+    kind: Annotated[AssetKind | None, typer.Option(help="Only this kind.")] = None,
+    status: Annotated[AssetStatus | None, typer.Option(help="Only this state.")] = None,
+    site: Annotated[str | None, typer.Option(help="Only this site.")] = None,
+    district: Annotated[str | None, typer.Option(help="Only this district.")] = None,
+    vendor: Annotated[str | None, typer.Option(help="Only this vendor.")] = None,
+    assigned_to: Annotated[str | None, typer.Option(help="Held by this person.")] = None,
+    search: Annotated[str | None, typer.Option(
+        "--search", "-s", help="Tag, serial, hostname or model contains.")] = None,
+    warranty_before: Annotated[str | None, typer.Option(
+        help="Warranty ends before YYYY-MM-DD.")] = None,
+    active: Annotated[bool, typer.Option("--active", help="Leave out retired assets.")] = False,
+    limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
+    json: Json = False,
+) -> None:
+    """List assets, filtered."""
+    flt = AssetFilter(**_given(kind=kind, status=status, site=site, district=district,
+                               vendor=vendor, assigned_to=assigned_to, search=search,
+                               warranty_before=warranty_before, limit=limit),
+                      include_retired=not active)
+    with state.database().read() as s:
+        rows = assets.list_assets(s, flt)
+    if json:
+        emit_json(rows)
+    else:
+        table(rows, LIST_COLUMNS, title=f"Assets ({len(rows)})")
+
+
+@app.command("show")
+def show(ref: Ref, json: Json = False) -> None:
+    """Show one asset with its assignments and its full history."""
+    with state.database().read() as s:
+        asset = assets.get_asset(s, ref)
+        public = assets.to_public(s, [asset])[0]
+        held = assets.assignments_of(s, asset)
+        history = assets.asset_history(s, asset)
+    if json:
+        emit_json({**public.model_dump(), "assignments": held, "history": history})
+        return
+    fields(public, title=f"Asset {assets.label(asset)}")
+    if held:
+        table(held, ["person", "assigned_at", "returned_at", "note"], title="Assignments")
+    table([{"at": h.at, "actor": h.actor, "action": h.action,
+            "changes": "; ".join(f"{k}: {v[0]} → {v[1]}" for k, v in h.changes.items()
+                                 if k not in ("id", "created_at"))}
+           for h in history], ["at", "actor", "action", "changes"], title="History")
+
+
+@app.command("update")
+def update(
+    ref: Ref,
+    tag: Annotated[str | None, typer.Option("--tag", help="New asset tag.")] = None,
+    serial: str | None = None,
+    kind: AssetKind | None = None,
+    vendor: str | None = None,
+    model: str | None = None,
+    hostname: str | None = None,
+    mac: Annotated[list[str] | None, typer.Option(help="Replace the MACs (repeatable).")] = None,
+    purchase_date: str | None = None,
+    cost: str | None = None,
+    warranty_end: str | None = None,
+    life: int | None = None,
+    notes: str | None = None,
+    json: Json = False,
+) -> None:
+    """Change an asset's details (only the options given)."""
+    changes = AssetUpdate(**_given(
+        asset_tag=tag, serial=serial, kind=kind, vendor=vendor, model=model, hostname=hostname,
+        macs=mac, purchase_date=purchase_date, purchase_cost=cost, warranty_end=warranty_end,
+        economic_life_years=life, notes=notes))
+    with state.database().write() as s:
+        asset = assets.get_asset(s, ref)
+        changed = assets.update_asset(s, asset, changes, actor=state.actor)
+        public = assets.to_public(s, [asset])[0]
+    if json:
+        emit_json(public)
+    else:
+        done(f"asset {assets.label(asset)} updated" if changed else "nothing changed")
+
+
+@app.command("assign")
+def assign(
+    ref: Ref,
+    person: Annotated[str, typer.Argument(help="Employee id or name.")],
+    note: str = "",
+    transfer: Annotated[bool, typer.Option(help="Take it from its current holder.")] = False,
+) -> None:
+    """Hand an asset to a person."""
+    with state.database().write() as s:
+        asset = assets.get_asset(s, ref)
+        assets.assign(s, asset, person, actor=state.actor, note=note, transfer=transfer)
+    done(f"asset {ref} assigned to {person}")
+
+
+@app.command("return")
+def return_(ref: Ref, note: str = "") -> None:
+    """Take an asset back from its holder into stock."""
+    with state.database().write() as s:
+        asset = assets.get_asset(s, ref)
+        assets.return_asset(s, asset, actor=state.actor, note=note)
+    done(f"asset {ref} returned to stock")
+
+
+@app.command("retire")
+def retire(ref: Ref, reason: str = "") -> None:
+    """Retire an asset at the end of its life."""
+    with state.database().write() as s:
+        asset = assets.get_asset(s, ref)
+        assets.retire(s, asset, actor=state.actor, reason=reason)
+    done(f"asset {ref} retired")
+
+
+@app.command("move")
+def move(
+    ref: Ref,
+    site: Annotated[str | None, typer.Option(help="New site.")] = None,
+    location: Annotated[str | None, typer.Option(help="New room, rack or desk.")] = None,
+) -> None:
+    """Move an asset to another site and/or location."""
+    with state.database().write() as s:
+        asset = assets.get_asset(s, ref)
+        changed = assets.move(s, asset, site=site, location=location, actor=state.actor)
+    done(f"asset {ref} moved" if changed else "it is already there")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX.")],
+    create_missing: Annotated[bool, typer.Option(
+        help="Register unknown sites and people instead of rejecting their rows.")] = False,
+    dry_run: Annotated[bool, typer.Option(help="Validate and count; write nothing.")] = False,
+    json: Json = False,
+) -> None:
+    """Import an asset list. All rows are checked first: all are imported, or none."""
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=True, disable=json) as progress:
+        progress.add_task(f"importing {file.name}", total=None)
+        with state.database().write() as s:
+            result = import_assets(s, file, actor=state.actor, create_missing=create_missing,
+                                   dry_run=dry_run)
+            if dry_run:
+                s.rollback()
+    if json:
+        emit_json(result.__dict__)
+        return
+    verb = "would import" if dry_run else "imported"
+    done(f"{verb} {result.rows} rows: {result.created} new, {result.updated} updated, "
+         f"{result.unchanged} unchanged, {result.assigned} assignments")
+    for name in result.created_sites:
+        console.print(f"  new site: {name}")
+    for name in result.created_people:
+        console.print(f"  new person: {name}")
+

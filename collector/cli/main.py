@@ -1,0 +1,112 @@
+"""``muniops``: the admin CLI. Command groups are plural nouns (``muniops assets list``);
+each lives in its own module and is registered in ``GROUPS``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from pydantic import ValidationError
+from muniops.collector.cli import assets, people, repairs, sites, system, tokens
+from muniops.collector.cli.context import NotInitialised, state
+from muniops.collector.cli.output import error
+from muniops.collector.settings import ConfigError
+from muniops.inventory.errors import (
+    AccessDenied,
+    Conflict,
+    ImportRejected,
+    InvalidInput,
+    InventoryError,
+    NotFound,
+)
+from sqlalchemy.exc import OperationalError
+
+from muniops import __version__
+
+app = typer.Typer(
+    name="muniops",
+    help="Network and IT-asset operations for a municipality's IT department.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+GROUPS: list[tuple[typer.Typer, str]] = [
+    (sites.app, "sites"),
+    (people.app, "people"),
+    (assets.app, "assets"),
+    (repairs.app, "repairs"),
+    (tokens.app, "tokens"),
+]
+for group, name in GROUPS:
+    app.add_typer(group, name=name)
+system.register(app)
+
+# exit codes a script can rely on (documented in the README)
+EXIT_CODES: dict[type[Exception], int] = {
+    NotFound: 3,
+    Conflict: 4,
+    InvalidInput: 5,
+    ImportRejected: 5,
+    AccessDenied: 6,
+    ConfigError: 7,
+    NotInitialised: 8,
+}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"muniops {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    config: Annotated[Path | None, typer.Option(
+        "--config", "-c", envvar="MUNIOPS_CONFIG", help="Configuration file (YAML).",
+        show_default=False)] = None,
+    actor: Annotated[str | None, typer.Option(
+        "--actor", envvar="MUNIOPS_ACTOR", help="Name recorded in the audit log.",
+        show_default="cli:$USER")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    state.reset(config, actor)
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def invoke(argv: list[str] | None = None) -> int:
+    """Run one command line and turn muniops' errors into messages and exit codes."""
+    try:
+        result = app(args=argv, standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        error("aborted")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except (InventoryError, ConfigError, NotInitialised) as exc:
+        error(str(exc))
+        return next((code for cls, code in EXIT_CODES.items() if isinstance(exc, cls)), 1)
+    except ValidationError as exc:
+        error("; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: "
+                        f"{str(e['msg']).removeprefix('Value error, ')}" for e in exc.errors()))
+        return 5
+    except OperationalError as exc:
+        error(f"database: {exc.orig or exc}")
+        return 1
+    finally:
+        state.reset(None, None)
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    """Console-script entry."""
+    raise SystemExit(invoke())

@@ -1,0 +1,70 @@
+"""How the CLI speaks: rich tables for people, JSON for scripts, errors on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def emit_json(data: Any) -> None:
+    """Write ``data`` (models, lists of models, dicts) as JSON on stdout."""
+    sys.stdout.write(json.dumps(to_jsonable_python(data), indent=2, ensure_ascii=False) + "\n")
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ", ".join(cell(v) for v in value)
+    if hasattr(value, "value"):  # enums
+        return str(value.value)
+    return str(value)
+
+
+def table(rows: Sequence[BaseModel | dict[str, Any]], columns: Iterable[str],
+          title: str | None = None) -> None:
+    """Print ``columns`` of ``rows`` as a table; header names are the field names."""
+    cols = list(columns)
+    t = Table(title=title, header_style="bold", show_lines=False)
+    for c in cols:
+        t.add_column(c.replace("_", " "))
+    for row in rows:
+        data = row.model_dump() if isinstance(row, BaseModel) else row
+        t.add_row(*(cell(data.get(c)) for c in cols))
+    console.print(t)
+    if not rows:
+        console.print("[dim](none)[/dim]")
+
+
+def fields(obj: BaseModel | dict[str, Any], title: str | None = None) -> None:
+    """Print one record as a two-column table of field and value."""
+    data = obj.model_dump() if isinstance(obj, BaseModel) else obj
+    t = Table(title=title, show_header=False, box=None, pad_edge=False)
+    t.add_column(style="bold")
+    t.add_column()
+    for key, value in data.items():
+        t.add_row(key.replace("_", " "), cell(value))
+    console.print(t)
+
+
+def done(message: str) -> None:
+    console.print(f"[green]✓[/green] {message}")
+
+
+def error(message: str) -> None:
+    err_console.print(f"[red]error:[/red] {message}", highlight=False, markup=True)

@@ -1,0 +1,127 @@
+"""Collector configuration: a YAML file validated strictly, then ``MUNIOPS_*`` environment
+overrides (``MUNIOPS_DATABASE_URL``, ``MUNIOPS_API__LISTEN``...). Feature sections are
+models of their own, added here as fields."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from muniops.inventory.db import sqlite_url
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+CONFIG_ENV = "MUNIOPS_CONFIG"
+
+
+class ConfigError(Exception):
+    """The configuration is wrong; the message names the file, the key and the problem."""
+
+
+class Section(BaseModel):
+    """Base of every config section: unknown keys are errors, not silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ApiSettings(Section):
+    listen: str = "127.0.0.1:8470"
+    # the largest request body the API reads (agent reports are the big ones)
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+    metrics_require_token: bool = False
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"expected HOST:PORT, got {value!r}")
+        return value
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+
+class LoggingSettings(Section):
+    level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
+
+
+class Settings(BaseSettings):
+    """Everything the collector and the CLI read. Relative paths are relative to the file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MUNIOPS_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    data_dir: Path = Field(default_factory=lambda: Path.home() / ".local/share/muniops")
+    database_url: SecretStr | None = None  # None: SQLite in data_dir
+    site_name: str = "Municipality"
+    api: ApiSettings = ApiSettings()
+    logging: LoggingSettings = LoggingSettings()
+    # where the settings came from, for messages; not a setting itself
+    source: str = Field(default="<defaults>", exclude=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # the environment overrides the file, which is passed in as init kwargs
+        return (env_settings, init_settings)
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return sqlite_url(self.data_dir)
+
+
+def _format_validation(source: str, exc: ValidationError) -> str:
+    lines = [f"{source}: invalid configuration"]
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        lines.append(f"  {where}: {msg}")
+    return "\n".join(lines)
+
+
+def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    if isinstance(data.get("data_dir"), str):
+        data["data_dir"] = str((base / data["data_dir"]).resolve())
+    return data
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Read the config file (``--config``, else ``$MUNIOPS_CONFIG``, else defaults) and validate
+    it with the environment overrides applied. Raises ConfigError naming what is wrong."""
+    if path is None and os.environ.get(CONFIG_ENV):
+        path = os.environ[CONFIG_ENV]
+    data: dict[str, Any] = {}
+    source = "<defaults>"
+    if path is not None:
+        file = Path(path)
+        source = str(file)
+        try:
+            loaded = yaml.safe_load(file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{file}: no such configuration file") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{file}: not valid YAML: {exc}") from None
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"{file}: expected a mapping of settings at the top level")
+        data = _resolve_paths(dict(loaded or {}), file.resolve().parent)
+    try:
+        return Settings(**data, source=source)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation(source, exc)) from None

@@ -1,0 +1,87 @@
+"""Sites (buildings in districts) and people."""
+
+from __future__ import annotations
+
+from muniops.inventory import audit
+from muniops.inventory.errors import Conflict, NotFound
+from muniops.inventory.models import Asset, Assignment, Person, Site
+from muniops.inventory.schemas import PersonCreate, PersonPublic, SiteCreate, SitePublic
+from muniops.inventory.scope import EVERYWHERE, Scope
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+
+def get_site(session: Session, name: str, scope: Scope = EVERYWHERE) -> Site:
+    site = session.exec(select(Site).where(Site.name == name)).first()
+    if site is None or not scope.covers(site):
+        raise NotFound("site", repr(name))
+    return site
+
+
+def add_site(session: Session, data: SiteCreate, *, actor: str) -> Site:
+    if session.exec(select(Site).where(Site.name == data.name)).first():
+        raise Conflict(f"site {data.name!r} already exists")
+    site = Site(**data.model_dump())
+    session.add(site)
+    session.flush()
+    audit.record(session, actor, "site.create", "site", site.id, after=audit.snapshot(site))
+    return site
+
+
+def list_sites(session: Session, scope: Scope = EVERYWHERE) -> list[SitePublic]:
+    counts = dict(
+        session.exec(select(Asset.site_id, func.count()).group_by(col(Asset.site_id))).all()
+    )
+    stmt = select(Site).order_by(Site.district, Site.name)
+    if scope.district is not None:
+        stmt = stmt.where(Site.district == scope.district)
+    return [
+        SitePublic(**s.model_dump(), asset_count=counts.get(s.id, 0)) for s in session.exec(stmt)
+    ]
+
+
+def get_person(session: Session, ref: str) -> Person:
+    """A person by employee id, else by exact name (which must then be unambiguous)."""
+    person = session.exec(select(Person).where(Person.employee_id == ref)).first()
+    if person is not None:
+        return person
+    matches = list(session.exec(select(Person).where(Person.name == ref)))
+    if not matches:
+        raise NotFound("person", repr(ref))
+    if len(matches) > 1:
+        ids = ", ".join(str(p.employee_id or f"#{p.id}") for p in matches)
+        raise Conflict(f"{len(matches)} people are named {ref!r}; use the employee id ({ids})")
+    return matches[0]
+
+
+def add_person(session: Session, data: PersonCreate, *, actor: str) -> Person:
+    if data.employee_id and session.exec(
+        select(Person).where(Person.employee_id == data.employee_id)
+    ).first():
+        raise Conflict(f"employee id {data.employee_id!r} is already registered")
+    site = get_site(session, data.site) if data.site else None
+    person = Person(**data.model_dump(exclude={"site"}), site_id=site.id if site else None)
+    session.add(person)
+    session.flush()
+    audit.record(session, actor, "person.create", "person", person.id, after=audit.snapshot(person))
+    return person
+
+
+def list_people(session: Session) -> list[PersonPublic]:
+    sites = {s.id: s.name for s in session.exec(select(Site))}
+    holding: dict[int, list[str]] = {}
+    open_rows = session.exec(
+        select(Assignment.person_id, Asset.asset_tag, Asset.serial)
+        .join(Asset, col(Asset.id) == Assignment.asset_id)
+        .where(col(Assignment.returned_at).is_(None))
+    )
+    for person_id, tag, serial in open_rows:
+        holding.setdefault(person_id, []).append(tag or serial or "?")
+    return [
+        PersonPublic(
+            **p.model_dump(exclude={"site_id"}),
+            site=sites.get(p.site_id) if p.site_id else None,
+            holding=sorted(holding.get(p.id or 0, [])),
+        )
+        for p in session.exec(select(Person).order_by(Person.name))
+    ]
