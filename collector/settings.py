@@ -62,6 +62,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=lambda: Path.home() / ".local/share/muniops")
     database_url: SecretStr | None = None  # None: SQLite in data_dir
+    # device secrets (SNMP, SSH): a separate YAML file, mode 600 (collector/credentials.py)
+    credentials_file: Path | None = None
     site_name: str = "Municipality"
     api: ApiSettings = ApiSettings()
     logging: LoggingSettings = LoggingSettings()
@@ -96,9 +98,14 @@ def _format_validation(source: str, exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
+# top-level keys holding paths, resolved relative to the config file's folder
+PATH_KEYS = ["data_dir", "credentials_file"]
+
+
 def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
-    if isinstance(data.get("data_dir"), str):
-        data["data_dir"] = str((base / data["data_dir"]).resolve())
+    for key in PATH_KEYS:
+        if isinstance(data.get(key), str):
+            data[key] = str((base / data[key]).resolve())
     return data
 
 

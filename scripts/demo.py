@@ -5,6 +5,8 @@ creates an admin API token once, starts the demo lab's peers and serves."""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import sys
 from pathlib import Path
 
@@ -48,12 +50,16 @@ def ensure_sites() -> None:
     db.dispose()
 
 
+# Parts of the demo lab: "module:function", each a context manager taking the config path
+# that starts its peers on 127.0.0.1 and registers its devices; they stop when serve ends.
+LAB_PARTS: list[str] = []
+
+
 def main() -> None:
     step("init")
     ensure_sites()
     step("assets", "import", str(ROOT / "config" / "demo" / "assets.csv"), "--create-missing")
     if not TOKEN_FILE.exists():
-        import contextlib
         import io
 
         out = io.StringIO()
@@ -65,7 +71,11 @@ def main() -> None:
         TOKEN_FILE.chmod(0o600)
     print(f"admin API token: {TOKEN_FILE} · API docs: http://127.0.0.1:8470/api/docs")
     print(f"try: .venv/bin/muniops --config {CONFIG.relative_to(ROOT)} assets list")
-    step("serve")
+    with contextlib.ExitStack() as lab:
+        for part in LAB_PARTS:
+            module, _, func = part.partition(":")
+            lab.enter_context(getattr(importlib.import_module(module), func)(CONFIG))
+        step("serve")
 
 
 if __name__ == "__main__":

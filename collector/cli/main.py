@@ -9,7 +9,6 @@ from typing import Annotated
 
 import click
 import typer
-from pydantic import ValidationError
 from muniops.collector.cli import assets, people, repairs, sites, system, tokens
 from muniops.collector.cli.context import NotInitialised, state
 from muniops.collector.cli.output import error
@@ -22,6 +21,7 @@ from muniops.inventory.errors import (
     InventoryError,
     NotFound,
 )
+from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
 
 from muniops import __version__
