@@ -82,5 +82,6 @@ def load_credentials(path: Path) -> dict[str, SnmpCommunity | SnmpV3 | SshLogin]
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"])
             # never echo the input: it may be a secret
-            lines.append(f"  {loc}: {'unknown key' if err['type'] == 'extra_forbidden' else err['msg']}")
+            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            lines.append(f"  {loc}: {msg}")
         raise ConfigError("\n".join(lines)) from None
