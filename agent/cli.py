@@ -1,15 +1,164 @@
-"""``muniops-agent``: the endpoint agent's command line."""
+"""``muniops-agent``: inventory this host, enroll with a collector, deliver reports.
 
+Standard library only (argparse), like the rest of the agent."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
 import sys
+import time
+from pathlib import Path
+
+from muniops.agent import credentials, delivery, report
+from muniops.agent.daemon import Daemon, Schedule
+from muniops.agent.spool import Spool
 
 from muniops import __version__
 
+log = logging.getLogger("muniops.agent")
+
+STATE_ENV = "MUNIOPS_AGENT_STATE"
+SECRET_ENV = "MUNIOPS_AGENT_SECRET"
+
+
+def default_state_dir() -> Path:
+    if os.environ.get(STATE_ENV):
+        return Path(os.environ[STATE_ENV])
+    if sys.platform == "win32":
+        return Path(os.environ.get("PROGRAMDATA", r"C:\ProgramData")) / "muniops-agent"
+    if os.geteuid() == 0:
+        return Path("/var/lib/muniops-agent")
+    return Path.home() / ".local/state/muniops-agent"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="muniops-agent", description=__doc__.splitlines()[0])
+    p.add_argument("--state-dir", type=Path, default=None,
+                   help=f"credentials and spool (default ${STATE_ENV} or a system folder)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log each step")
+    p.add_argument("--version", action="version", version=f"muniops-agent {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    inv = sub.add_parser("inventory", help="gather a report")
+    inv.add_argument("--print", action="store_true", dest="print_",
+                     help="print the report as JSON and exit (no collector needed)")
+    inv.add_argument("--kind", choices=[report.FULL, report.HEARTBEAT], default=report.FULL)
+
+    enr = sub.add_parser("enroll", help="enroll with a collector once, storing a token")
+    enr.add_argument("--server", required=True, help="the collector's URL, https://host:port")
+    enr.add_argument("--secret", default=os.environ.get(SECRET_ENV),
+                     help=f"the site's enrollment secret (or ${SECRET_ENV})")
+    enr.add_argument("--ca-file", default=None, help="CA bundle for a private certificate")
+
+    run = sub.add_parser("run", help="the daemon: inventories and heartbeats, delivered")
+    run.add_argument("--inventory-every", type=float, default=4 * 3600, metavar="SECONDS")
+    run.add_argument("--heartbeat-every", type=float, default=300, metavar="SECONDS")
+    run.add_argument("--retry-every", type=float, default=60, metavar="SECONDS")
+    run.add_argument("--jitter", type=float, default=0.1, help="fraction of each interval")
+
+    snd = sub.add_parser("send", help="gather reports into the spool, then deliver them")
+    snd.add_argument("--kind", choices=[report.FULL, report.HEARTBEAT], default=report.FULL)
+    snd.add_argument("--count", type=int, default=1)
+    snd.add_argument("--spool-only", action="store_true", help="do not deliver now")
+    snd.add_argument("--retry-for", type=float, default=0, metavar="SECONDS",
+                     help="keep retrying delivery this long while the collector is away")
+
+    flush = sub.add_parser("flush", help="deliver what waits in the spool")
+    flush.add_argument("--retry-for", type=float, default=0, metavar="SECONDS")
+
+    sub.add_parser("status", help="enrollment and spool state as JSON")
+    return p
+
+
+def _print(data: object) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _flush(spool: Spool, state_dir: Path, retry_for: float, retry_every: float = 0.5) -> int:
+    creds = credentials.load(state_dir)
+    deadline = time.monotonic() + retry_for
+    total = delivery.Outcome()
+    while True:
+        out = delivery.deliver(spool, creds)
+        total.accepted += out.accepted
+        total.duplicates += out.duplicates
+        total.rejected += out.rejected
+        total.ids += out.ids
+        if not out.error or time.monotonic() >= deadline:
+            break
+        log.info("%s; retrying", out.error)
+        time.sleep(retry_every)
+    left = len(spool.pending())
+    _print({"accepted": total.accepted, "duplicates": total.duplicates,
+            "rejected": total.rejected, "pending": left, "error": out.error,
+            "delivered": total.ids})
+    return 0 if left == 0 else 2
+
 
 def main(argv: list[str] | None = None) -> int:
-    """Print the version; the agent's commands arrive with the agent itself."""
-    args = sys.argv[1:] if argv is None else argv
-    if args and args[0] in ("--version", "version"):
-        print(f"muniops-agent {__version__}")
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    state_dir: Path = args.state_dir or default_state_dir()
+    try:
+        return _dispatch(args, state_dir)
+    except credentials.NotEnrolled as exc:
+        print(f"muniops-agent: {exc}", file=sys.stderr)
+        return 3
+    except delivery.Unauthorized as exc:
+        print(f"muniops-agent: {exc}; enroll again", file=sys.stderr)
+        return 4
+    except delivery.DeliveryError as exc:
+        print(f"muniops-agent: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args: argparse.Namespace, state_dir: Path) -> int:
+    if args.command == "inventory":
+        data = report.gather(args.kind)
+        if args.print_:
+            _print(data)
+        else:
+            Spool(state_dir / "spool").put(data)
         return 0
-    print(f"muniops-agent {__version__}")
-    return 0
+    if args.command == "enroll":
+        if not args.secret:
+            print(f"muniops-agent: --secret or ${SECRET_ENV} is required", file=sys.stderr)
+            return 5
+        from muniops.agent.probes.host import names
+
+        creds = delivery.enroll(args.server, args.secret, names() | {"agent_version":
+                                                                     __version__},
+                                ca_file=args.ca_file)
+        path = credentials.save(state_dir, creds)
+        _print({"agent_id": creds.agent_id, "server": creds.server, "credentials": str(path)})
+        return 0
+    spool = Spool(state_dir / "spool")
+    if args.command == "send":
+        ids = [spool.put(report.gather(args.kind)).report_id for _ in range(args.count)]
+        if args.spool_only:
+            _print({"spooled": ids})
+            return 0
+        return _flush(spool, state_dir, args.retry_for)
+    if args.command == "flush":
+        return _flush(spool, state_dir, args.retry_for)
+    if args.command == "run":
+        schedule = Schedule(args.inventory_every, args.heartbeat_every, args.jitter,
+                            args.retry_every)
+        Daemon(state_dir, schedule, spool).run()
+        return 0
+    if args.command == "status":
+        try:
+            known: credentials.Credentials | None = credentials.load(state_dir)
+        except credentials.NotEnrolled:
+            known = None
+        _print({"enrolled": known is not None, "server": known.server if known else None,
+                "agent_id": known.agent_id if known else None,
+                "pending": [i.report_id for i in spool.pending()],
+                "rejected": len(list(spool.rejected.glob("*.json.gz")))
+                if spool.rejected.exists() else 0})
+        return 0
+    raise AssertionError(args.command)

@@ -57,14 +57,15 @@ class JobRunner:
         self._thread: threading.Thread | None = None
         self.last_success = Gauge("muniops_job_last_success_timestamp_seconds",
                                   "When each periodic job last finished without error.",
-                                  ["job"], registry=registry)
+                                  ["job_name"], registry=registry)
         self.failures = Counter("muniops_job_failures_total",
-                                "Periodic job runs that raised an error.", ["job"],
+                                "Periodic job runs that raised an error.", ["job_name"],
                                 registry=registry)
         self.duration = Gauge("muniops_job_duration_seconds",
-                              "How long each periodic job's last run took.", ["job"],
+                              "How long each periodic job's last run took.", ["job_name"],
                               registry=registry)
         for spec in self.jobs.values():
+            self.failures.labels(spec.name)  # a counter exists at 0 before its first failure
             self._schedule.every(spec.every_seconds).seconds.do(self.run_job, spec.name)
 
     def run_job(self, name: str) -> bool:

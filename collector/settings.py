@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from muniops.collector.discovery.config import DiscoverySettings
+from muniops.collector.reports.config import ReportSettings  # report defaults
+from muniops.collector.snmp.config import SnmpSettings  # SNMP polling
+from muniops.collector.ssh.config import PlaybookSettings  # SSH devices and playbooks
+from muniops.inventory.agent_policy import AgentSettings  # endpoint agents
 from muniops.inventory.db import sqlite_url
+from muniops.inventory.pm_policy import PmSettings  # preventive maintenance policy
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -67,6 +73,12 @@ class Settings(BaseSettings):
     site_name: str = "Municipality"
     api: ApiSettings = ApiSettings()
     logging: LoggingSettings = LoggingSettings()
+    pm: PmSettings = PmSettings()  # preventive maintenance policy (inventory/pm_policy.py)
+    reports: ReportSettings = ReportSettings()  # report defaults (collector/reports/config.py)
+    discovery: DiscoverySettings = DiscoverySettings()
+    snmp: SnmpSettings = SnmpSettings()
+    agents: AgentSettings = AgentSettings()  # endpoint agents (inventory/agent_policy.py)
+    playbooks: PlaybookSettings = PlaybookSettings()  # SSH devices, schedule (collector/ssh)
     # where the settings came from, for messages; not a setting itself
     source: str = Field(default="<defaults>", exclude=True)
 

@@ -27,6 +27,9 @@ def sqlite_url(data_dir: Path) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Build an engine for ``url``; SQLite gets its pragmas and explicit transaction control."""
     if url.startswith("sqlite"):
+        database = sa.make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-from muniops.collector.api.routes import inventory, system
+from muniops.collector.api.routes import agents, inventory, system
 from muniops.collector.settings import Settings
 from muniops.inventory.db import Database
 from muniops.inventory.errors import (
@@ -19,7 +19,7 @@ from prometheus_client import CollectorRegistry
 
 from muniops import __version__
 
-ROUTERS = [system.router, inventory.router]
+ROUTERS = [system.router, inventory.router, agents.router]
 
 STATUS_OF: list[tuple[type[InventoryError], int]] = [
     (NotFound, status.HTTP_404_NOT_FOUND),

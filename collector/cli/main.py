@@ -9,7 +9,11 @@ from typing import Annotated
 
 import click
 import typer
-from muniops.collector.cli import assets, people, repairs, sites, system, tokens
+from muniops.collector.cli import agents as agents_cli  # endpoint agents
+from muniops.collector.cli import assets, discover, people, repairs, sites, system, tokens
+from muniops.collector.cli import playbooks as playbooks_cli  # SSH playbooks, config
+from muniops.collector.cli import pm as pm_cli
+from muniops.collector.cli import reports as reports_cli
 from muniops.collector.cli.context import NotInitialised, state
 from muniops.collector.cli.output import error
 from muniops.collector.settings import ConfigError
@@ -40,10 +44,20 @@ GROUPS: list[tuple[typer.Typer, str]] = [
     (assets.app, "assets"),
     (repairs.app, "repairs"),
     (tokens.app, "tokens"),
+    (discover.app, "discover"),
+    (agents_cli.app, "agents"),
+    (agents_cli.av_app, "av"),
+    (agents_cli.host_app, "host"),
+    (agents_cli.software_app, "software"),
+    (pm_cli.app, "pm"),
+    (reports_cli.app, "report"),
+    (playbooks_cli.app, "playbook"),
+    (playbooks_cli.compliance_app, "compliance"),
 ]
 for group, name in GROUPS:
     app.add_typer(group, name=name)
 system.register(app)
+discover.register(app)  # top-level unknown, locate, topology
 
 # exit codes a script can rely on (documented in the README)
 EXIT_CODES: dict[type[Exception], int] = {

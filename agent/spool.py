@@ -1,0 +1,104 @@
+"""The on-disk spool: each report is one gzip JSON file, written atomically, named so that
+a directory listing is oldest-first. A report leaves the spool only when the collector has
+acknowledged it; a crash at any moment leaves either the whole file or none of it.
+
+The spool is bounded: beyond ``max_files`` or ``max_bytes`` the oldest heartbeats go first,
+then the oldest full reports, so a long outage costs history rather than the disk."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SUFFIX = ".json.gz"
+
+
+@dataclass(frozen=True)
+class Spooled:
+    path: Path
+    report_id: str
+    kind: str
+
+    def body(self) -> bytes:
+        return self.path.read_bytes()
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name == "nt":
+        return  # directories cannot be opened for fsync on Windows; NTFS journals renames
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Spool:
+    def __init__(self, root: Path, max_files: int = 500, max_bytes: int = 64 * 1024 * 1024):
+        self.root = root
+        self.rejected = root / "rejected"
+        self.max_files = max_files
+        self.max_bytes = max_bytes
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for leftover in self.root.glob("*.tmp"):  # a write interrupted by a crash
+            leftover.unlink(missing_ok=True)
+
+    def put(self, report: dict[str, Any]) -> Spooled:
+        """Write ``report`` durably; returns its spool entry."""
+        name = f"{time.time_ns():020d}-{report['kind']}-{report['report_id']}{SUFFIX}"
+        final = self.root / name
+        tmp = final.with_name(name + ".tmp")
+        data = gzip.compress(json.dumps(report, separators=(",", ":")).encode(), mtime=0)
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+        _fsync_dir(self.root)
+        self._bound()
+        return self._entry(final)
+
+    @staticmethod
+    def _entry(path: Path) -> Spooled:
+        _stamp, kind, report_id = path.name.removesuffix(SUFFIX).split("-", 2)
+        return Spooled(path, report_id, kind)
+
+    def pending(self) -> list[Spooled]:
+        """Reports waiting for the collector, oldest first."""
+        return [self._entry(p) for p in sorted(self.root.glob("*" + SUFFIX))]
+
+    def done(self, item: Spooled) -> None:
+        item.path.unlink(missing_ok=True)
+
+    def reject(self, item: Spooled, reason: str) -> None:
+        """Keep a report the collector refused as malformed, for a person to look at."""
+        self.rejected.mkdir(exist_ok=True, mode=0o700)
+        os.replace(item.path, self.rejected / item.path.name)
+        (self.rejected / (item.path.name + ".reason")).write_text(reason + "\n", encoding="utf-8")
+        for old in sorted(self.rejected.glob("*" + SUFFIX))[:-20]:
+            old.unlink(missing_ok=True)
+            Path(str(old) + ".reason").unlink(missing_ok=True)
+
+    def _bound(self) -> None:
+        items = self.pending()
+        sizes = {i.path: i.path.stat().st_size for i in items}
+        total = sum(sizes.values())
+        victims = [i for i in items if i.kind != "full"] + [i for i in items if i.kind == "full"]
+        count = len(items)
+        for victim in victims:
+            if count <= self.max_files and total <= self.max_bytes:
+                break
+            if victim is items[-1]:
+                break  # never drop the report just written
+            log.warning("spool full: dropping %s report %s", victim.kind, victim.report_id)
+            victim.path.unlink(missing_ok=True)
+            count -= 1
+            total -= sizes[victim.path]

@@ -1,0 +1,178 @@
+"""``/api/v1/agents``: enrollment, report ingest, and the fleet views for people.
+
+Ingest reads the body with a size limit (as sent and once expanded), checks the schema
+version, validates, and applies the report in one transaction keyed by its UUID. A
+malformed report gets a 400 naming the field; a store failure a 503, so the agent keeps
+the report and sends it again."""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from muniops.collector.api.auth import DB, AnyCaller
+from muniops.inventory import agents, fleet
+from muniops.inventory.agent_schema import SCHEMA_VERSIONS, Report
+from muniops.inventory.db import Database
+from muniops.inventory.errors import InvalidInput
+from muniops.inventory.models import Agent
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
+
+
+class EnrollBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    secret: SecretStr
+    hostname: str = Field(min_length=1, max_length=255)
+    agent_version: str = Field(default="", max_length=40)
+
+
+class Enrolled(BaseModel):
+    agent_id: str
+    token: str
+
+
+class Rejected(Exception):
+    def __init__(self, code: int, reason: str, field: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code, self.reason, self.field, self.detail = code, reason, field, detail
+
+
+def _count_reject(request: Request, reason: str) -> None:
+    counters = getattr(request.app.state, "agent_counters", None)
+    if counters is not None:
+        counters.rejected.labels(reason).inc()
+
+
+@router.post("/enroll", status_code=status.HTTP_201_CREATED)
+def enroll_agent(body: EnrollBody, request: Request, db: DB) -> Enrolled:
+    """Trade a site's enrollment secret for this agent's own token (shown once)."""
+    try:
+        with db.write() as s:
+            agent, token = agents.enroll(s, body.secret.get_secret_value(), body.hostname,
+                                         body.agent_version)
+    except InvalidInput:
+        _count_reject(request, "unauthorized")
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "unknown or revoked enrollment secret") from None
+    log.info("agent %s enrolled for %s", agent.uid, body.hostname)
+    return Enrolled(agent_id=agent.uid, token=token)
+
+
+def _agent_of(request: Request, db: Database) -> Agent:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    with db.read() as s:
+        agent = agents.authenticate(s, token.strip()) if scheme.lower() == "bearer" else None
+    if agent is None:
+        _count_reject(request, "unauthorized")
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked agent token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return agent
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Rejected(413, "too_large", "body", f"report larger than {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Rejected(413, "too_large", "body", f"report larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _expand(raw: bytes, encoding: str, limit: int) -> bytes:
+    if encoding.strip().lower() not in ("gzip", "x-gzip"):
+        return raw
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        data = inflater.decompress(raw, limit + 1)
+    except zlib.error as exc:
+        raise Rejected(400, "malformed", "body", f"not valid gzip: {exc}") from None
+    if len(data) > limit or inflater.unconsumed_tail:
+        raise Rejected(413, "too_large", "body", f"report expands beyond {limit} bytes")
+    return data
+
+
+def _parse(data: bytes) -> Report:
+    try:
+        doc: Any = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Rejected(400, "malformed", "body", f"not valid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise Rejected(400, "malformed", "body", "a report is a JSON object")
+    version = doc.get("schema_version")
+    if version not in SCHEMA_VERSIONS:
+        raise Rejected(400, "schema_version", "schema_version",
+                       f"unsupported schema version {version!r}; this collector reads "
+                       f"{', '.join(map(str, SCHEMA_VERSIONS))}")
+    try:
+        return Report.model_validate(doc)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise Rejected(400, "malformed", where, f"{where}: {first['msg']}") from None
+
+
+def _store(db: Database, agent_id: int, report: Report) -> agents.IngestResult:
+    try:
+        with db.write() as s:
+            agent = s.get(Agent, agent_id)
+            assert agent is not None
+            return agents.ingest(s, agent, report)
+    except IntegrityError:
+        with db.read() as s:  # the same report, committed by a concurrent request
+            if agents.already_accepted(s, str(report.report_id)):
+                return agents.IngestResult(agents.DUPLICATE)
+        raise
+
+
+@router.post("/reports")
+async def post_report(request: Request, db: DB) -> JSONResponse:
+    """One agent report (gzip JSON); answers ``accepted`` or ``duplicate``."""
+    limits = request.app.state.settings.agents
+    agent = await run_in_threadpool(_agent_of, request, db)
+    try:
+        raw = await _read_body(request, limits.max_report_bytes)
+        report = _parse(_expand(raw, request.headers.get("content-encoding", ""),
+                                limits.max_report_expanded_bytes))
+    except Rejected as exc:
+        _count_reject(request, exc.reason)
+        log.warning("report from agent %s refused: %s", agent.uid, exc.detail)
+        return JSONResponse({"detail": exc.detail, "field": exc.field}, status_code=exc.code)
+    assert agent.id is not None
+    try:
+        result = await run_in_threadpool(_store, db, agent.id, report)
+    except OperationalError as exc:
+        log.error("report %s not stored: %s", report.report_id, type(exc).__name__)
+        return JSONResponse({"detail": "store unavailable, send again later"}, status_code=503)
+    counters = getattr(request.app.state, "agent_counters", None)
+    if counters is not None:
+        counters.received.labels(report.kind, result.status).inc()
+    return JSONResponse({"status": result.status, "report_id": str(report.report_id),
+                         "asset_id": result.asset_id})
+
+
+@router.get("")
+def list_agents(caller: AnyCaller, request: Request, db: DB) -> list[fleet.AgentRow]:
+    with db.read() as s:
+        return fleet.list_agents(s, request.app.state.settings.agents.stale_after_minutes)
+
+
+@router.get("/antivirus")
+def antivirus(caller: AnyCaller, request: Request, db: DB) -> list[fleet.AvRow]:
+    with db.read() as s:
+        return fleet.av_compliance(s, request.app.state.settings.agents.antivirus)

@@ -1,0 +1,157 @@
+"""Playbooks inside the collector: the configured SSH devices, running a playbook on them
+and recording what it captured in the store, the nightly/weekly schedule, and metrics.
+
+The CLI (``muniops playbook run``) and the scheduled job call the same ``run_and_record``."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from muniops.collector.credentials import SshLogin, load_credentials
+from muniops.collector.scheduler import job
+from muniops.collector.settings import ConfigError, Settings
+from muniops.collector.ssh.config import WEEKDAYS, Schedule
+from muniops.inventory import configs
+from muniops.inventory.db import Database
+from muniops.inventory.types import utcnow
+from muniops.playbooks.loader import load_playbook
+from muniops.playbooks.model import Playbook
+from muniops.playbooks.runner import Device, DeviceResult, LoginLookup, Runner, selected
+
+if TYPE_CHECKING:
+    from muniops.collector.service import Collector
+
+log = logging.getLogger(__name__)
+
+
+def configured_devices(settings: Settings) -> list[Device]:
+    return [Device(d.name, d.host, d.platform, port=d.port, credential=d.credential,
+                   site=d.site, kind=d.kind, tags=tuple(d.tags))
+            for d in settings.playbooks.devices]
+
+
+def ssh_logins(settings: Settings) -> LoginLookup:
+    """A device's SSH login from the credentials file (read once, here)."""
+    path = settings.credentials_file
+    creds = load_credentials(path) if path is not None else {}
+
+    def login_for(device: Device) -> SshLogin:
+        found = creds.get(device.credential)
+        if not isinstance(found, SshLogin):
+            raise KeyError(f"no ssh credential named {device.credential!r} in the "
+                           "credentials file")
+        return found
+
+    return login_for
+
+
+def record(db: Database, playbook: Playbook, result: DeviceResult, *, actor: str) -> None:
+    """Write one device's result to the store: config version, facts, health, checks."""
+    keeps = {s.keep for s in playbook.steps}
+    with db.write() as s:
+        if "config" in keeps:
+            if result.ok and result.config is not None:
+                configs.record_backup(s, result.device, result.config, playbook=playbook.name,
+                                      actor=actor, site=result.site)
+            elif not result.ok:
+                configs.record_backup_failure(s, result.device, cause=result.cause or "error",
+                                              error=result.error or "", site=result.site)
+        if not result.ok:
+            return
+        if result.facts:
+            configs.record_facts(s, result.device, result.platform, result.facts, actor=actor)
+        if "evidence" in keeps:
+            configs.record_health(s, result.device, result.platform, {
+                "playbook": playbook.name, "evidence": result.evidence,
+                "checks": {c.rule: c.passed for c in result.checks}})
+        if playbook.checks:
+            configs.record_compliance(s, result.device, playbook.name, result.checks,
+                                      site=result.site)
+
+
+@dataclass
+class RunStats:
+    """In-process figures of playbook runs, for /metrics."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    durations: dict[str, float] = field(default_factory=dict)
+    failures: dict[tuple[str, str], int] = field(default_factory=dict)
+    runs: dict[str, int] = field(default_factory=dict)
+
+    def add(self, playbook: str, seconds: float, results: list[DeviceResult]) -> None:
+        with self.lock:
+            self.durations[playbook] = seconds
+            self.runs[playbook] = self.runs.get(playbook, 0) + 1
+            for r in results:
+                if r.cause:
+                    key = (playbook, r.cause)
+                    self.failures[key] = self.failures.get(key, 0) + 1
+
+
+STATS = RunStats()
+
+
+def run_and_record(settings: Settings, db: Database | None, playbook_ref: str, *,
+                   devices: Iterable[Device] | None = None, actor: str,
+                   variables: dict[str, str] | None = None, workers: int | None = None,
+                   login_for: LoginLookup | None = None,
+                   progress: Callable[[DeviceResult], None] | None = None,
+                   ) -> tuple[Playbook, list[DeviceResult]]:
+    """Run a playbook on its target devices (or ``devices``), recording each result in
+    the store as it completes (``db=None``: record nothing)."""
+    playbook = load_playbook(playbook_ref)
+    chosen = selected(playbook.targets,
+                      configured_devices(settings) if devices is None else devices)
+    runner = Runner(playbook, login_for or ssh_logins(settings),
+                    workers=workers or settings.playbooks.workers, variables=variables,
+                    connect_timeout=settings.playbooks.connect_timeout)
+    started = time.monotonic()
+    results = []
+    for result in runner.run(chosen):
+        if db is not None:
+            record(db, playbook, result, actor=actor)
+        if progress is not None:
+            progress(result)
+        results.append(result)
+    STATS.add(playbook.name, time.monotonic() - started, results)
+    return playbook, sorted(results, key=lambda r: r.device)
+
+
+def due(entry: Schedule, after: datetime, until: datetime) -> bool:
+    """Whether one of the entry's moments (UTC) falls in ``(after, until]``."""
+    hour, minute = (int(x) for x in entry.at.split(":"))
+    day = after.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    while day <= until:
+        if day > after and WEEKDAYS[day.weekday()] in entry.days:
+            return True
+        day += timedelta(days=1)
+    return False
+
+
+_last_tick: dict[int, datetime] = {}
+
+
+@job("ssh-playbooks", every_seconds=60)
+def scheduled_playbooks(collector: Collector) -> None:
+    """Run each scheduled playbook whose time came since the last tick."""
+    now = utcnow()
+    since = _last_tick.get(id(collector), now)
+    _last_tick[id(collector)] = now
+    for entry in collector.settings.playbooks.schedule:
+        if not due(entry, since, now):
+            continue
+        try:
+            _, results = run_and_record(collector.settings, collector.db, entry.playbook,
+                                        actor=f"schedule:{entry.playbook}")
+        except ConfigError as exc:
+            log.error("scheduled playbook %s: %s", entry.playbook, exc)
+            continue
+        failed = [r for r in results if not r.ok]
+        log.info("scheduled playbook %s: %d device(s), %d failed", entry.playbook,
+                 len(results), len(failed))

@@ -1,0 +1,248 @@
+"""Renderers: a report (data) to CSV, XLSX, printable HTML, PDF or a terminal table."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from muniops.collector.reports.config import Calendar, Format
+from muniops.collector.reports.i18n import is_rtl
+from muniops.collector.reports.model import ColumnType, Report, Section
+from muniops.collector.reports.pdf import html_to_pdf
+from muniops.collector.reports.present import Presenter
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+
+def render(report: Report, fmt: Format, p: Presenter, section: str | None = None) -> bytes:
+    """The report as the bytes of a file of format ``fmt``."""
+    renderer: dict[Format, Callable[[Report, Presenter, str | None], bytes]] = {
+        Format.CSV: to_csv, Format.XLSX: to_xlsx, Format.HTML: to_html,
+        Format.PDF: to_pdf, Format.TABLE: to_text,
+    }
+    return renderer[fmt](report, p, section)
+
+
+def _sections(report: Report, section: str | None) -> list[Section]:
+    if section is None:
+        return report.sections
+    chosen = [s for s in report.sections if s.key == section]
+    if not chosen:
+        known = ", ".join(s.key for s in report.sections)
+        raise ValueError(f"report {report.kind} has no section {section!r}; it has: {known}")
+    return chosen
+
+
+# ---- CSV: one block per section, a title line before each when there are several ----
+
+def to_csv(report: Report, p: Presenter, section: str | None = None) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    sections = _sections(report, section)
+    for index, sec in enumerate(sections):
+        if len(sections) > 1:
+            if index:
+                writer.writerow([])
+            writer.writerow([f"# {p.label(sec.key)}"])
+        if sec.missing_source:
+            writer.writerow([f"# {p.missing(sec.missing_source)}"])
+            continue
+        writer.writerow([p.label(c.key) for c in sec.columns])
+        writer.writerows(p.cells(sec.columns, row, digits=False) for row in sec.rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel then reads UTF-8
+
+
+# ---- XLSX: a summary sheet, then a sheet per section with typed cells and filters ----
+
+_BAD_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
+
+
+def _sheet_title(text: str, used: set[str]) -> str:
+    base = text.translate(_BAD_SHEET_CHARS).strip()[:28] or "sheet"
+    title, n = base, 2
+    while title.lower() in used:
+        title, n = f"{base} {n}", n + 1
+    used.add(title.lower())
+    return title
+
+
+def _xlsx_value(value: Any, ctype: ColumnType, p: Presenter) -> tuple[Any, str | None]:
+    """A typed cell and its number format. Excel has no Jalali dates: those are text."""
+    if value is None or value == "":
+        return None, None
+    if ctype in (ColumnType.DATE, ColumnType.DATETIME) and p.calendar == Calendar.JALALI:
+        return p.text(value, ctype, digits=False), None
+    if ctype == ColumnType.DATETIME and isinstance(value, datetime):
+        return value.replace(tzinfo=None), "yyyy-mm-dd hh:mm"
+    if ctype == ColumnType.DATE and isinstance(value, date):
+        return value, "yyyy-mm-dd"
+    if ctype == ColumnType.INT:
+        return int(value), "0"
+    if ctype == ColumnType.NUMBER:
+        return float(value), "#,##0.00"
+    if ctype == ColumnType.PERCENT:
+        return float(value), "0.0%"
+    return p.text(value, ctype, digits=False), None
+
+
+def _fit_columns(ws: Worksheet) -> None:
+    for index, column in enumerate(ws.iter_cols(values_only=True), start=1):
+        width = max((len(str(v)) for v in column if v is not None), default=8)
+        ws.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
+
+
+def to_xlsx(report: Report, p: Presenter, section: str | None = None) -> bytes:
+    wb = Workbook()
+    rtl = is_rtl(p.lang)
+    summary = wb.active
+    assert summary is not None
+    used: set[str] = set()
+    summary.title = _sheet_title(p.label("summary"), used)
+    summary.append([p.title(report)])
+    summary["A1"].font = Font(bold=True, size=14)
+    summary.append([p.label("generated"), p.generated(report, digits=False)])
+    if report.period:
+        summary.append([p.label("period"), p.period(report, digits=False)])
+    for key, value, ctype in report.summary:
+        cell_value, number_format = _xlsx_value(value, ctype, p)
+        summary.append([p.label(key), cell_value])
+        if number_format:
+            summary.cell(summary.max_row, 2).number_format = number_format
+    summary.sheet_view.rightToLeft = rtl
+    _fit_columns(summary)
+    for sec in _sections(report, section):
+        ws = wb.create_sheet(_sheet_title(p.label(sec.key), used))
+        ws.sheet_view.rightToLeft = rtl
+        if sec.missing_source:
+            ws.append([p.missing(sec.missing_source)])
+            continue
+        ws.append([p.label(c.key) for c in sec.columns])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(horizontal="center")
+        for row in sec.rows:
+            typed = [_xlsx_value(v, c.type, p) for c, v in zip(sec.columns, row, strict=True)]
+            ws.append([v for v, _ in typed])
+            for index, (_v, number_format) in enumerate(typed, start=1):
+                if number_format:
+                    ws.cell(ws.max_row, index).number_format = number_format
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(sec.columns))}{max(ws.max_row, 1)}"
+        _fit_columns(ws)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# ---- HTML: one printable page (A4 landscape), right to left for Persian ----
+
+_CSS = """
+@page { size: A4 landscape; margin: 12mm; }
+body { font-family: "Vazirmatn", "Noto Sans Arabic", "Noto Sans", "DejaVu Sans", sans-serif;
+       font-size: 10pt; color: #111; margin: 0; }
+h1 { font-size: 16pt; margin: 0 0 4pt; }
+h2 { font-size: 12pt; margin: 14pt 0 4pt; break-after: avoid; }
+.meta { color: #444; margin-bottom: 8pt; }
+table { border-collapse: collapse; width: 100%; margin-bottom: 6pt; }
+th, td { border: 1px solid #999; padding: 2pt 4pt; text-align: start; vertical-align: top; }
+th { background: #e8e8e8; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; }
+td.num { text-align: end; font-variant-numeric: tabular-nums; }
+table.summary { width: auto; min-width: 40%; }
+table.summary th { text-align: start; font-weight: normal; }
+.missing { color: #8a4b00; font-style: italic; }
+.none { color: #666; }
+"""
+
+_NUM = ' class="num"'
+_NUMERIC = (ColumnType.INT, ColumnType.NUMBER, ColumnType.PERCENT)
+_ISOLATED = (*_NUMERIC, ColumnType.DATE, ColumnType.DATETIME, ColumnType.MONTH)
+
+
+def _td(value: str, ctype: ColumnType) -> str:
+    """A cell; numbers and dates are isolated left-to-right runs, so a Jalali date reads
+    1403-01-01 (year first) inside a right-to-left page too."""
+    text = html.escape(value)
+    if ctype in _ISOLATED and value:
+        text = f'<bdi dir="ltr">{text}</bdi>'
+    return f"<td{_NUM if ctype in _NUMERIC else ''}>{text}</td>"
+
+
+def _html_table(headers: list[str] | None, rows: list[list[str]],
+                types: list[ColumnType]) -> str:
+    head = ("<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+            + "</tr></thead>") if headers else ""
+    body = "".join("<tr>" + "".join(_td(v, c) for v, c in zip(row, types, strict=True))
+                   + "</tr>" for row in rows)
+    return f"<table>{head}<tbody>{body}</tbody></table>"
+
+
+def to_html(report: Report, p: Presenter, section: str | None = None) -> bytes:
+    direction = "rtl" if is_rtl(p.lang) else "ltr"
+    title = html.escape(p.title(report))
+    meta = [f"{html.escape(p.label('generated'))}: "
+            f'<bdi dir="ltr">{html.escape(p.generated(report))}</bdi>']
+    if report.period:
+        meta.append(f"{html.escape(p.label('period'))}: "
+                    f'<bdi dir="ltr">{html.escape(p.period(report))}</bdi>')
+    parts = [f"<h1>{title}</h1>", f'<div class="meta">{" · ".join(meta)}</div>']
+    if report.summary:
+        parts.append(f"<h2>{html.escape(p.label('summary'))}</h2>")
+        parts.append('<table class="summary"><tbody>' + "".join(
+            f"<tr><th>{html.escape(p.label(k))}</th>{_td(p.text(v, c), c)}</tr>"
+            for k, v, c in report.summary) + "</tbody></table>")
+    for sec in _sections(report, section):
+        parts.append(f'<h2 id="{html.escape(sec.key)}">{html.escape(p.label(sec.key))}</h2>')
+        if sec.missing_source:
+            parts.append(f'<p class="missing">{html.escape(p.missing(sec.missing_source))}</p>')
+        elif not sec.rows:
+            parts.append(f'<p class="none">{html.escape(p.label("none"))}</p>')
+        else:
+            parts.append(_html_table([p.label(c.key) for c in sec.columns],
+                                     [p.cells(sec.columns, r) for r in sec.rows],
+                                     [c.type for c in sec.columns]))
+    doc = (f'<!DOCTYPE html>\n<html lang="{p.lang.value}" dir="{direction}">\n<head>'
+           f'<meta charset="utf-8"><title>{title}</title><style>{_CSS}</style></head>\n'
+           f'<body>\n{"".join(parts)}\n</body>\n</html>\n')
+    return doc.encode("utf-8")
+
+
+def to_pdf(report: Report, p: Presenter, section: str | None = None) -> bytes:
+    return html_to_pdf(to_html(report, p, section))
+
+
+# ---- terminal ----
+
+def to_text(report: Report, p: Presenter, section: str | None = None) -> bytes:
+    console = Console(record=True, width=200, file=io.StringIO(), force_terminal=False)
+    items: list[Any] = [Text(p.title(report), style="bold"),
+                        Text(f"{p.label('generated')}: {p.generated(report)}")]
+    if report.period:
+        items.append(Text(f"{p.label('period')}: {p.period(report)}"))
+    for key, value, ctype in report.summary:
+        items.append(Text(f"{p.label(key)}: {p.text(value, ctype)}"))
+    for sec in _sections(report, section):
+        if sec.missing_source:
+            items.append(Text(f"\n{p.label(sec.key)}: {p.missing(sec.missing_source)}",
+                              style="yellow"))
+            continue
+        table = Table(title=p.label(sec.key), header_style="bold")
+        for c in sec.columns:
+            table.add_column(p.label(c.key), justify="right" if c.type in _NUMERIC else "left")
+        for row in sec.rows:
+            table.add_row(*p.cells(sec.columns, row))
+        items.append(table)
+        if not sec.rows:
+            items.append(Text(p.label("none"), style="dim"))
+    console.print(Group(*items))
+    return console.export_text().encode("utf-8")

@@ -1,0 +1,295 @@
+"""Polling devices: detect each device's profiles, read what they name, turn it into
+readings (numbers with labels) and facts (text for the register).
+
+``poll_device`` never raises: whatever the device does (no answer, errors, garbage, a
+table without end, a reboot), the result says the state and the reason. ``poll_many``
+bounds the concurrency; ``poll_cycle`` spreads a large cycle over worker processes, since
+one core decodes a few hundred thousand varbinds a second at best."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from muniops.collector.snmp.errors import SnmpAuthError, SnmpError, SnmpTimeout
+from muniops.collector.snmp.profiles import Identity, MetricSpec, Profile, ProfileSet, TableSpec
+from muniops.collector.snmp.session import SessionStats, SnmpSession, SnmpTarget, SnmpValue
+
+log = logging.getLogger(__name__)
+
+SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME = "1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.3.0"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class DeviceSpec:
+    """What to poll; picklable, so worker processes can take a share of a cycle."""
+
+    name: str
+    target: SnmpTarget
+    profiles: tuple[str, ...] | None = None  # None: detect
+    site: str = ""
+    budget_seconds: float = 30.0
+
+
+@dataclass
+class Reading:
+    profile: str
+    metric: str
+    labels: dict[str, str]
+    value: float  # scaled
+    raw: int | float  # as the device sent it
+    type: str  # gauge | counter
+    bits: int  # counters: 32 or 64
+    events: bool = False
+
+
+@dataclass
+class PollResult:
+    device: str
+    state: str  # up | partial | down
+    reason: str = ""
+    started_at: float = 0.0  # epoch seconds
+    duration: float = 0.0
+    stats: SessionStats = field(default_factory=SessionStats)
+    profiles: list[str] = field(default_factory=list)
+    kind: str = "other"
+    readings: list[Reading] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    uptime_ticks: int | None = None
+    max_repetitions: int = 0
+    varbinds: int = 0
+
+
+def text(value: SnmpValue) -> str:
+    """A value as display text: UTF-8 (or Latin-1) without control characters, binary as
+    colon-separated hex (MAC addresses)."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        raw = value.rstrip(b"\x00")
+        try:
+            decoded = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            decoded = raw.decode("latin-1")
+        if _CONTROL.search(decoded):
+            return ":".join(f"{b:02x}" for b in value)
+        return decoded.strip()
+    return str(value)
+
+
+def number(value: SnmpValue) -> int | float | None:
+    """A value as a number; agents sometimes send numbers as strings ("0.15")."""
+    if isinstance(value, int):
+        return value
+    if isinstance(value, bytes):
+        try:
+            parsed = float(value.decode("ascii").strip())
+        except (UnicodeDecodeError, ValueError):
+            return None
+        return int(parsed) if parsed.is_integer() else parsed
+    return None
+
+
+async def identify(session: SnmpSession, profiles: ProfileSet) -> tuple[Identity, int | None]:
+    """sysObjectID, sysDescr, sysUpTime and which probe subtrees exist."""
+    got = await session.get([SYS_OBJECT_ID, SYS_DESCR, SYS_UPTIME])
+    probes = profiles.probe_oids()
+    found: set[str] = set()
+    if probes:
+        for probe, (oid, _) in zip(probes, await session.get_next(probes), strict=True):
+            if oid.startswith(probe + "."):
+                found.add(probe)
+    uptime = got[SYS_UPTIME]
+    return (Identity(text(got[SYS_OBJECT_ID]), text(got[SYS_DESCR]), frozenset(found)),
+            uptime if isinstance(uptime, int) else None)
+
+
+def _scaled(spec: MetricSpec, raw: int | float, fallback: bool) -> float:
+    scale = spec.fallback_scale if fallback and spec.fallback_scale is not None else spec.scale
+    return raw * scale
+
+
+def _index_labels(table: TableSpec, index: str) -> dict[str, str]:
+    if len(table.index) == 1:
+        return {table.index[0]: index}
+    arcs = index.split(".")
+    head = len(table.index) - 1
+    labels = dict(zip(table.index[:head], arcs[:head], strict=False))
+    labels[table.index[-1]] = ".".join(arcs[head:])
+    return labels
+
+
+def table_rows(table: TableSpec, rows: dict[str, list[tuple[str, SnmpValue]]]
+               ) -> dict[str, dict[str, SnmpValue]]:
+    """{index: {column OID: value}} from walked columns."""
+    out: dict[str, dict[str, SnmpValue]] = {}
+    for column in table.columns():
+        cut = len(column) + 1
+        for oid, value in rows.get(column, ()):
+            out.setdefault(oid[cut:], {})[column] = value
+    return out
+
+
+def extract(profiles: Sequence[Profile], scalars: dict[str, SnmpValue],
+            walked: dict[str, list[tuple[str, SnmpValue]]]
+            ) -> tuple[list[Reading], dict[str, Any]]:
+    """Readings and facts from what was read, as the profiles describe them."""
+    readings: list[Reading] = []
+    facts: dict[str, Any] = {}
+    descr = text(scalars.get(SYS_DESCR))
+    for profile in profiles:
+        for name, oid in profile.facts.items():
+            if (value := text(scalars.get(oid))) and name not in facts:
+                facts[name] = value
+        for name, pattern in profile.descr_facts.items():
+            if name not in facts and (m := re.search(pattern, descr)):
+                facts[name] = m.group(1)
+        for spec in profile.scalars:
+            reading = _reading(profile, spec, scalars, {})
+            if reading is not None:
+                readings.append(reading)
+        for table in profile.tables:
+            rows = table_rows(table, walked)
+            fact_rows = []
+            for index, row in rows.items():
+                labels = _index_labels(table, index)
+                for label, oids in table.labels.items():
+                    labels[label] = next((t for o in oids if (t := text(row.get(o)))), "")
+                for spec in table.metrics:
+                    reading = _reading(profile, spec, row, labels)
+                    if reading is not None:
+                        readings.append(reading)
+                if table.facts:
+                    fact_row = {k: text(row.get(o)) for k, o in table.facts.items()}
+                    if table.require is None or fact_row.get(table.require):
+                        fact_rows.append({"index": index, **fact_row})
+            if fact_rows and table.name not in facts:
+                facts[table.name] = fact_rows
+    return readings, facts
+
+
+def _reading(profile: Profile, spec: MetricSpec, row: dict[str, SnmpValue],
+             labels: dict[str, str]) -> Reading | None:
+    fallback = False
+    raw = number(row.get(spec.oid))
+    if raw is None and spec.fallback is not None:
+        raw = number(row.get(spec.fallback))
+        fallback = True
+    if raw is None:
+        return None
+    value = float(f"{_scaled(spec, raw, fallback):.12g}")  # no 23.400000000000002
+    if spec.multiply_by is not None:
+        factor = number(row.get(spec.multiply_by))
+        if factor is None:
+            return None
+        value *= factor
+    return Reading(profile.name, spec.name, {**labels, **spec.labels}, value, raw, spec.type,
+                   32 if fallback else spec.bits, spec.events)
+
+
+def _needed(profiles: Sequence[Profile]) -> tuple[list[str], list[str]]:
+    scalars: list[str] = [SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME]
+    columns: list[str] = []
+    for p in profiles:
+        scalars += p.facts.values()
+        for s in p.scalars:
+            scalars += [s.oid] + ([s.fallback] if s.fallback else [])
+        for t in p.tables:
+            columns += t.columns()
+    return list(dict.fromkeys(scalars)), list(dict.fromkeys(columns))
+
+
+async def poll_device(spec: DeviceSpec, profiles: ProfileSet) -> PollResult:
+    """One poll of one device. Never raises."""
+    started, t0 = time.time(), time.monotonic()
+    deadline = t0 + spec.budget_seconds
+    result = PollResult(spec.name, "down", started_at=started)
+    session = None
+    try:
+        session = SnmpSession(spec.target)
+        result.stats = session.stats
+        async with session:
+            await asyncio.wait_for(_poll(session, spec, profiles, result, deadline),
+                                   timeout=spec.budget_seconds + spec.target.timeout)
+    except TimeoutError:
+        result.state = "partial" if result.readings or result.facts else "down"
+        result.reason = "time budget exceeded"
+    except SnmpAuthError as exc:
+        result.state, result.reason = "down", f"authentication: {exc}"
+    except SnmpTimeout as exc:
+        result.state, result.reason = "down", str(exc)
+    except SnmpError as exc:
+        result.state, result.reason = "down", str(exc)
+    except Exception as exc:  # a bug or a profile problem must not stop the other devices
+        log.exception("poll of %s failed", spec.name)
+        result.state, result.reason = "down", f"internal error: {type(exc).__name__}: {exc}"
+    result.duration = time.monotonic() - t0
+    if session is not None:
+        result.max_repetitions = session.max_repetitions
+        result.varbinds = session.stats.varbinds
+    return result
+
+
+async def _poll(session: SnmpSession, spec: DeviceSpec, profiles: ProfileSet,
+                result: PollResult, deadline: float) -> None:
+    if spec.profiles is None:
+        ident, _ = await identify(session, profiles)
+        chosen = profiles.match(ident)
+    else:
+        chosen = profiles.resolve(spec.profiles)
+    result.profiles = [p.name for p in chosen]
+    specific = [p for p in chosen if not p.base]
+    result.kind = specific[0].kind if specific else "other"
+    scalar_oids, columns = _needed(chosen)
+    scalars = await session.get(scalar_oids)
+    uptime = scalars.get(SYS_UPTIME)
+    result.uptime_ticks = uptime if isinstance(uptime, int) else None
+    walked = await session.walk_columns(columns, deadline=deadline) if columns else None
+    rows = walked.rows if walked else {}
+    result.readings, result.facts = extract(chosen, scalars, rows)
+    if walked is not None and walked.partial:
+        result.state, result.reason = "partial", walked.partial
+    else:
+        result.state = "up"
+
+
+async def poll_many(specs: Sequence[DeviceSpec], profiles: ProfileSet,
+                    concurrency: int = 64) -> list[PollResult]:
+    """Poll devices with at most ``concurrency`` in flight; results in the given order."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(spec: DeviceSpec) -> PollResult:
+        async with gate:
+            return await poll_device(spec, profiles)
+
+    return list(await asyncio.gather(*(one(s) for s in specs)))
+
+
+def _worker(specs: list[DeviceSpec], dirs: list[str], concurrency: int) -> list[PollResult]:
+    profiles = ProfileSet.load([Path(d) for d in dirs])
+    return asyncio.run(poll_many(specs, profiles, concurrency))
+
+
+def poll_cycle(specs: Sequence[DeviceSpec], profile_dirs: Sequence[Path], *,
+               concurrency: int = 64, workers: int = 1) -> list[PollResult]:
+    """One cycle over ``specs``: in this process, or shared among ``workers`` processes
+    (each with its own event loop and ``concurrency``). Results in the given order."""
+    if workers <= 1 or len(specs) < 2 * workers:
+        return asyncio.run(poll_many(specs, ProfileSet.load(profile_dirs), concurrency))
+    shards = [list(specs[i::workers]) for i in range(workers)]
+    dirs = [str(d) for d in profile_dirs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(_worker, shards, [dirs] * workers, [concurrency] * workers))
+    out: list[PollResult] = [None] * len(specs)  # type: ignore[list-item]
+    for i, part in enumerate(parts):
+        for j, res in enumerate(part):
+            out[i + j * workers] = res
+    return out

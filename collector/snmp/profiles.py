@@ -1,0 +1,245 @@
+"""Device profiles: YAML files saying what to read from a kind of device and how to name it.
+
+A profile matches a device by sysObjectID prefix, sysDescr pattern, or a probe OID whose
+subtree is not empty (a standard MIB any vendor may implement, such as Printer-MIB).
+Every matching profile applies; ``base`` profiles apply to every device. Adding a device
+kind is adding a file: nothing here knows a vendor."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+_METRIC = re.compile(r"^muniops_snmp_[a-z0-9_]+$")
+_LABEL = re.compile(r"^[a-z_][a-z0-9_]*$")
+_OID = re.compile(r"^\.?[0-2](\.\d+)+$")
+# labels the poller sets itself
+RESERVED_LABELS = frozenset({"device", "site", "kind", "profile"})
+
+
+class ProfileError(ValueError):
+    """A profile file is invalid; the message names the file and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _oid(value: str) -> str:
+    if not _OID.match(value):
+        raise ValueError(f"not a numeric OID: {value!r}")
+    return value.lstrip(".")
+
+
+class MetricSpec(_Strict):
+    """One number read from a scalar OID or a table column."""
+
+    name: str
+    oid: str
+    # read when ``oid`` is absent: a 32-bit counter standing in for a 64-bit one
+    fallback: str | None = None
+    type: Literal["gauge", "counter"] = "gauge"
+    bits: Literal[32, 64] = 64  # counters: the width of ``oid`` (``fallback`` is 32)
+    scale: float = 1.0
+    fallback_scale: float | None = None  # None: ``scale``
+    multiply_by: str | None = None  # tables: another column's value (hrStorage units)
+    help: str = Field(min_length=3)
+    labels: dict[str, str] = Field(default_factory=dict)  # constant labels
+    events: bool = False  # record a change of this value as an event (interface up/down)
+
+    @field_validator("oid", "fallback", "multiply_by")
+    @classmethod
+    def _oids(cls, value: str | None) -> str | None:
+        return None if value is None else _oid(value)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _METRIC.match(value):
+            raise ValueError(f"metric names start with muniops_snmp_ and are snake_case: "
+                             f"{value!r}")
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not _LABEL.match(key) or key in RESERVED_LABELS:
+                raise ValueError(f"bad or reserved label name {key!r}")
+        return value
+
+
+class TableSpec(_Strict):
+    """A conceptual table: its rows are the index suffixes under each column."""
+
+    name: str
+    # label names for the index; one name takes the whole index ("1" or "1.2")
+    index: list[str] = Field(default_factory=lambda: ["index"])
+    # label -> column OID(s) read as text; the first non-empty one wins
+    labels: dict[str, list[str]] = Field(default_factory=dict)
+    metrics: list[MetricSpec] = Field(default_factory=list)
+    facts: dict[str, str] = Field(default_factory=dict)  # fact column -> column OID
+    # rows whose ``require`` fact is empty are left out of the facts (empty slots)
+    require: str | None = None
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _label_lists(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _labels(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for key in value:
+            if not _LABEL.match(key) or key in RESERVED_LABELS:
+                raise ValueError(f"bad or reserved label name {key!r}")
+        return {k: [_oid(o) for o in v] for k, v in value.items()}
+
+    @field_validator("facts")
+    @classmethod
+    def _facts(cls, value: dict[str, str]) -> dict[str, str]:
+        return {k: _oid(v) for k, v in value.items()}
+
+    def columns(self) -> list[str]:
+        """Every column OID this table reads."""
+        cols = [o for oids in self.labels.values() for o in oids]
+        for m in self.metrics:
+            cols += [m.oid] + ([m.fallback] if m.fallback else []) + \
+                ([m.multiply_by] if m.multiply_by else [])
+        cols += list(self.facts.values())
+        return list(dict.fromkeys(cols))
+
+
+class Match(_Strict):
+    sys_object_id: list[str] = Field(default_factory=list)  # prefixes
+    sys_descr: list[str] = Field(default_factory=list)  # regular expressions (search)
+    probe: list[str] = Field(default_factory=list)  # subtrees that must not be empty
+
+    @field_validator("sys_object_id", "probe")
+    @classmethod
+    def _oids(cls, value: list[str]) -> list[str]:
+        return [_oid(v) for v in value]
+
+    @field_validator("sys_descr")
+    @classmethod
+    def _regexes(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            re.compile(pattern)
+        return value
+
+
+class Profile(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str = ""
+    kind: str = "other"  # an AssetKind slug: what a matched device is
+    base: bool = False  # applies to every device
+    priority: int = 0  # the matching profile with the highest priority names the kind
+    interval_seconds: int | None = Field(default=None, ge=10)
+    match: Match = Match()
+    facts: dict[str, str] = Field(default_factory=dict)  # fact -> scalar OID
+    # fact -> regular expression on sysDescr whose first group is the value
+    descr_facts: dict[str, str] = Field(default_factory=dict)
+    scalars: list[MetricSpec] = Field(default_factory=list)
+    tables: list[TableSpec] = Field(default_factory=list)
+
+    @field_validator("facts")
+    @classmethod
+    def _facts(cls, value: dict[str, str]) -> dict[str, str]:
+        return {k: _oid(v) for k, v in value.items()}
+
+    def metrics(self) -> Iterable[MetricSpec]:
+        yield from self.scalars
+        for table in self.tables:
+            yield from table.metrics
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What detection reads first from any device."""
+
+    sys_object_id: str
+    sys_descr: str
+    probes: frozenset[str]  # probe OIDs whose subtree answered
+
+
+def _load_file(path: Path) -> Profile:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return Profile.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"{path}: invalid profile"]
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"])
+            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            lines.append(f"  {loc}: {msg}")
+        raise ProfileError("\n".join(lines)) from None
+
+
+class ProfileSet:
+    """Every profile from the given folders (a later folder's file overrides an earlier
+    one with the same profile name), checked for consistent metric definitions."""
+
+    def __init__(self, profiles: Iterable[Profile]) -> None:
+        self.by_name: dict[str, Profile] = {}
+        for profile in profiles:
+            self.by_name[profile.name] = profile
+        self.metric_specs: dict[str, MetricSpec] = {}
+        for profile in self.by_name.values():
+            for spec in profile.metrics():
+                first = self.metric_specs.setdefault(spec.name, spec)
+                if first.type != spec.type:
+                    raise ProfileError(f"profile {profile.name}: metric {spec.name} is a "
+                                       f"{spec.type} here but a {first.type} elsewhere")
+
+    @classmethod
+    def load(cls, dirs: Iterable[Path]) -> ProfileSet:
+        found: list[Profile] = []
+        for folder in dirs:
+            if not folder.is_dir():
+                raise ProfileError(f"{folder}: no such profile folder")
+            found.extend(_load_file(p) for p in sorted(folder.glob("*.yaml")))
+        return cls(found)
+
+    def probe_oids(self) -> list[str]:
+        return sorted({oid for p in self.by_name.values() for oid in p.match.probe})
+
+    def match(self, ident: Identity) -> list[Profile]:
+        """The profiles that apply, the one naming the kind first."""
+        scored: list[tuple[int, int, str, Profile]] = []
+        oid = ident.sys_object_id.lstrip(".")
+        for profile in self.by_name.values():
+            m = profile.match
+            best = -1
+            for prefix in m.sys_object_id:
+                if oid == prefix or oid.startswith(prefix + "."):
+                    best = max(best, len(prefix))
+            if best < 0 and any(re.search(p, ident.sys_descr) for p in m.sys_descr):
+                best = 0
+            if best < 0 and any(p in ident.probes for p in m.probe):
+                best = 0
+            if best < 0 and profile.base:
+                best = -2
+            if best >= -2 and (best > -1 or profile.base):
+                scored.append((profile.priority if not profile.base else -1000, best,
+                               profile.name, profile))
+        scored.sort(key=lambda t: (-t[0], -t[1], t[2]))
+        return [t[3] for t in scored]
+
+    def resolve(self, names: Iterable[str]) -> list[Profile]:
+        out = []
+        for name in names:
+            if name not in self.by_name:
+                raise ProfileError(f"no profile named {name!r}")
+            out.append(self.by_name[name])
+        return out

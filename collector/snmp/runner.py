@@ -1,0 +1,158 @@
+"""One poll cycle end to end: registered devices → targets with their credentials →
+poller → events and counters → the store → link states. The service's job and the CLI's
+``muniops poll`` both run cycles through here."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from muniops.collector.credentials import SnmpCommunity, SnmpV3, load_credentials
+from muniops.collector.settings import ConfigError, Settings
+from muniops.collector.snmp import links as link_state
+from muniops.collector.snmp.config import SnmpSettings
+from muniops.collector.snmp.poller import DeviceSpec, PollResult, poll_cycle
+from muniops.collector.snmp.profiles import ProfileSet
+from muniops.collector.snmp.session import SnmpTarget
+from muniops.collector.snmp.tracking import Tracker
+from muniops.inventory import snmp as store
+from muniops.inventory.db import Database
+from muniops.inventory.models.snmp import DeviceState, SnmpDevice, WirelessLink
+from muniops.inventory.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def snmp_settings(settings: Settings) -> SnmpSettings:
+    section = getattr(settings, "snmp", None)
+    return section if isinstance(section, SnmpSettings) else SnmpSettings()
+
+
+def credentials(settings: Settings) -> dict[str, SnmpCommunity | SnmpV3]:
+    """The SNMP credentials of the credentials file (SSH ones are someone else's)."""
+    if settings.credentials_file is None:
+        raise ConfigError(f"{settings.source}: credentials_file is not set; SNMP devices "
+                          "name a credential from it")
+    return {name: cred for name, cred in load_credentials(settings.credentials_file).items()
+            if isinstance(cred, SnmpCommunity | SnmpV3)}
+
+
+@dataclass
+class CycleReport:
+    results: list[PollResult]
+    links: list[WirelessLink] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # device: reason (no credential...)
+
+
+class SnmpRunner:
+    """Shared by the collector's job and the metrics collector (which reads ``latest``)."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.config = snmp_settings(settings)
+        self.db = db
+        self.profile_dirs: list[Path] = self.config.all_profile_dirs()
+        self.profiles = ProfileSet.load(self.profile_dirs)
+        self.tracker = Tracker()
+        self.latest: dict[str, PollResult] = {}
+        self.sites: dict[str, str] = {}
+        self.polls: dict[str, dict[str, int]] = {}  # device -> polls/pdus/retries/errors
+        self.links: list[WirelessLink] = []
+        self._lock = threading.Lock()
+
+    def due(self, devices: Sequence[SnmpDevice]) -> list[SnmpDevice]:
+        now = utcnow()
+        out = []
+        for d in devices:
+            interval = self.config.interval_seconds
+            for name in (d.profile or d.detected_profile or "").split(","):
+                p = self.profiles.by_name.get(name)
+                if p is not None and p.interval_seconds:
+                    interval = min(interval, p.interval_seconds)
+            if d.last_poll_at is None or d.last_poll_at + timedelta(seconds=interval) <= now:
+                out.append(d)
+        return out
+
+    def _spec(self, device: SnmpDevice, creds: dict[str, SnmpCommunity | SnmpV3],
+              site: str) -> DeviceSpec:
+        cfg = self.config
+        target = SnmpTarget(device.address, device.port, creds[device.credential],
+                            timeout=cfg.timeout_seconds, retries=cfg.retries,
+                            max_repetitions=device.max_repetitions or cfg.max_repetitions)
+        forced = device.profile or device.detected_profile
+        names = tuple(n for n in forced.split(",") if n) if forced else None
+        if names and any(n not in self.profiles.by_name for n in names):
+            names = None  # a profile file was removed: detect again
+        return DeviceSpec(device.name, target, names, site, cfg.device_budget_seconds)
+
+    def run(self, names: Sequence[str] | None = None, *, only_due: bool = False,
+            redetect: bool = False) -> CycleReport:
+        """Poll the named devices (all enabled ones if None) and record the outcome."""
+        with self._lock:
+            return self._run(names, only_due, redetect)
+
+    def _run(self, names: Sequence[str] | None, only_due: bool, redetect: bool) -> CycleReport:
+        with self.db.read() as s:
+            if names is None:
+                devices = store.list_devices(s, enabled_only=True)
+            else:
+                devices = [store.get_device(s, n) for n in names]
+            sites = store.site_names(s)
+        if only_due:
+            devices = self.due(devices)
+        report = CycleReport([])
+        if not devices and not self.config.links:
+            return report
+        creds = credentials(self.settings) if devices else {}
+        specs = []
+        for d in devices:
+            if d.credential not in creds:
+                report.skipped.append(f"{d.name}: no SNMP credential named {d.credential!r}")
+                continue
+            site = sites.get(d.site_id or 0, "")
+            self.sites[d.name] = site
+            spec = self._spec(d, creds, site)
+            if redetect and not d.profile:
+                spec = DeviceSpec(spec.name, spec.target, None, spec.site, spec.budget_seconds)
+            specs.append(spec)
+        results = poll_cycle(specs, self.profile_dirs, concurrency=self.config.concurrency,
+                             workers=self.config.workers) if specs else []
+        report.results = results
+        by_name = {d.name: d for d in devices}
+        outcomes = []
+        for res in results:
+            prev = by_name[res.device]
+            events = self.tracker.observe(res, prev.state, prev.sys_uptime, prev.facts)
+            self._count(res)
+            outcomes.append(store.PollOutcome(
+                device=res.device, state=DeviceState(res.state), reason=res.reason,
+                at=utcnow(), duration=res.duration, pdus=res.stats.pdus,
+                retries=res.stats.retries, errors=res.stats.errors + res.stats.timeouts,
+                max_repetitions=res.max_repetitions or None, uptime_ticks=res.uptime_ticks,
+                detected_profile=",".join(res.profiles) or None,
+                facts=res.facts if res.state != "down" else None, events=events))
+            self.latest[res.device] = res
+        report.links = [link_state.evaluate(link, self.config.thresholds, self.latest)
+                        for link in self.config.links]
+        self.links = report.links
+        with self.db.write() as s:
+            store.record_polls(s, outcomes)
+            if self.config.links:
+                store.save_link_states(s, report.links)
+        for skipped in report.skipped:
+            log.warning("snmp: %s", skipped)
+        return report
+
+    def _count(self, res: PollResult) -> None:
+        c = self.polls.setdefault(res.device, {"polls": 0, "pdus": 0, "retries": 0,
+                                               "errors": 0, "partial": 0, "failed": 0})
+        c["polls"] += 1
+        c["pdus"] += res.stats.pdus
+        c["retries"] += res.stats.retries
+        c["errors"] += res.stats.errors + res.stats.timeouts
+        c["partial"] += res.state == "partial"
+        c["failed"] += res.state == "down"

@@ -1,0 +1,96 @@
+"""The ``playbooks:`` section of the collector's configuration: the devices reached over
+SSH, how many at once, and when each playbook runs on its own."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from muniops.collector.ssh.platforms import platforms
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Section(BaseModel):
+    """collector.settings.Section's rule (that module imports this one): unknown keys fail."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SshDevice(Section):
+    """A device reached over SSH. ``credential`` names an ``ssh`` entry of the
+    credentials file; the secret never appears here."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=120)
+    address: str  # HOST or HOST:PORT
+    platform: str
+    credential: str
+    site: str = ""
+    kind: str = ""
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("platform")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in platforms():
+            raise ValueError(f"unknown platform {value!r}; known: "
+                             f"{', '.join(sorted(platforms()))}")
+        return value
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        split_address(value)
+        return value
+
+    @property
+    def host(self) -> str:
+        return split_address(self.address)[0]
+
+    @property
+    def port(self) -> int:
+        return split_address(self.address)[1]
+
+
+def split_address(value: str, default_port: int = 22) -> tuple[str, int]:
+    """``HOST``, ``HOST:PORT`` or ``[v6]:PORT`` into host and port."""
+    m = re.fullmatch(r"\[([^\]]+)\](?::(\d+))?|([^:\s]+)(?::(\d+))?|([0-9a-fA-F:]+)", value)
+    if not m:
+        raise ValueError(f"expected HOST or HOST:PORT, got {value!r}")
+    host = m.group(1) or m.group(3) or m.group(5)
+    port = int(m.group(2) or m.group(4) or default_port)
+    if not 0 < port < 65536:
+        raise ValueError(f"port out of range in {value!r}")
+    return host, port
+
+
+class Schedule(Section):
+    """Run ``playbook`` at ``at`` (HH:MM, UTC) on the given days."""
+
+    playbook: str
+    at: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS))
+
+
+def _default_schedule() -> list[Schedule]:
+    return [Schedule(playbook="backup-config", at="01:30"),
+            Schedule(playbook="facts", at="02:30"),
+            Schedule(playbook="compliance-baseline", at="04:00", days=["mon"])]
+
+
+class PlaybookSettings(Section):
+    workers: int = Field(default=8, ge=1, le=256)
+    connect_timeout: float = Field(default=20.0, gt=0)
+    devices: list[SshDevice] = Field(default_factory=list)
+    schedule: list[Schedule] = Field(default_factory=_default_schedule)
+
+    @field_validator("devices")
+    @classmethod
+    def _unique(cls, value: list[SshDevice]) -> list[SshDevice]:
+        names = [d.name for d in value]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"device names must be unique: {', '.join(dupes)}")
+        return value

@@ -1,0 +1,311 @@
+"""Endpoint agents in the register: enrollment, tokens, report ingest (exactly once by
+report UUID), matching hosts to assets, hardware change events, and the fleet views
+(agents, antivirus compliance, software) the CLI, the API and the metrics share."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from muniops.inventory import audit
+from muniops.inventory.agent_schema import Report
+from muniops.inventory.errors import Conflict, InvalidInput, NotFound
+from muniops.inventory.models import (
+    Agent,
+    AgentReport,
+    Asset,
+    AssetKind,
+    AssetMac,
+    AssetStatus,
+    EnrollmentSecret,
+    HostFacts,
+    HostSoftware,
+)
+from muniops.inventory.schemas import normalize_mac
+from muniops.inventory.sites import get_site
+from muniops.inventory.tokens import hash_token
+from muniops.inventory.types import utcnow
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+SECRET_PREFIX = "me_"
+AGENT_TOKEN_PREFIX = "ma_"
+LAPTOP_CHASSIS = {"portable", "laptop", "notebook", "sub notebook", "convertible", "detachable",
+                  "tablet", "hand held"}
+SERVER_CHASSIS = {"main server chassis", "rack mount chassis", "blade", "multi-system",
+                  "blade enclosure", "expansion chassis"}
+ACCEPTED, DUPLICATE = "accepted", "duplicate"
+
+
+# ---- enrollment ---------------------------------------------------------------------------
+
+def create_enrollment_secret(session: Session, site_name: str, *, actor: str
+                             ) -> tuple[EnrollmentSecret, str]:
+    """A new secret for a site; the plain secret is returned once."""
+    site = get_site(session, site_name)
+    assert site.id is not None
+    plain = SECRET_PREFIX + secrets.token_urlsafe(32)
+    row = EnrollmentSecret(site_id=site.id, secret_hash=hash_token(plain), prefix=plain[:8])
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "agent.secret.create", "agent_enrollment_secret", row.id,
+                 after={"site": site.name, "prefix": row.prefix})
+    return row, plain
+
+
+def revoke_enrollment_secrets(session: Session, site_name: str, *, actor: str) -> int:
+    site = get_site(session, site_name)
+    rows = list(session.exec(select(EnrollmentSecret).where(
+        EnrollmentSecret.site_id == site.id, col(EnrollmentSecret.revoked_at).is_(None))))
+    for row in rows:
+        row.revoked_at = utcnow()
+        audit.record(session, actor, "agent.secret.revoke", "agent_enrollment_secret", row.id,
+                     after={"site": site.name, "prefix": row.prefix})
+    return len(rows)
+
+
+def enroll(session: Session, secret: str, hostname: str, agent_version: str = ""
+           ) -> tuple[Agent, str]:
+    """Trade a site's enrollment secret for an agent token (shown once, stored hashed)."""
+    row = session.exec(select(EnrollmentSecret).where(
+        EnrollmentSecret.secret_hash == hash_token(secret))).first()
+    if row is None or row.revoked_at is not None:
+        raise InvalidInput("secret", "unknown or revoked enrollment secret")
+    plain = AGENT_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    agent = Agent(uid=str(uuid.uuid4()), token_hash=hash_token(plain), prefix=plain[:8],
+                  hostname=hostname[:255], agent_version=agent_version[:40], site_id=row.site_id)
+    session.add(agent)
+    session.flush()
+    audit.record(session, f"agent:{hostname}", "agent.enroll", "agent", agent.id,
+                 after={"uid": agent.uid, "hostname": hostname, "site_id": row.site_id})
+    return agent, plain
+
+
+def authenticate(session: Session, token: str) -> Agent | None:
+    agent = session.exec(select(Agent).where(Agent.token_hash == hash_token(token))).first()
+    return None if agent is None or agent.revoked_at is not None else agent
+
+
+def get_agent(session: Session, ref: str) -> Agent:
+    """By uid, uid prefix (8+ characters) or hostname."""
+    agent = session.exec(select(Agent).where(Agent.uid == ref)).first()
+    if agent is None and len(ref) >= 8:
+        agent = session.exec(select(Agent).where(col(Agent.uid).startswith(ref))).first()
+    if agent is None:
+        matches = list(session.exec(select(Agent).where(
+            func.lower(Agent.hostname) == ref.lower())))
+        if len(matches) > 1:
+            raise Conflict(f"{len(matches)} agents are named {ref!r}: give the agent id")
+        agent = matches[0] if matches else None
+    if agent is None:
+        raise NotFound("agent", repr(ref))
+    return agent
+
+
+def revoke_agent(session: Session, ref: str, *, actor: str) -> Agent:
+    agent = get_agent(session, ref)
+    if agent.revoked_at is not None:
+        raise Conflict(f"agent {agent.hostname} ({agent.uid[:8]}) is already revoked")
+    agent.revoked_at = utcnow()
+    audit.record(session, actor, "agent.revoke", "agent", agent.id,
+                 after={"uid": agent.uid, "hostname": agent.hostname})
+    return agent
+
+
+# ---- ingest -------------------------------------------------------------------------------
+
+@dataclass
+class IngestResult:
+    status: str
+    asset_id: int | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+def already_accepted(session: Session, report_id: str) -> bool:
+    stmt = select(AgentReport.id).where(AgentReport.report_id == report_id)
+    return session.exec(stmt).first() is not None
+
+
+def ingest(session: Session, agent: Agent, report: Report) -> IngestResult:
+    """Apply one report. The ledger row and every effect commit together, so a report
+    delivered again (after a lost answer or a crash) is recognised and applied once."""
+    rid = str(report.report_id)
+    if already_accepted(session, rid):
+        return IngestResult(DUPLICATE, agent.asset_id)
+    assert agent.id is not None
+    session.add(AgentReport(report_id=rid, agent_id=agent.id, kind=report.kind,
+                            created_at=report.created_at))
+    session.flush()  # a concurrent copy of this report fails here, on the unique key
+    now = utcnow()
+    agent.last_seen_at = now
+    agent.reports_accepted += 1
+    agent.hostname = report.host.hostname
+    agent.agent_version = report.agent_version
+    result = IngestResult(ACCEPTED, agent.asset_id)
+    if report.kind == "full":
+        agent.last_full_at = now
+        result = _apply_full(session, agent, report)
+    elif agent.asset_id is not None and report.health is not None:
+        facts = session.get(HostFacts, agent.asset_id)
+        if facts is not None:
+            facts.facts = {**facts.facts, "health": report.health.model_dump(mode="json")}
+    session.add(agent)
+    return result
+
+
+def _physical_macs(report: Report) -> list[str]:
+    out = []
+    for iface in report.network or []:
+        if not iface.mac or iface.physical is False or iface.name == "lo":
+            continue
+        try:
+            mac = normalize_mac(iface.mac)
+        except ValueError:
+            continue
+        if mac != "00:00:00:00:00:00" and mac not in out:
+            out.append(mac)
+    return out
+
+
+def _kind_of(report: Report) -> AssetKind:
+    chassis = ((report.identity.chassis_type if report.identity else None) or "").lower()
+    os_name = ((report.os.name if report.os else None) or "").lower()
+    if chassis in LAPTOP_CHASSIS:
+        return AssetKind.LAPTOP
+    if chassis in SERVER_CHASSIS or "server" in os_name:
+        return AssetKind.SERVER
+    return AssetKind.PC
+
+
+def _match(session: Session, agent: Agent, report: Report, macs: list[str]) -> Asset | None:
+    """The asset this host is: the agent's own, else by serial, SMBIOS UUID, MAC, hostname."""
+    if agent.asset_id is not None:
+        asset = session.get(Asset, agent.asset_id)
+        if asset is not None and asset.status != AssetStatus.RETIRED:
+            return asset
+    ident = report.identity
+    if ident and ident.serial:
+        asset = session.exec(select(Asset).where(Asset.serial == ident.serial)).first()
+        if asset is not None:
+            return asset
+    if ident and ident.smbios_uuid:
+        facts = session.exec(select(HostFacts).where(
+            HostFacts.smbios_uuid == ident.smbios_uuid.lower())).first()
+        if facts is not None:
+            return session.get(Asset, facts.asset_id)
+    if macs:
+        owner = session.exec(select(AssetMac).where(col(AssetMac.mac).in_(macs))).first()
+        if owner is not None:
+            return session.get(Asset, owner.asset_id)
+    named = list(session.exec(select(Asset).where(
+        func.lower(Asset.hostname) == report.host.hostname.lower(),
+        Asset.status != AssetStatus.RETIRED)))
+    return named[0] if len(named) == 1 else None
+
+
+def _discover(session: Session, agent: Agent, report: Report, macs: list[str]) -> Asset:
+    """A host the register does not know: a ``discovered`` asset for a technician."""
+    ident = report.identity
+    serial = ident.serial if ident else None
+    if serial and session.exec(select(Asset).where(Asset.serial == serial)).first():
+        serial = None
+    asset = Asset(kind=_kind_of(report), status=AssetStatus.DISCOVERED, serial=serial,
+                  vendor=(ident.manufacturer or "")[:120] if ident else "",
+                  model=(ident.model or "")[:200] if ident else "",
+                  hostname=report.host.hostname, site_id=agent.site_id,
+                  notes=f"discovered by agent {agent.uid}")
+    session.add(asset)
+    session.flush()
+    free = [m for m in macs
+            if session.exec(select(AssetMac).where(AssetMac.mac == m)).first() is None]
+    session.add_all(AssetMac(asset_id=asset.id or 0, mac=m) for m in free)
+    session.flush()
+    audit.record(session, f"agent:{report.host.hostname}", "asset.discover", "asset", asset.id,
+                 after=audit.snapshot(asset, macs=free))
+    return asset
+
+
+def hardware_of(report: Report) -> dict[str, Any]:
+    """What counts as this machine's hardware; a change here is a change event."""
+    ident = report.identity
+    memory = report.memory
+    modules = sorted(f"{m.slot or '?'} {m.size_bytes or 0} {m.serial or ''}".strip()
+                     for m in (memory.modules or [])) if memory else []
+    return {
+        "serial": ident.serial if ident else None,
+        "smbios_uuid": ident.smbios_uuid.lower() if ident and ident.smbios_uuid else None,
+        "cpu": (f"{report.cpu.model} ({report.cpu.physical_cores}c/{report.cpu.logical_cores}t)"
+                if report.cpu else None),
+        # the kernel keeps a little memory; MiB rounded to 64 ignores that, not a module
+        "memory_mib": (round(memory.total_bytes / 2**20 / 64) * 64) if memory else None,
+        "memory_modules": modules,
+        "disks": sorted(f"{d.model or '?'} {d.serial or '?'} {d.size_bytes}"
+                        for d in report.disks or []),
+    }
+
+
+def _record_changes(session: Session, asset: Asset, before: dict[str, Any],
+                    after: dict[str, Any], hostname: str) -> dict[str, Any]:
+    changed = {k: [before.get(k), after.get(k)] for k in after
+               if before.get(k) != after.get(k) and after.get(k) is not None}
+    if changed:
+        audit.record(session, f"agent:{hostname}", "asset.hardware_change", "asset", asset.id,
+                     before={k: v[0] for k, v in changed.items()},
+                     after={k: v[1] for k, v in changed.items()})
+    return changed
+
+
+def _software_digest(packages: list[dict[str, str]]) -> str:
+    return hashlib.sha256(json.dumps(packages, sort_keys=True).encode()).hexdigest()
+
+
+def _apply_full(session: Session, agent: Agent, report: Report) -> IngestResult:
+    macs = _physical_macs(report)
+    asset = _match(session, agent, report, macs) or _discover(session, agent, report, macs)
+    assert asset.id is not None
+    agent.asset_id = asset.id
+    facts = session.get(HostFacts, asset.id)
+    if facts is not None and facts.reported_at > report.created_at:
+        return IngestResult(ACCEPTED, asset.id)  # an older report than what we hold
+    hardware = hardware_of(report)
+    changes: dict[str, Any] = {}
+    if facts is None:
+        facts = HostFacts(asset_id=asset.id, reported_at=report.created_at)
+    else:
+        changes = _record_changes(session, asset, facts.hardware, hardware,
+                                  report.host.hostname)
+    body = report.model_dump(mode="json", exclude={"software"})
+    body["software_count"] = len(report.software) if report.software is not None else None
+    facts.agent_id = agent.id
+    facts.smbios_uuid = hardware["smbios_uuid"]
+    facts.facts = body
+    facts.hardware = hardware
+    facts.antivirus = body.get("antivirus") or {}
+    facts.reported_at = report.created_at
+    facts.updated_at = utcnow()
+    if report.software is not None:
+        packages = sorted(({"name": p.name, "version": p.version or "",
+                            "publisher": p.publisher or ""} for p in report.software),
+                          key=lambda p: (p["name"], p["version"], p["publisher"]))
+        digest = _software_digest(packages)
+        if digest != facts.software_digest:
+            session.exec(delete(HostSoftware).where(
+                col(HostSoftware.asset_id) == asset.id))
+            session.add_all(HostSoftware(asset_id=asset.id, **p) for p in packages)
+            facts.software_digest = digest
+    session.add(facts)
+    if not asset.hostname:
+        asset.hostname = report.host.hostname
+    return IngestResult(ACCEPTED, asset.id, changes)
+
+
+def prune_ledger(session: Session, older_than_days: int) -> int:
+    cutoff = utcnow() - timedelta(days=older_than_days)
+    result = session.exec(delete(AgentReport).where(
+        col(AgentReport.received_at) < cutoff))
+    return int(result.rowcount or 0)

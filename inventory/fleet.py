@@ -1,0 +1,162 @@
+"""Fleet views built from the agents' latest reports: which agents are live or stale, which
+hosts meet the antivirus policy and why not, who runs what software and what is flagged.
+Policies are applied when asked, so a changed config takes effect at once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from muniops.inventory import assets as asset_ops
+from muniops.inventory.agent_policy import (
+    AntivirusPolicy,
+    SoftwarePolicy,
+    av_problems,
+    signature_age_days,
+)
+from muniops.inventory.models import Agent, Asset, HostFacts, HostSoftware, Site
+from muniops.inventory.types import utcnow
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+
+class AgentRow(BaseModel):
+    agent_id: str
+    hostname: str
+    site: str | None
+    asset: str | None
+    version: str
+    state: str  # active, stale, never_seen, revoked
+    enrolled_at: datetime
+    last_seen_at: datetime | None
+    last_full_at: datetime | None
+    reports: int
+
+
+class AvRow(BaseModel):
+    asset: str
+    hostname: str | None
+    site: str | None
+    compliant: bool
+    products: list[str]
+    signature_age_days: float | None
+    reasons: list[str]
+
+
+class SoftwareRow(BaseModel):
+    name: str
+    versions: list[str]
+    hosts: int
+    flag: str | None
+
+
+class FlaggedHost(BaseModel):
+    asset: str
+    hostname: str | None
+    flag: str
+    name: str
+    version: str
+
+
+def agent_state(agent: Agent, now: datetime, stale_after: timedelta) -> str:
+    if agent.revoked_at is not None:
+        return "revoked"
+    if agent.last_seen_at is None:
+        return "never_seen"
+    return "stale" if now - agent.last_seen_at > stale_after else "active"
+
+
+def list_agents(session: Session, stale_after_minutes: int) -> list[AgentRow]:
+    now = utcnow()
+    sites = {s.id: s.name for s in session.exec(select(Site))}
+    labels = {a.id: asset_ops.label(a) for a in session.exec(
+        select(Asset).join(Agent, col(Agent.asset_id) == Asset.id))}
+    rows = []
+    for a in session.exec(select(Agent).order_by(col(Agent.hostname), col(Agent.id))):
+        rows.append(AgentRow(
+            agent_id=a.uid, hostname=a.hostname, site=sites.get(a.site_id),
+            asset=labels.get(a.asset_id), version=a.agent_version,
+            state=agent_state(a, now, timedelta(minutes=stale_after_minutes)),
+            enrolled_at=a.enrolled_at, last_seen_at=a.last_seen_at, last_full_at=a.last_full_at,
+            reports=a.reports_accepted))
+    return rows
+
+
+def _hosts(session: Session) -> list[tuple[HostFacts, Asset, str | None]]:
+    sites = {s.id: s.name for s in session.exec(select(Site))}
+    stmt = (select(HostFacts, Asset).join(Asset, col(Asset.id) == HostFacts.asset_id)
+            .order_by(col(Asset.hostname), col(Asset.id)))
+    return [(f, a, sites.get(a.site_id)) for f, a in session.exec(stmt)]
+
+
+def av_compliance(session: Session, policy: AntivirusPolicy) -> list[AvRow]:
+    now = utcnow()
+    rows = []
+    for facts, asset, site in _hosts(session):
+        family = ((facts.facts.get("os") or {}).get("family") or "").lower()
+        reasons = av_problems(facts.antivirus, family, policy, now)
+        age = signature_age_days(facts.antivirus, now)
+        rows.append(AvRow(
+            asset=asset_ops.label(asset), hostname=asset.hostname, site=site,
+            compliant=not reasons,
+            products=[p.get("product") or "?" for p in facts.antivirus.get("products") or []],
+            signature_age_days=round(age, 2) if age is not None else None, reasons=reasons))
+    return rows
+
+
+def software_summary(session: Session, policy: SoftwarePolicy,
+                     name_like: str | None = None) -> list[SoftwareRow]:
+    stmt = select(HostSoftware.name, HostSoftware.version,
+                  func.count(func.distinct(HostSoftware.asset_id))).group_by(
+        col(HostSoftware.name), col(HostSoftware.version))
+    if name_like:
+        stmt = stmt.where(col(HostSoftware.name).ilike(f"%{name_like}%"))
+    versions: dict[str, list[str]] = defaultdict(list)
+    for name, version, _n in session.exec(stmt):
+        versions[name].append(version)
+    host_stmt = select(HostSoftware.name, func.count(func.distinct(HostSoftware.asset_id))
+                       ).group_by(col(HostSoftware.name))
+    if name_like:
+        host_stmt = host_stmt.where(col(HostSoftware.name).ilike(f"%{name_like}%"))
+    hosts = dict(session.exec(host_stmt).all())
+    return [SoftwareRow(name=n, versions=sorted(v), hosts=hosts.get(n, 0),
+                        flag=policy.classify(n)) for n, v in sorted(versions.items())]
+
+
+def flagged_hosts(session: Session, policy: SoftwarePolicy) -> list[FlaggedHost]:
+    """Hosts running denied or unapproved software, one row per package."""
+    if not policy.deny and not policy.allow:
+        return []
+    names = [n for n in session.exec(select(HostSoftware.name).distinct())]
+    flags = {n: f for n in names if (f := policy.classify(n))}
+    if not flags:
+        return []
+    rows = []
+    stmt = (select(HostSoftware, Asset).join(Asset, col(Asset.id) == HostSoftware.asset_id)
+            .where(col(HostSoftware.name).in_(list(flags)))
+            .order_by(col(Asset.hostname), col(HostSoftware.name)))
+    for sw, asset in session.exec(stmt):
+        rows.append(FlaggedHost(asset=asset_ops.label(asset), hostname=asset.hostname,
+                                flag=flags[sw.name], name=sw.name, version=sw.version))
+    return rows
+
+
+def host_detail(session: Session, asset: Asset) -> dict[str, Any]:
+    """Facts, software and hardware change history of one host."""
+    facts = session.get(HostFacts, asset.id)
+    software = [{"name": s.name, "version": s.version, "publisher": s.publisher}
+                for s in session.exec(select(HostSoftware).where(
+                    HostSoftware.asset_id == asset.id).order_by(col(HostSoftware.name)))]
+    agents = [{"agent_id": a.uid, "hostname": a.hostname, "last_seen_at": a.last_seen_at,
+               "revoked": a.revoked_at is not None}
+              for a in session.exec(select(Agent).where(Agent.asset_id == asset.id))]
+    changes = [h.model_dump() for h in asset_ops.asset_history(session, asset)]
+    return {"asset": asset_ops.to_public(session, [asset])[0].model_dump(),
+            "agents": agents,
+            "reported_at": facts.reported_at if facts else None,
+            "facts": facts.facts if facts else None,
+            "hardware": facts.hardware if facts else None,
+            "software": software,
+            "history": changes}

@@ -1,0 +1,98 @@
+"""Endpoint agents: enrollment secrets per site, enrolled agents and their tokens, the
+ledger of accepted report UUIDs (exactly-once delivery), and each host's latest facts.
+
+Agent tokens live here, apart from the people's ``api_token`` table: an agent is a machine
+bound to one host and one site, with no role, and there are thousands of them."""
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from muniops.inventory.types import UTCDateTime, utcnow
+from sqlmodel import Field, SQLModel
+
+
+class EnrollmentSecret(SQLModel, table=True):
+    """A site's secret that agents present once to enroll; only its SHA-256 is kept."""
+
+    __tablename__ = "agent_enrollment_secret"
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    secret_hash: str = Field(sa_column=sa.Column(sa.String(64), unique=True, nullable=False))
+    prefix: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Agent(SQLModel, table=True):
+    """One enrolled agent: its token's hash, its site, the asset it reports for."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    uid: str = Field(sa_column=sa.Column(sa.String(36), unique=True, nullable=False))
+    token_hash: str = Field(sa_column=sa.Column(sa.String(64), unique=True, nullable=False))
+    prefix: str = Field(max_length=16)
+    hostname: str = Field(default="", max_length=255, index=True)
+    agent_version: str = Field(default="", max_length=40)
+    site_id: int | None = Field(default=None, foreign_key="site.id", index=True)
+    asset_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("asset.id", ondelete="SET NULL"),
+                            nullable=True, index=True),
+    )
+    enrolled_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_full_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reports_accepted: int = 0
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AgentReport(SQLModel, table=True):
+    """The ledger: one row per accepted report UUID, written in the same transaction as the
+    report's effects, so a report delivered twice is applied once."""
+
+    __tablename__ = "agent_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: str = Field(sa_column=sa.Column(sa.String(36), unique=True, nullable=False))
+    agent_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("agent.id", ondelete="CASCADE"),
+                            nullable=False, index=True)
+    )
+    kind: str = Field(max_length=16)
+    created_at: datetime = Field(sa_type=UTCDateTime)  # on the agent's clock
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class HostFacts(SQLModel, table=True):
+    """The latest full report of an asset's agent, and the hardware it was compared on."""
+
+    __tablename__ = "host_facts"
+
+    asset_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("asset.id", ondelete="CASCADE"),
+                            primary_key=True)
+    )
+    agent_id: int | None = Field(default=None, foreign_key="agent.id", index=True)
+    smbios_uuid: str | None = Field(default=None, max_length=64, index=True)
+    facts: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    hardware: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    antivirus: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    software_digest: str = Field(default="", max_length=64)
+    reported_at: datetime = Field(sa_type=UTCDateTime)  # the report's own time
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class HostSoftware(SQLModel, table=True):
+    """One installed package on one host, as its last full report listed it."""
+
+    __tablename__ = "host_software"
+
+    id: int | None = Field(default=None, primary_key=True)
+    asset_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("asset.id", ondelete="CASCADE"),
+                            nullable=False, index=True)
+    )
+    name: str = Field(max_length=300, index=True)
+    version: str = Field(default="", max_length=120)
+    publisher: str = Field(default="", max_length=200)

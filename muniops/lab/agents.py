@@ -1,0 +1,96 @@
+"""Endpoint-agent peers for tests, the demo and the benchmark: a collector process that can
+be killed with SIGKILL and started again on the same port, and real ``muniops-agent``
+processes with their own state folders."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from muniops.lab.net import free_port, wait_until
+
+BIN = Path(sys.executable).parent
+
+
+class CollectorProcess:
+    """``muniops serve`` on 127.0.0.1:PORT; the port stays the same across restarts."""
+
+    def __init__(self, config: Path, port: int | None = None) -> None:
+        self.config = config
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = config.with_suffix(".serve.log")
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(BIN / "muniops"), "--config", str(self.config), *args],
+                              capture_output=True, text=True, check=True, timeout=120)
+
+    def start(self, timeout: float = 60) -> CollectorProcess:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [str(BIN / "muniops"), "--config", str(self.config), "serve", "--listen",
+                 f"127.0.0.1:{self.port}"], stdout=out, stderr=subprocess.STDOUT)
+        wait_until(self._healthy, timeout=timeout, what="muniops collector")
+        return self
+
+    def _healthy(self) -> bool:
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"muniops serve exited with {self.proc.returncode}:\n"
+                               f"{self.log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as r:
+                return bool(r.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def kill9(self) -> None:
+        """SIGKILL: no graceful shutdown, requests in flight are cut."""
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+            self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def __enter__(self) -> CollectorProcess:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def agent_argv(state_dir: Path, *args: str) -> list[str]:
+    return [str(BIN / "muniops-agent"), "--state-dir", str(state_dir), *args]
+
+
+def run_agent(state_dir: Path, *args: str, timeout: float = 120,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(agent_argv(state_dir, *args), capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})})
+
+
+def write_config(folder: Path, database_url: str | None = None, extra: str = "") -> Path:
+    """A collector config with a private data folder (and SQLite unless a URL is given)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "muniops.yaml"
+    lines = [f"data_dir: {folder / 'data'}", "logging:", "  level: WARNING"]
+    if database_url:
+        lines.append(f"database_url: '{database_url}'")
+    config.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+    return config

@@ -1,0 +1,91 @@
+"""Debian's Net-SNMP ``snmpd`` on 127.0.0.1 with a private config: a v2c community and a
+v3 authPriv user (SHA/AES). Also runs ``snmpget``/``snmpbulkwalk`` against it, as the
+reference the tests compare with."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from muniops.lab.net import free_port, wait_until
+
+SNMPD = os.environ.get("MUNIOPS_SNMPD", "/usr/sbin/snmpd")
+
+
+@dataclass(frozen=True)
+class Snmpd:
+    port: int
+    state_dir: Path
+    community: str
+    v3_user: str
+    v3_auth: str
+    v3_priv: str
+
+    def env(self) -> dict[str, str]:
+        return dict(os.environ, SNMP_PERSISTENT_DIR=str(self.state_dir), MIBS="",
+                    SNMPCONFPATH=str(self.state_dir))
+
+    def tool(self, name: str, *args: str, v3: bool = False) -> str:
+        """Run a Net-SNMP tool (``snmpget``, ``snmpbulkwalk``...) against this agent."""
+        auth = (["-v3", "-l", "authPriv", "-u", self.v3_user, "-a", "SHA", "-A", self.v3_auth,
+                 "-x", "AES", "-X", self.v3_priv] if v3 else ["-v2c", "-c", self.community])
+        out = subprocess.run([name, *auth, "-On", "-Oe", "-t", "5",
+                              *args[:-1], f"udp:127.0.0.1:{self.port}", args[-1]]
+                             if args else [name, *auth, f"udp:127.0.0.1:{self.port}"],
+                             env=self.env(), capture_output=True, text=True, check=True)
+        return out.stdout
+
+
+def available() -> bool:
+    return Path(SNMPD).exists() and shutil.which("snmpbulkwalk") is not None
+
+
+@contextmanager
+def running_snmpd(community: str = "public", v3_user: str = "opsv3",
+                  v3_auth: str = "authpass123", v3_priv: str = "privpass123",
+                  extra_config: str = "") -> Iterator[Snmpd]:
+    """Start snmpd; yields how to reach it. Stopped by PID at the end."""
+    work = Path(tempfile.mkdtemp(prefix="muniops-snmpd-"))
+    state = work / "state"
+    state.mkdir()
+    conf = work / "snmpd.conf"
+    conf.write_text(
+        f"rocommunity {community} 127.0.0.1\n"
+        f'createUser {v3_user} SHA "{v3_auth}" AES "{v3_priv}"\n'
+        f"rouser {v3_user} priv\n"
+        "view all included .1\n" + extra_config, encoding="utf-8")
+    conf.chmod(0o600)
+    port = free_port(socket.SOCK_DGRAM)
+    pidfile = work / "snmpd.pid"
+    env = dict(os.environ, SNMP_PERSISTENT_DIR=str(state), MIBS="")
+    proc = subprocess.Popen([SNMPD, "-f", "-Lo", "-C", "-c", str(conf), "-p", str(pidfile),
+                             f"udp:127.0.0.1:{port}"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    agent = Snmpd(port, state, community, v3_user, v3_auth, v3_priv)
+    try:
+        def ready() -> bool:
+            if proc.poll() is not None:
+                raise RuntimeError(f"snmpd exited with {proc.returncode}")
+            try:
+                return bool(agent.tool("snmpget", "1.3.6.1.2.1.1.3.0"))
+            except subprocess.CalledProcessError:
+                return False
+
+        wait_until(ready, timeout=20, what="snmpd")
+        yield agent
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,203 @@
+"""The dashboards and alert rules on real data: a collector running the demo lab (a copy of
+config/demo.yaml, the demo city seeded through the inventory operations, and the lab parts
+of scripts/demo.py) scraped by Debian's Prometheus with the shipped rules. Every panel query
+and every alert expression goes through Prometheus' HTTP API."""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from muniops.collector.settings import PATH_KEYS
+from muniops.inventory import importer, repairs, sites
+from muniops.inventory.assets import add_asset
+from muniops.inventory.db import Database, sqlite_url
+from muniops.inventory.migrate import upgrade
+from muniops.inventory.models import AssetKind, AssetStatus
+from muniops.inventory.schemas import AssetCreate, RepairOpen, SiteCreate
+from muniops.inventory.types import utcnow
+from muniops.lab import prometheus
+from muniops.lab.collector import RunningCollector, running_collector
+from muniops.lab.net import free_port, wait_until
+from tests.metrics.dashboards import DASHBOARDS, ROOT, Query, expand, queries
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not prometheus.available(),
+                       reason="Debian's prometheus is not installed "
+                              "(scripts/debian-packages.txt; make test installs it)"),
+]
+
+DEMO_CONFIG = ROOT / "config" / "demo.yaml"
+OWN_PART = "muniops.lab.prometheus_demo:demo"  # this test starts its own, faster Prometheus
+# How long the lab's periodic jobs get to fill every panel before the test gives up.
+DATA_TIMEOUT = 75.0
+
+# Panels whose source cannot produce data in this lab, and why (checked both ways: such a
+# panel must really be empty, so the entry goes once the lab can feed it).
+NO_DATA_IN_LAB: dict[str, str] = {}
+
+
+@dataclass
+class Stack:
+    collector: RunningCollector
+    prom: prometheus.Prometheus
+    db_url: str
+
+
+def demo_like_config(root: Path, listen: str) -> Path:
+    """config/demo.yaml with its own store and port; its relative paths still resolve."""
+    data: dict[str, Any] = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+    for key in PATH_KEYS:
+        if isinstance(data.get(key), str):
+            data[key] = str((DEMO_CONFIG.parent / data[key]).resolve())
+    data["data_dir"] = str(root / "data")
+    data.setdefault("api", {})["listen"] = listen
+    data["logging"] = {"level": "WARNING"}
+    config = root / "muniops.yaml"
+    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return config
+
+
+def seed(db: Database) -> None:
+    """The demo city, plus a warranty ending soon and a part away at the vendor."""
+    demo = importlib.import_module("scripts.demo")
+    upgrade(db.engine)
+    with db.write() as s:
+        for name, district, tz in demo.DEMO_SITES:
+            sites.add_site(s, SiteCreate(name=name, district=district, timezone=tz),
+                           actor="test")
+    with db.write() as s:
+        importer.import_assets(s, ROOT / "config" / "demo" / "assets.csv", actor="test",
+                               create_missing=True)
+    with db.write() as s:
+        add_asset(s, AssetCreate(asset_tag="MUN-T001", kind=AssetKind.SERVER,
+                                 status=AssetStatus.DEPLOYED, site="Water Works",
+                                 warranty_end=(utcnow() + timedelta(days=10)).date()),
+                  actor="test")
+        repairs.open_ticket(s, "MUN-0001", RepairOpen(part="PSU", vendor="Dell"), actor="test")
+
+
+def lab_parts() -> list[Callable[[Path], AbstractContextManager[object]]]:
+    demo = importlib.import_module("scripts.demo")
+    parts = []
+    for part in demo.LAB_PARTS:
+        if part == OWN_PART:
+            continue
+        module, _, func = part.partition(":")
+        parts.append(getattr(importlib.import_module(module), func))
+    return parts
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    root = tmp_path_factory.mktemp("metrics-live")
+    listen = f"127.0.0.1:{free_port()}"
+    config = demo_like_config(root, listen)
+    db = Database(sqlite_url(root / "data"))
+    seed(db)
+    db.dispose()
+    rules = prometheus.shipped_rule_files()
+    with ExitStack() as lab:
+        for part in lab_parts():
+            lab.enter_context(part(config))
+        collector = lab.enter_context(running_collector(config, listen=listen))
+        prom = lab.enter_context(prometheus.running_prometheus(
+            prometheus.scrape_config([listen], rule_files=rules, interval="1s"),
+            rule_files=rules))
+        wait_until(lambda: prom.scrapes_done("muniops", 3), timeout=30, what="three scrapes")
+        yield Stack(collector, prom, str(db.engine.url))
+
+
+def all_queries() -> list[Query]:
+    return [q for path in DASHBOARDS for q in queries(path)]
+
+
+def empty_queries(prom: prometheus.Prometheus) -> list[str]:
+    return [q.name for q in all_queries() if not prom.query(expand(q.expr))]
+
+
+def test_prometheus_scrapes_the_collector(stack: Stack) -> None:
+    assert stack.prom.targets_up()
+    (up,) = stack.prom.query('muniops_store_up{job="muniops"}')
+    assert up["value"][1] == "1"
+
+
+def test_every_panel_query_is_valid_and_returns_data(stack: Stack) -> None:
+    deadline = time.monotonic() + DATA_TIMEOUT
+    empty = empty_queries(stack.prom)
+    while set(empty) - set(NO_DATA_IN_LAB) and time.monotonic() < deadline:
+        time.sleep(2)
+        empty = empty_queries(stack.prom)
+    assert sorted(set(empty) - set(NO_DATA_IN_LAB)) == []
+    assert sorted(set(NO_DATA_IN_LAB) - set(empty)) == [], "the lab feeds these now"
+
+
+def test_range_queries_of_time_series_panels(stack: Stack) -> None:
+    """What Grafana sends for a graph: a range query, with $__rate_interval filled in."""
+    for q in all_queries():
+        if not q.instant and q.name not in NO_DATA_IN_LAB:
+            assert stack.prom.query_range(expand(q.expr), seconds=30, step="1s"), q.name
+
+
+def test_every_variable_query_lists_values(stack: Stack) -> None:
+    from tests.metrics.dashboards import load
+
+    for path in DASHBOARDS:
+        for var in load(path)["templating"]["list"]:
+            if var["type"] != "query":
+                continue
+            inner = expand(var["definition"]).removeprefix("label_values(")[:-1]
+            metric, _, label = inner.rpartition(",")
+            found = stack.prom.api("series", **{"match[]": metric.strip()})
+            if all(f"{path.stem} / " not in k for k in NO_DATA_IN_LAB):
+                assert any(label.strip() in s for s in found), f"{path.stem} ${var['name']}"
+
+
+def test_every_alert_expression_is_valid_and_every_rule_evaluates(stack: Stack) -> None:
+    groups = stack.prom.api("rules")["groups"]
+    rules = [r for g in groups for r in g["rules"]]
+    shipped = [rule for path in prometheus.shipped_rule_files()
+               for group in yaml.safe_load(path.read_text())["groups"]
+               for rule in group["rules"]]
+    assert len(rules) == len(shipped)
+    for rule in shipped:
+        stack.prom.query(rule["expr"])  # raises PrometheusError when Prometheus refuses it
+    wait_until(lambda: all(r["lastEvaluation"] > "2000"
+                           for g in stack.prom.api("rules")["groups"] for r in g["rules"]),
+               timeout=15, what="a rule evaluation")
+    bad = [(r["name"], r.get("lastError")) for g in stack.prom.api("rules")["groups"]
+           for r in g["rules"] if r["health"] != "ok"]
+    assert bad == []
+
+
+def test_a_seeded_condition_raises_its_alert(stack: Stack) -> None:
+    """The server with a warranty ending in 10 days makes the warranty rule pending."""
+    def pending() -> bool:
+        return bool(stack.prom.query(
+            'ALERTS{alertname="MuniopsWarrantyExpiring", site="Water Works"}'))
+    wait_until(pending, timeout=15, what="the warranty alert")
+    (expiring,) = stack.prom.query('muniops_warranty_expiring_assets{site="Water Works"}')
+    assert expiring["value"][1] == "1"
+
+
+def test_a_full_scrape_passes_promtool_check_metrics(stack: Stack) -> None:
+    exposition = stack.collector.metrics()
+    assert "muniops_store_up 1.0" in exposition
+    prometheus.promtool("check", "metrics", stdin=exposition)
+
+
+def test_promtool_check_metrics_catches_a_convention_break() -> None:
+    """The check above can fail: a counter without ``_total`` and a metric without help."""
+    bad = "# TYPE muniops_polls counter\nmuniops_polls 3\n"
+    with pytest.raises(prometheus.PrometheusError, match="_total|help"):
+        prometheus.promtool("check", "metrics", stdin=bad)

@@ -1,0 +1,76 @@
+"""Configuration: strict, precise errors, environment overrides, secrets kept secret."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from muniops.collector.credentials import SnmpV3, SshLogin, load_credentials
+from muniops.collector.settings import ConfigError, load_settings
+from tests.conftest import Cli
+
+
+def test_wrong_key_and_type_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("api:\n  listn: 127.0.0.1:1\n  max_body_bytes: lots\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert "api.listn: unknown key" in message
+    assert "api.max_body_bytes" in message
+
+
+def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("data_dir: data\napi:\n  listen: 127.0.0.1:9000\n")
+    monkeypatch.setenv("MUNIOPS_API__LISTEN", "127.0.0.1:9100")
+    monkeypatch.setenv("MUNIOPS_DATABASE_URL", "postgresql+psycopg://u:hunter2@db/muniops")
+    settings = load_settings(path)
+    assert settings.api.port == 9100
+    assert settings.data_dir == tmp_path / "data"  # relative to the file
+    assert settings.db_url.endswith("@db/muniops")
+    assert "hunter2" not in repr(settings) and "hunter2" not in str(settings.model_dump())
+
+
+def test_bad_listen_address(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("api:\n  listen: localhost\n")
+    with pytest.raises(ConfigError, match="api.listen.*HOST:PORT"):
+        load_settings(path)
+
+
+def test_config_check_command(cli: Cli, tmp_path: Path) -> None:
+    assert "configuration is valid" in cli.ok("config", "check").out
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("nonsense: [1\n")
+    result = cli.__class__(cli.capsys, broken)("config", "check")
+    assert result.code == 7 and "not valid YAML" in result.err
+
+
+def test_credentials_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "credentials.yaml"
+    path.write_text(
+        "core-v3:\n  type: snmp_v3\n  username: ops\n  auth_protocol: sha256\n"
+        "  auth_key: ${AUTH_KEY}\n  priv_protocol: aes128\n  priv_key: privpass123\n"
+        "switches:\n  type: ssh\n  username: admin\n  password: s3cret-pw\n"
+    )
+    path.chmod(0o644)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        load_credentials(path)
+    path.chmod(0o600)
+    with pytest.raises(ConfigError, match="AUTH_KEY is not set"):
+        load_credentials(path)
+    monkeypatch.setenv("AUTH_KEY", "authpass123")
+    creds = load_credentials(path)
+    v3, ssh = creds["core-v3"], creds["switches"]
+    assert isinstance(v3, SnmpV3) and isinstance(ssh, SshLogin)
+    assert v3.auth_key is not None and v3.auth_key.get_secret_value() == "authpass123"
+    assert "authpass123" not in repr(creds) and "s3cret-pw" not in repr(creds)
+
+    path.write_text("x:\n  type: ssh\n  username: a\n  password: leaked-value\n  pasword: y\n")
+    with pytest.raises(ConfigError) as info:
+        load_credentials(path)
+    assert "x.ssh.pasword: unknown key" in str(info.value)
+    assert "leaked-value" not in str(info.value)
