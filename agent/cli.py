@@ -12,11 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+from muniops import __version__
 from muniops.agent import credentials, delivery, report
 from muniops.agent.daemon import Daemon, Schedule
 from muniops.agent.spool import Spool
-
-from muniops import __version__
 
 log = logging.getLogger("muniops.agent")
 

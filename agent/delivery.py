@@ -15,10 +15,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
+from muniops import __version__
 from muniops.agent.credentials import Credentials
 from muniops.agent.spool import Spool
-
-from muniops import __version__
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from muniops import __version__
 from muniops.agent.probes import dmi, host, linux_av, packages, windows
 from muniops.agent.probes.base import ProbeUnavailable
-
-from muniops import __version__
 
 log = logging.getLogger(__name__)
 

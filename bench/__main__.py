@@ -5,7 +5,7 @@ import pkgutil
 import sys
 from pathlib import Path
 
-names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent))
+names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])
                if not m.name.startswith("_"))
 only = sys.argv[1:]
 for name in names:

@@ -31,8 +31,8 @@ def make_csv(path: Path) -> list[list[str]]:
     rows = []
     for i in range(ROWS):
         rows.append([f"MUN-{i:06d}", f"SN{i:08d}", KINDS[i % len(KINDS)], "Dell", "OptiPlex",
-                     SITES[i % len(SITES)], "02:00:%02x:%02x:%02x:%02x" % (
-                         i >> 24 & 255, i >> 16 & 255, i >> 8 & 255, i & 255),
+                     SITES[i % len(SITES)], f"02:00:{i >> 24 & 255:02x}:{i >> 16 & 255:02x}:"
+                     f"{i >> 8 & 255:02x}:{i & 255:02x}",
                      f"host-{i}", f"Room {i % 300}", "2021-03-01", "2024-03-01", ""])
     with path.open("w", newline="") as f:
         w = csv.writer(f)

@@ -11,17 +11,18 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry, Counter
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector as PromCollector
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import select
+
 from muniops.collector.scheduler import job
 from muniops.inventory import agents, fleet
 from muniops.inventory.agent_policy import AgentSettings
 from muniops.inventory.db import Database
 from muniops.inventory.models import Agent
 from muniops.inventory.types import utcnow
-from prometheus_client import CollectorRegistry, Counter
-from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector as PromCollector
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import select
 
 if TYPE_CHECKING:
     from muniops.collector.service import Collector

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from muniops.collector.settings import ConfigError, Section
 from pydantic import Field, SecretStr, TypeAdapter, ValidationError
+
+from muniops.collector.settings import ConfigError, Section
 
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 

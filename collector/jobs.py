@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from muniops.collector.scheduler import job
 from sqlalchemy import text
+
+from muniops.collector.scheduler import job
 
 if TYPE_CHECKING:
     from muniops.collector.service import Collector

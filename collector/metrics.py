@@ -7,15 +7,16 @@ import logging
 from collections.abc import Iterator
 from datetime import timedelta
 
-from muniops.inventory.db import Database
-from muniops.inventory.models import Asset, AssetStatus, RepairTicket, Site
-from muniops.inventory.types import utcnow
-from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector as PromCollector
 from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
+
+from muniops.collector.exposition import Registry
+from muniops.inventory.db import Database
+from muniops.inventory.models import Asset, AssetStatus, RepairTicket, Site
+from muniops.inventory.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,9 @@ class InventoryMetrics(PromCollector):
         yield from (assets, repairs, expiring)
 
 
-def make_registry(db: Database) -> CollectorRegistry:
-    """A fresh registry with the inventory's collector; features register theirs on it."""
-    registry = CollectorRegistry()
+def make_registry(db: Database) -> Registry:
+    """A fresh registry with the inventory's collector; features register theirs on it
+    (per-interface and per-host families as ``exposition.SeriesCache``)."""
+    registry = Registry()
     registry.register(InventoryMetrics(db))
     return registry

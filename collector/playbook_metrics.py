@@ -7,15 +7,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from muniops.collector.playbook_runs import STATS, RunStats
-from muniops.inventory import configs
-from muniops.inventory.db import Database
-from muniops.inventory.models.configs import ComplianceResult
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector as PromCollector
 from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
+
+from muniops.collector.playbook_runs import STATS, RunStats
+from muniops.inventory import configs
+from muniops.inventory.db import Database
+from muniops.inventory.models.configs import ComplianceResult
 
 log = logging.getLogger(__name__)
 

@@ -8,17 +8,18 @@ from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING
 
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector as PromCollector
+from sqlalchemy import func
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import col, select
+
 from muniops.collector.scheduler import job
 from muniops.inventory import pm
 from muniops.inventory.db import Database
 from muniops.inventory.models import Asset, Site
 from muniops.inventory.models.pm import PmState, PmTask
 from muniops.inventory.types import utcnow
-from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector as PromCollector
-from sqlalchemy import func
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import col, select
 
 if TYPE_CHECKING:
     from muniops.collector.service import Collector

@@ -10,6 +10,8 @@ import signal
 
 import uvicorn
 from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
 from muniops.collector import agents as agent_feature  # endpoint agents: metrics, job
 from muniops.collector import jobs as _builtin_jobs  # noqa: F401  (registers the jobs)
 from muniops.collector.api.app import create_app
@@ -22,7 +24,6 @@ from muniops.collector.scheduler import JobRunner
 from muniops.collector.settings import Settings
 from muniops.collector.snmp import job as snmp_job  # SNMP polling: metrics, job
 from muniops.inventory.db import Database
-from prometheus_client import CollectorRegistry
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
 from muniops.collector.discovery.config import DiscoverySettings
 from muniops.collector.reports.config import ReportSettings  # report defaults
 from muniops.collector.snmp.config import SnmpSettings  # SNMP polling
@@ -16,8 +19,6 @@ from muniops.collector.ssh.config import PlaybookSettings  # SSH devices and pla
 from muniops.inventory.agent_policy import AgentSettings  # endpoint agents
 from muniops.inventory.db import sqlite_url
 from muniops.inventory.pm_policy import PmSettings  # preventive maintenance policy
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 CONFIG_ENV = "MUNIOPS_CONFIG"
 

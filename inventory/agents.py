@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
 from muniops.inventory import audit
 from muniops.inventory.agent_schema import Report
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
@@ -30,8 +33,6 @@ from muniops.inventory.schemas import normalize_mac
 from muniops.inventory.sites import get_site
 from muniops.inventory.tokens import hash_token
 from muniops.inventory.types import utcnow
-from sqlalchemy import delete, func
-from sqlmodel import Session, col, select
 
 SECRET_PREFIX = "me_"
 AGENT_TOKEN_PREFIX = "ma_"

@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
 from muniops.inventory import audit
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
 from muniops.inventory.models import Asset, AssetMac, AssetStatus, Assignment, Person, Site
@@ -22,8 +25,6 @@ from muniops.inventory.schemas import (
 from muniops.inventory.scope import EVERYWHERE, Scope
 from muniops.inventory.sites import get_person, get_site
 from muniops.inventory.types import utcnow
-from sqlalchemy import or_
-from sqlmodel import Session, col, select
 
 ASSET = "asset"
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from muniops.inventory.models import AuditEntry
 from sqlmodel import Session, SQLModel, col, select
+
+from muniops.inventory.models import AuditEntry
 
 
 def snapshot(obj: SQLModel, **extra: Any) -> dict[str, Any]:

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
 from muniops.inventory import audit
 from muniops.inventory.assets import update_asset
 from muniops.inventory.errors import NotFound
@@ -26,8 +29,6 @@ from muniops.inventory.models.configs import (
 )
 from muniops.inventory.schemas import AssetUpdate
 from muniops.inventory.types import utcnow
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 
 CONFIG = "config_version"
 

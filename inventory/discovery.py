@@ -13,6 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
 from muniops.inventory import audit
 from muniops.inventory.assets import label
 from muniops.inventory.errors import NotFound
@@ -30,9 +34,6 @@ from muniops.inventory.models.discovery import (
 )
 from muniops.inventory.schemas import normalize_mac
 from muniops.inventory.types import utcnow
-from pydantic import BaseModel
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 
 UNKNOWN = "unknown_device"
 

@@ -8,6 +8,10 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
 from muniops.inventory import assets as asset_ops
 from muniops.inventory.agent_policy import (
     AntivirusPolicy,
@@ -17,9 +21,6 @@ from muniops.inventory.agent_policy import (
 )
 from muniops.inventory.models import Agent, Asset, HostFacts, HostSoftware, Site
 from muniops.inventory.types import utcnow
-from pydantic import BaseModel
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 
 
 class AgentRow(BaseModel):

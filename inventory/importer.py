@@ -16,6 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import ValidationError
+from pydantic_core import to_jsonable_python
+from sqlmodel import Session, col, select
+
 from muniops.inventory import audit
 from muniops.inventory.assets import ASSET, label
 from muniops.inventory.errors import ImportRejected, InvalidInput, RowError
@@ -31,9 +35,6 @@ from muniops.inventory.models import (
 from muniops.inventory.schemas import AssetCreate
 from muniops.inventory.scope import EVERYWHERE, Scope
 from muniops.inventory.types import utcnow
-from pydantic import ValidationError
-from pydantic_core import to_jsonable_python
-from sqlmodel import Session, col, select
 
 COLUMNS = (
     "asset_tag", "serial", "kind", "vendor", "model", "site", "mac", "hostname", "location",

@@ -17,6 +17,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import BaseModel
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, col, select
+
 from muniops.inventory import audit, pm_evidence, repairs
 from muniops.inventory.assets import label
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
@@ -26,9 +30,6 @@ from muniops.inventory.pm_policy import PmRule, PmSettings
 from muniops.inventory.schemas import RepairOpen
 from muniops.inventory.scope import EVERYWHERE, Scope
 from muniops.inventory.types import utcnow
-from pydantic import BaseModel
-from sqlalchemy import delete, func, update
-from sqlmodel import Session, col, select
 
 log = logging.getLogger(__name__)
 
@@ -312,7 +313,7 @@ def checklist_results(rule: PmRule, failed: dict[str, str],
 def complete(session: Session, task_id: int, settings: PmSettings, *, performed_by: str,
              actor: str, failed: dict[str, str] | None = None, notes: str = "",
              performed_at: datetime | None = None, open_repair: bool = False,
-             scope: Scope = EVERYWHERE) -> PmRecord:
+             scope: Scope = EVERYWHERE, now: datetime | None = None) -> PmRecord:
     """Record a PM visit: each checklist item ok or not, notes, and the evidence the store
     holds about the asset now. ``open_repair`` opens a repair ticket for the failed items in
     the same transaction. The asset's next task follows at its interval."""
@@ -341,12 +342,13 @@ def complete(session: Session, task_id: int, settings: PmSettings, *, performed_
     audit.record(session, actor, "pm.done", PM_TASK, task.id, before=before,
                  after=audit.snapshot(task, failed=[i.item for i in bad],
                                       repair_ticket=record.repair_ticket_id))
-    _schedule_next(session, task, asset, rule)
+    _schedule_next(session, task, asset, rule, now or utcnow())
     return record
 
 
 def skip(session: Session, task_id: int, reason: str, *, actor: str,
-         settings: PmSettings, scope: Scope = EVERYWHERE) -> PmTask:
+         settings: PmSettings, scope: Scope = EVERYWHERE,
+         now: datetime | None = None) -> PmTask:
     """Close a task without doing it; the reason is kept and shown in the reports."""
     if not reason.strip():
         raise InvalidInput("reason", "say why the maintenance is skipped")
@@ -357,7 +359,8 @@ def skip(session: Session, task_id: int, reason: str, *, actor: str,
     _close(session, task, PmState.SKIPPED, actor)
     audit.record(session, actor, "pm.skip", PM_TASK, task.id, before=before,
                  after=audit.snapshot(task))
-    _schedule_next(session, task, asset, _rule_named(settings, task.policy, asset))
+    _schedule_next(session, task, asset, _rule_named(settings, task.policy, asset),
+                   now or utcnow())
     return task
 
 
@@ -374,12 +377,13 @@ def _rule_named(settings: PmSettings, name: str, asset: Asset) -> PmRule:
     return next((r for r in rules if r.name == name), settings.rule_for(asset))
 
 
-def _schedule_next(session: Session, task: PmTask, asset: Asset, rule: PmRule) -> None:
+def _schedule_next(session: Session, task: PmTask, asset: Asset, rule: PmRule,
+                   now: datetime) -> None:
     if asset.status in NOT_MAINTAINED or rule.interval_months == 0:
         return
     due = add_months(task.due_date, rule.interval_months)
     site = session.get(Site, asset.site_id) if asset.site_id else None
-    today = local_day(utcnow(), site.timezone if site else None)
+    today = local_day(now, site.timezone if site else None)
     due = max(due, today)
     following = _new_task(asset, rule, due)
     following.state = state_on(following, today)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import Session
+
 from muniops.inventory.models import Asset, AssetKind
 from muniops.inventory.types import utcnow
-from sqlmodel import Session
 
 HOST_KINDS = (AssetKind.PC, AssetKind.LAPTOP, AssetKind.SERVER)
 

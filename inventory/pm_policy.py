@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-from muniops.inventory.models import Asset, AssetKind
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from muniops.inventory.models import Asset, AssetKind
 
 DEFAULT_CHECKLIST = [
     "clean dust from fans and vents",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session, col, select
+
 from muniops.inventory import audit
 from muniops.inventory.assets import get_asset, label, set_status
 from muniops.inventory.errors import Conflict, NotFound
@@ -9,7 +11,6 @@ from muniops.inventory.models import Asset, AssetStatus, RepairTicket, Site
 from muniops.inventory.schemas import RepairClose, RepairOpen, RepairPublic
 from muniops.inventory.scope import EVERYWHERE, Scope
 from muniops.inventory.types import utcnow
-from sqlmodel import Session, col, select
 
 REPAIR = "repair"
 

@@ -7,8 +7,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from muniops.inventory.models import AssetKind, AssetStatus, RepairOutcome, Role
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from muniops.inventory.models import AssetKind, AssetStatus, RepairOutcome, Role
 
 _MAC_HEX = re.compile(r"[0-9a-f]{12}")
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
 from muniops.inventory import audit
 from muniops.inventory.errors import Conflict, NotFound
 from muniops.inventory.models import Asset, Assignment, Person, Site
 from muniops.inventory.schemas import PersonCreate, PersonPublic, SiteCreate, SitePublic
 from muniops.inventory.scope import EVERYWHERE, Scope
-from sqlalchemy import func
-from sqlmodel import Session, col, select
 
 
 def get_site(session: Session, name: str, scope: Scope = EVERYWHERE) -> Site:

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session, col, select
+
 from muniops.inventory import audit
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
 from muniops.inventory.models import Asset, Site
@@ -23,8 +26,6 @@ from muniops.inventory.models.snmp import (
     WirelessLink,
 )
 from muniops.inventory.types import utcnow
-from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session, col, select
 
 
 class DeviceCreate(BaseModel):

@@ -6,12 +6,13 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from sqlmodel import Session, col, select
+
 from muniops.inventory import audit
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
 from muniops.inventory.models import ApiToken, Role, Site
 from muniops.inventory.schemas import TokenPublic
 from muniops.inventory.types import utcnow
-from sqlmodel import Session, col, select
 
 TOKEN_PREFIX = "mo_"
 _TOUCH_EVERY = timedelta(minutes=1)

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from muniops.playbooks.model import Playbook
 from pydantic import ValidationError
+
+from muniops.playbooks.model import Playbook
 
 BUILTIN = Path(__file__).resolve().parent / "builtin"
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
 from muniops.collector.ssh.platforms import platforms
 from muniops.inventory.models.configs import Severity
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 VAR = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"

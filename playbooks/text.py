@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import textfsm
-from muniops.playbooks.model import Check, Condition, OwnTemplate, Playbook, Redaction, render
 from ntc_templates.parse import ParsingException, parse_output
+
+from muniops.playbooks.model import Check, Condition, OwnTemplate, Playbook, Redaction, render
 
 
 class ParseError(Exception):

@@ -52,7 +52,9 @@ def ensure_sites() -> None:
 
 # Parts of the demo lab: "module:function", each a context manager taking the config path
 # that starts its peers on 127.0.0.1 and registers its devices; they stop when serve ends.
-LAB_PARTS: list[str] = []
+LAB_PARTS: list[str] = [
+    "muniops.lab.prometheus_demo:demo",  # Prometheus with the shipped rules, scraping serve
+]
 
 
 def main() -> None:

@@ -76,6 +76,11 @@ GOOD_BAD = [(None, "red"), (1, "green")]
 LOW_BAD = [(None, "red"), (0.9, "orange"), (0.98, "green")]
 COUNT_BAD = [(None, "green"), (1, "orange")]
 
+CPU = (f"max by (device) (muniops_snmp_cpu_utilisation_ratio{{{DEV}}}"
+       f" or 1 - muniops_snmp_cpu_idle_ratio{{{DEV}}})")
+IFSEL = f'{DEV}, interface=~"$interface"'
+ENDS = 'site=~"$site", device=~"$device"'
+
 DASHBOARDS = [
     Dashboard(
         "muniops-overview", "muniops · Overview",
@@ -87,34 +92,41 @@ DASHBOARDS = [
                     f'sum(muniops_assets{{{SEL}, status!="retired"}})', instant=True)],
                   width=4),
                 P("stat", "Network devices answering", [Q(
-                    f"sum(muniops_device_up{{{SEL}}}) / count(muniops_device_up{{{SEL}}})",
-                    instant=True)], unit="percentunit", width=4, thresholds=LOW_BAD),
-                P("stat", "Antivirus compliant", [Q(
-                    f"sum(muniops_antivirus_compliant{{{SEL}}})"
-                    f" / count(muniops_antivirus_compliant{{{SEL}}})", instant=True)],
+                    f"avg(muniops_snmp_device_up{{{SEL}}})", instant=True)],
                   unit="percentunit", width=4, thresholds=LOW_BAD),
-                P("stat", "PM overdue", [Q(
-                    f"sum(muniops_pm_overdue_assets{{{SEL}}})", instant=True)],
+                P("stat", "Antivirus compliant", [Q(
+                    'sum(muniops_antivirus_hosts{state="compliant"})'
+                    " / sum(muniops_antivirus_hosts)", instant=True)],
+                  unit="percentunit", width=4, thresholds=LOW_BAD,
+                  description="Share of hosts whose agent reports antivirus compliant with "
+                  "the policy (the whole fleet: agent metrics carry no site)."),
+                P("stat", "PM tasks overdue", [Q(
+                    f"sum(muniops_pm_overdue_tasks{{{SEL}}}) or vector(0)", instant=True)],
                   width=4, thresholds=COUNT_BAD),
                 P("stat", "Warranties ending in 30 days", [Q(
-                    f"sum(muniops_warranty_expiring_assets{{{SEL}}})", instant=True)],
-                  width=4, thresholds=COUNT_BAD),
-                P("stat", "Open repair tickets", [Q(
-                    f"sum(muniops_repair_tickets_open{{{SEL}}})", instant=True)],
-                  width=4, thresholds=COUNT_BAD),
+                    f"sum(muniops_warranty_expiring_assets{{{SEL}}}) or vector(0)",
+                    instant=True)], width=4, thresholds=COUNT_BAD),
+                P("stat", "Unknown devices seen", [Q(
+                    f"sum(muniops_discovery_unknown_devices{{{SEL}}}) or vector(0)",
+                    instant=True)], width=4, thresholds=COUNT_BAD),
             ]),
             Row("Fleet", [
                 P("bargauge", "Assets by kind", [Q(
                     f'sum by (kind) (muniops_assets{{{SEL}, status!="retired"}})',
                     "{{kind}}", instant=True)]),
-                P("timeseries", "Antivirus compliance by site", [Q(
-                    f"sum by (site) (muniops_antivirus_compliant{{{SEL}}})"
-                    f" / count by (site) (muniops_antivirus_compliant{{{SEL}}})", "{{site}}")],
+                P("timeseries", "Agents by state", [Q(
+                    "sum by (state) (muniops_agents)", "{{state}}")]),
+                P("timeseries", "Network devices answering by site", [Q(
+                    f"avg by (site) (muniops_snmp_device_up{{{SEL}}})", "{{site}}")],
+                  unit="percentunit", min=0, max=1),
+                P("timeseries", "PM completion this half-year", [Q(
+                    f"muniops_pm_completion_ratio{{{SEL}}}", "{{site}}")],
                   unit="percentunit", min=0, max=1),
             ]),
             Row("Alerts", [
                 P("table", "Alerts firing or pending", [Q(
-                    "sum by (alertname, alertstate, severity, site) (ALERTS)", instant=True)],
+                    "sum by (alertname, alertstate, severity, site, device, link) (ALERTS)",
+                    instant=True)],
                   width=24, description="From Prometheus' ALERTS series; the shipped rules "
                   "are in config/prometheus/rules."),
             ]),
@@ -122,137 +134,173 @@ DASHBOARDS = [
     ),
     Dashboard(
         "muniops-network", "muniops · Network devices",
-        "Switches, routers, bridges, UPSes and printers polled over SNMP.",
-        [site_var("muniops_device_up"), device_var("muniops_device_up")],
+        "Switches, routers, bridges, UPSes and printers polled over SNMP; their "
+        "configuration backups.",
+        [site_var("muniops_snmp_device_up"), device_var("muniops_snmp_device_up")],
         [
             Row("Reachability", [
                 P("state-timeline", "Answering SNMP", [Q(
-                    f"muniops_device_up{{{DEV}}}", "{{device}}")], width=24,
+                    f"muniops_snmp_device_up{{{DEV}}}", "{{device}}")], width=24,
                   thresholds=GOOD_BAD),
                 P("timeseries", "Poll duration", [Q(
                     f"muniops_snmp_poll_duration_seconds{{{DEV}}}", "{{device}}")],
                   unit="s"),
                 P("timeseries", "Uptime", [Q(
-                    f"muniops_device_uptime_seconds{{{DEV}}}", "{{device}}")], unit="s"),
+                    f"muniops_snmp_uptime_seconds{{{DEV}}}", "{{device}}")], unit="s"),
             ]),
             Row("Health", [
-                P("timeseries", "CPU", [Q(
-                    f"muniops_device_cpu_ratio{{{DEV}}}", "{{device}}")],
+                P("timeseries", "CPU", [Q(CPU, "{{device}}")],
                   unit="percentunit", min=0, max=1),
                 P("timeseries", "Temperature", [Q(
-                    f"muniops_device_temperature_celsius{{{DEV}}}", "{{device}} {{sensor}}")],
-                  unit="celsius"),
+                    f"muniops_snmp_temperature_celsius{{{DEV}}}",
+                    "{{device}} {{sensor_name}}")], unit="celsius"),
+                P("timeseries", "Memory used", [Q(
+                    f"sum by (device) (muniops_snmp_memory_used_bytes{{{DEV}}})",
+                    "{{device}}")], unit="bytes"),
+                P("table", "Environment not normal", [Q(
+                    f"count(muniops_snmp_environment_state{{{DEV}}} != 1) or vector(0)",
+                    instant=True)], description="CISCO-ENVMON sensors, fans and power "
+                  "supplies whose state is not 1 (normal)."),
             ]),
             Row("Power and printing", [
-                P("state-timeline", "UPS on battery", [Q(
-                    f"muniops_ups_on_battery{{{DEV}}}", "{{device}}")],
-                  thresholds=[(None, "green"), (1, "red")]),
                 P("timeseries", "UPS battery charge", [Q(
-                    f"muniops_ups_battery_charge_ratio{{{DEV}}}", "{{device}}")],
+                    f"muniops_snmp_ups_battery_charge_ratio{{{DEV}}}", "{{device}}")],
                   unit="percentunit", min=0, max=1),
+                P("timeseries", "UPS runtime left", [Q(
+                    f"muniops_snmp_ups_battery_runtime_seconds{{{DEV}}}", "{{device}}")],
+                  unit="s"),
                 P("bargauge", "Printer supplies", [Q(
-                    f"muniops_printer_supply_level_ratio{{{DEV}}}", "{{device}} {{supply}}",
-                    instant=True)], unit="percentunit", min=0, max=1, width=24,
+                    f"(muniops_snmp_printer_supply_level{{{DEV}}} >= 0)"
+                    f" / (muniops_snmp_printer_supply_capacity{{{DEV}}} > 0)",
+                    "{{device}} {{supply_name}}", instant=True)], unit="percentunit",
+                  min=0, max=1, width=24,
                   thresholds=[(None, "red"), (0.1, "orange"), (0.25, "green")]),
+            ]),
+            Row("Configuration backups", [
+                P("table", "Last good backup age", [Q(
+                    f"time() - muniops_config_backup_last_success_timestamp_seconds{{{DEV}}}",
+                    instant=True)], unit="s"),
+                P("timeseries", "Configuration changes (24 h)", [Q(
+                    f"increase(muniops_config_changes_total{{{DEV}}}[24h])", "{{device}}")]),
             ]),
         ],
     ),
     Dashboard(
         "muniops-interfaces", "muniops · Interfaces",
         "Traffic, errors and state of every polled interface.",
-        [site_var("muniops_interface_oper_up"), device_var("muniops_interface_oper_up"),
+        [site_var("muniops_snmp_interface_oper_status"),
+         device_var("muniops_snmp_interface_oper_status"),
          Var("interface", "Interface",
-             'label_values(muniops_interface_oper_up{site=~"$site", device=~"$device"}, '
-             "interface)")],
+             'label_values(muniops_snmp_interface_oper_status{site=~"$site", '
+             'device=~"$device"}, interface)')],
         [
             Row("Traffic", [
                 P("timeseries", "Received", [Q(
-                    f'rate(muniops_interface_receive_bytes_total{{{DEV}, '
-                    f'interface=~"$interface"}}[$__rate_interval]) * 8',
-                    "{{device}} {{interface}}")], unit="bps"),
-                P("timeseries", "Transmitted", [Q(
-                    f'rate(muniops_interface_transmit_bytes_total{{{DEV}, '
-                    f'interface=~"$interface"}}[$__rate_interval]) * 8',
-                    "{{device}} {{interface}}")], unit="bps"),
+                    f"rate(muniops_snmp_interface_received_bytes_total{{{IFSEL}}}"
+                    "[$__rate_interval]) * 8", "{{device}} {{interface}}")], unit="bps"),
+                P("timeseries", "Sent", [Q(
+                    f"rate(muniops_snmp_interface_sent_bytes_total{{{IFSEL}}}"
+                    "[$__rate_interval]) * 8", "{{device}} {{interface}}")], unit="bps"),
             ]),
             Row("Errors and state", [
-                P("timeseries", "Errors", [Q(
-                    f'sum by (device, interface) (rate(muniops_interface_errors_total{{{DEV}, '
-                    f'interface=~"$interface"}}[$__rate_interval]))',
-                    "{{device}} {{interface}}")], unit="pps"),
-                P("table", "Interfaces down", [Q(
-                    f'muniops_interface_oper_up{{{DEV}, interface=~"$interface"}} == 0',
-                    instant=True)], description="Administratively up ports whose link is down."),
+                P("timeseries", "Errors received", [Q(
+                    f"rate(muniops_snmp_interface_receive_errors_total{{{IFSEL}}}"
+                    "[$__rate_interval])", "{{device}} {{interface}}")], unit="pps", width=8),
+                P("timeseries", "Errors sent", [Q(
+                    f"rate(muniops_snmp_interface_send_errors_total{{{IFSEL}}}"
+                    "[$__rate_interval])", "{{device}} {{interface}}")], unit="pps", width=8),
+                P("timeseries", "Discards", [Q(
+                    f"rate(muniops_snmp_interface_receive_discards_total{{{IFSEL}}}"
+                    "[$__rate_interval])", "{{device}} {{interface}} in")], unit="pps",
+                  width=8),
+                P("stat", "Ports up", [Q(
+                    f"count(muniops_snmp_interface_oper_status{{{IFSEL}}} == 1) or vector(0)",
+                    instant=True)], width=6),
+                P("stat", "Ports enabled but down", [Q(
+                    f"count(muniops_snmp_interface_oper_status{{{IFSEL}}} != 1"
+                    " and on (device, interface) "
+                    f"muniops_snmp_interface_admin_status{{{IFSEL}}} == 1) or vector(0)",
+                    instant=True)], width=6, thresholds=COUNT_BAD),
+                P("table", "Speed", [Q(
+                    f"muniops_snmp_interface_speed_bits_per_second{{{IFSEL}}}",
+                    instant=True)], unit="bps", width=12),
             ]),
         ],
     ),
     Dashboard(
         "muniops-wireless", "muniops · Wireless links",
         "Point-to-point links between buildings: both ends side by side.",
-        [site_var("muniops_wireless_link_up"),
-         Var("link", "Link", 'label_values(muniops_wireless_link_up{site=~"$site"}, link)'),
-         Var("device", "End", 'label_values(muniops_wireless_link_up{link=~"$link"}, device)')],
+        [site_var("muniops_snmp_wireless_signal_dbm"),
+         Var("link", "Link", "label_values(muniops_snmp_link_state, link)"),
+         Var("device", "End", 'label_values(muniops_snmp_link_signal_dbm{link=~"$link"}, end)')],
         [
-            Row("Link ends", [
+            Row("Links", [
+                P("state-timeline", "Link state (2 ok, 1 degraded, 0 down)", [Q(
+                    'muniops_snmp_link_state{link=~"$link"}', "{{link}}")], width=12,
+                  thresholds=[(None, "red"), (1, "orange"), (2, "green")]),
+                P("timeseries", "Worst signal at each end", [Q(
+                    'muniops_snmp_link_signal_dbm{link=~"$link", end=~"$device"}',
+                    "{{link}} · {{end}}")], unit="dBm", width=12),
+            ]),
+            Row("Link ends side by side", [
                 P("timeseries", "Signal · $device", [Q(
-                    'muniops_wireless_signal_dbm{link=~"$link", device=~"$device"}',
-                    "{{device}} signal"), Q(
-                    'muniops_wireless_noise_dbm{link=~"$link", device=~"$device"}',
-                    "{{device}} noise")], unit="dBm", repeat="device"),
+                    f"muniops_snmp_wireless_signal_dbm{{{ENDS}}}", "{{device}} signal"), Q(
+                    f"muniops_snmp_wireless_noise_dbm{{{ENDS}}}", "{{device}} noise")],
+                  unit="dBm", repeat="device"),
                 P("timeseries", "SNR · $device", [Q(
-                    'muniops_wireless_signal_dbm{link=~"$link", device=~"$device"}'
-                    ' - muniops_wireless_noise_dbm'
-                    '{link=~"$link", device=~"$device"}', "{{device}}")],
+                    f"muniops_snmp_wireless_snr_db{{{ENDS}}}"
+                    f" or muniops_snmp_wireless_signal_dbm{{{ENDS}}}"
+                    f" - muniops_snmp_wireless_noise_dbm{{{ENDS}}}", "{{device}}")],
                   unit="dB", repeat="device"),
                 P("timeseries", "CCQ · $device", [Q(
-                    'muniops_wireless_ccq_ratio{link=~"$link", device=~"$device"}',
-                    "{{device}}")], unit="percentunit", min=0, max=1, repeat="device"),
+                    f"muniops_snmp_wireless_ccq_ratio{{{ENDS}}}", "{{device}}")],
+                  unit="percentunit", min=0, max=1, repeat="device"),
                 P("timeseries", "Rates · $device", [Q(
-                    'muniops_wireless_tx_rate_bits_per_second{link=~"$link", device=~"$device"}',
+                    f"muniops_snmp_wireless_tx_rate_bits_per_second{{{ENDS}}}",
                     "{{device}} tx"), Q(
-                    'muniops_wireless_rx_rate_bits_per_second{link=~"$link", device=~"$device"}',
+                    f"muniops_snmp_wireless_rx_rate_bits_per_second{{{ENDS}}}",
                     "{{device}} rx")], unit="bps", repeat="device"),
-            ]),
-            Row("Links", [
-                P("state-timeline", "Link up", [Q(
-                    'muniops_wireless_link_up{site=~"$site", link=~"$link"}',
-                    "{{link}} · {{device}}")], width=24, thresholds=GOOD_BAD),
             ]),
         ],
     ),
     Dashboard(
         "muniops-agents", "muniops · Agents and hardware",
-        "PCs and servers that run the muniops agent: freshness, antivirus, hardware.",
-        [site_var("muniops_agent_last_report_timestamp_seconds"),
-         device_var("muniops_agent_last_report_timestamp_seconds")],
+        "PCs and servers that run the muniops agent: freshness, antivirus, software; "
+        "the computers in the register.",
+        [site_var("muniops_assets"),
+         Var("device", "Host", "label_values(muniops_agent_last_seen_timestamp_seconds, "
+             "device)")],
         [
             Row("Agents", [
                 P("stat", "Agents reporting today", [Q(
-                    f"count(time() - muniops_agent_last_report_timestamp_seconds{{{DEV}}}"
-                    " < 86400)", instant=True)], width=6),
-                P("stat", "Agents silent 3 days", [Q(
-                    f"count(time() - muniops_agent_last_report_timestamp_seconds{{{DEV}}}"
-                    " > 3 * 86400) or vector(0)", instant=True)], width=6,
-                  thresholds=COUNT_BAD),
+                    'count(time() - muniops_agent_last_seen_timestamp_seconds{device=~"$device"}'
+                    " < 86400) or vector(0)", instant=True)], width=6),
+                P("timeseries", "Agents by state", [Q(
+                    "sum by (state) (muniops_agents)", "{{state}}")], width=6),
                 P("table", "Last report age", [Q(
-                    f"time() - muniops_agent_last_report_timestamp_seconds{{{DEV}}}",
+                    'time() - muniops_agent_last_seen_timestamp_seconds{device=~"$device"}',
                     instant=True)], unit="s", width=12),
+                P("timeseries", "Reports received", [Q(
+                    "sum by (kind, outcome) (rate(muniops_agent_reports_total"
+                    "[$__rate_interval]))", "{{kind}} {{outcome}}")], unit="reqps"),
+                P("timeseries", "Reports refused", [Q(
+                    "sum by (reason) (rate(muniops_agent_reports_rejected_total"
+                    "[$__rate_interval]))", "{{reason}}")], unit="reqps"),
             ]),
-            Row("Antivirus", [
-                P("table", "Not compliant", [Q(
-                    f"muniops_antivirus_compliant{{{DEV}}} == 0", instant=True)]),
-                P("timeseries", "Compliant share", [Q(
-                    f"sum by (site) (muniops_antivirus_compliant{{{DEV}}})"
-                    f" / count by (site) (muniops_antivirus_compliant{{{DEV}}})", "{{site}}")],
-                  unit="percentunit", min=0, max=1),
+            Row("Antivirus and software", [
+                P("timeseries", "Antivirus compliance", [Q(
+                    "muniops_antivirus_hosts", "{{state}}")], width=8),
+                P("table", "Signature age", [Q(
+                    'muniops_antivirus_signature_age_seconds{device=~"$device"}',
+                    instant=True)], unit="s", width=8),
+                P("bargauge", "Hosts with flagged software", [Q(
+                    "muniops_software_flagged_hosts", "{{kind}}", instant=True)], width=8),
             ]),
-            Row("Hardware", [
+            Row("Hardware in the register", [
                 P("bargauge", "Computers by kind and state", [Q(
                     f'sum by (kind, status) (muniops_assets{{{SEL}, '
-                    'kind=~"pc|laptop|server"})', "{{kind}} {{status}}", instant=True)]),
-                P("timeseries", "Disk used", [Q(
-                    f"muniops_host_disk_used_ratio{{{DEV}}}", "{{device}} {{mount}}")],
-                  unit="percentunit", min=0, max=1),
+                    'kind=~"pc|laptop|server"})', "{{kind}} {{status}}", instant=True)],
+                  width=24),
             ]),
         ],
     ),
@@ -263,11 +311,14 @@ DASHBOARDS = [
         [
             Row("Preventive maintenance", [
                 P("stat", "Overdue", [Q(
-                    f"sum(muniops_pm_overdue_assets{{{SEL}}})", instant=True)], width=6,
-                  thresholds=COUNT_BAD),
-                P("timeseries", "Overdue by site", [Q(
-                    f"sum by (site) (muniops_pm_overdue_assets{{{SEL}}})", "{{site}}")],
-                  width=18),
+                    f"sum(muniops_pm_overdue_tasks{{{SEL}}}) or vector(0)", instant=True)],
+                  width=6, thresholds=COUNT_BAD),
+                P("bargauge", "Tasks by state", [Q(
+                    f"sum by (state) (muniops_pm_tasks{{{SEL}}})", "{{state}}",
+                    instant=True)], width=6),
+                P("timeseries", "Completion this half-year", [Q(
+                    f"muniops_pm_completion_ratio{{{SEL}}}", "{{site}}")],
+                  unit="percentunit", min=0, max=1),
             ]),
             Row("Warranty and repairs", [
                 P("timeseries", "Warranties ending in 30 days", [Q(

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from muniops.collector.cli.main import invoke
 from muniops.inventory import migrate
 from muniops.inventory.db import Database, sqlite_url
-
 from muniops.lab import postgres
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -37,7 +37,7 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
 def test_bad_listen_address(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("api:\n  listen: localhost\n")
-    with pytest.raises(ConfigError, match="api.listen.*HOST:PORT"):
+    with pytest.raises(ConfigError, match=r"api\.listen.*HOST:PORT"):
         load_settings(path)
 
 

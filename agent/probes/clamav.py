@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+
 from muniops.agent.probes.base import ProbeUnavailable, run
 
 DB_DIRS = [Path("/var/lib/clamav"), Path("/usr/local/share/clamav"), Path("/var/clamav")]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+
 from muniops.agent.probes.base import ProbeUnavailable, clean
 
 SYS_BLOCK = Path("/sys/block")

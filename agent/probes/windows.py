@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
 from muniops.agent.probes.base import ProbeUnavailable, clean, run
@@ -222,7 +223,10 @@ def wmi_time(value: Any) -> str | None:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        return None
+        try:  # Security Center's timestamp: "Fri, 01 Sep 2023 08:00:00 GMT"
+            parsed = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
     parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC).isoformat(timespec="seconds")
 
@@ -440,6 +444,16 @@ def vendor_products(src: Source) -> Records:
     return out
 
 
+_GENERIC = {"antivirus", "security", "endpoint", "microsoft", "windows", "protection", "total",
+            "internet", "for", "business"}
+
+
+def _same_product(a: str | None, b: str | None) -> bool:
+    """"Microsoft Defender Antivirus" is Security Center's "Windows Defender"."""
+    words = [set((x or "").lower().split()) - _GENERIC for x in (a, b)]
+    return bool(words[0] & words[1])
+
+
 def antivirus(src: Source) -> dict[str, Any]:
     """All products, with "unknown" (not "none") when Security Center cannot be asked."""
     products: Records = []
@@ -459,8 +473,7 @@ def antivirus(src: Source) -> dict[str, Any]:
         found_list = found if isinstance(found, list) else [found] if found else []
         for item in found_list:
             same = next((p for p in products if p["source"] == "security_center"
-                         and item["product"].split()[0].lower() in (p["product"] or "").lower()),
-                        None)
+                         and _same_product(item["product"], p["product"])), None)
             if same is not None:  # Security Center's view plus the product's own details
                 same.update({k: v for k, v in item.items() if v is not None
                              and k not in ("enabled", "realtime", "up_to_date")})

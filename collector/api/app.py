@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry
+from sqlalchemy.exc import IntegrityError
+
+from muniops import __version__
+from muniops.collector.api.limits import BodySizeLimit
 from muniops.collector.api.routes import agents, inventory, system
 from muniops.collector.settings import Settings
 from muniops.inventory.db import Database
@@ -15,9 +20,6 @@ from muniops.inventory.errors import (
     InventoryError,
     NotFound,
 )
-from prometheus_client import CollectorRegistry
-
-from muniops import __version__
 
 ROUTERS = [system.router, inventory.router, agents.router]
 
@@ -36,6 +38,7 @@ def create_app(settings: Settings, db: Database, registry: CollectorRegistry) ->
     app.state.settings = settings
     app.state.db = db
     app.state.registry = registry
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
     for router in ROUTERS:
         app.include_router(router)
 
@@ -47,5 +50,11 @@ def create_app(settings: Settings, db: Database, registry: CollectorRegistry) ->
         if isinstance(exc, InvalidInput):
             body["field"] = exc.field
         return JSONResponse(body, status_code=code)
+
+    @app.exception_handler(IntegrityError)
+    def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # a concurrent writer won a race past the checks: the store's constraints held
+        return JSONResponse({"detail": f"conflicts with what is stored: {exc.orig}"},
+                            status_code=status.HTTP_409_CONFLICT)
 
     return app

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
 from muniops.inventory import tokens
 from muniops.inventory.db import Database
 from muniops.inventory.models import Role

@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from sqlalchemy import func
+from sqlmodel import select
+
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import console, done, emit_json, fields, table
 from muniops.inventory import agents, assets, fleet
 from muniops.inventory.errors import NotFound
 from muniops.inventory.models import Asset
-from sqlalchemy import func
-from sqlmodel import select
 
 app = typer.Typer(help="Endpoint agents: who reports, who went quiet, their tokens.")
 av_app = typer.Typer(help="Antivirus compliance of the fleet under the configured policy.")

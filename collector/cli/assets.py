@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import console, done, emit_json, fields, table
@@ -13,7 +15,6 @@ from muniops.inventory import assets
 from muniops.inventory.importer import import_assets
 from muniops.inventory.models import AssetKind, AssetStatus
 from muniops.inventory.schemas import AssetCreate, AssetFilter, AssetUpdate
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 app = typer.Typer(help="The asset register: every piece of equipment.", no_args_is_help=True)
 
@@ -103,10 +104,18 @@ def show(ref: Ref, json: Json = False) -> None:
     fields(public, title=f"Asset {assets.label(asset)}")
     if held:
         table(held, ["person", "assigned_at", "returned_at", "note"], title="Assignments")
-    table([{"at": h.at, "actor": h.actor, "action": h.action,
-            "changes": "; ".join(f"{k}: {v[0]} → {v[1]}" for k, v in h.changes.items()
-                                 if k not in ("id", "created_at"))}
+    table([{"at": h.at, "actor": h.actor, "action": h.action, "changes": _changes(h.changes)}
            for h in history], ["at", "actor", "action", "changes"], title="History")
+
+
+def _changes(changes: dict[str, list[Any]]) -> str:
+    """``field: old → new`` for what a history entry changed; a creation lists what was set."""
+    shown = []
+    for key, (old, new) in changes.items():
+        if key in ("id", "created_at") or (old is None and new in ("", [], None)):
+            continue
+        shown.append(f"{key}: {new}" if old is None else f"{key}: {old} → {new}")
+    return "; ".join(shown)
 
 
 @app.command("update")

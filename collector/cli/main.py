@@ -9,8 +9,13 @@ from typing import Annotated
 
 import click
 import typer
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from muniops import __version__
 from muniops.collector.cli import agents as agents_cli  # endpoint agents
 from muniops.collector.cli import assets, discover, people, repairs, sites, system, tokens
+from muniops.collector.cli import devices as devices_cli  # SNMP devices, poll, links
 from muniops.collector.cli import playbooks as playbooks_cli  # SSH playbooks, config
 from muniops.collector.cli import pm as pm_cli
 from muniops.collector.cli import reports as reports_cli
@@ -25,10 +30,6 @@ from muniops.inventory.errors import (
     InventoryError,
     NotFound,
 )
-from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
-
-from muniops import __version__
 
 app = typer.Typer(
     name="muniops",
@@ -53,6 +54,9 @@ GROUPS: list[tuple[typer.Typer, str]] = [
     (reports_cli.app, "report"),
     (playbooks_cli.app, "playbook"),
     (playbooks_cli.compliance_app, "compliance"),
+    (devices_cli.app, "devices"),
+    (devices_cli.poll_app, "poll"),
+    (devices_cli.links_app, "links"),
 ]
 for group, name in GROUPS:
     app.add_typer(group, name=name)
@@ -113,6 +117,9 @@ def invoke(argv: list[str] | None = None) -> int:
         error("; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: "
                         f"{str(e['msg']).removeprefix('Value error, ')}" for e in exc.errors()))
         return 5
+    except IntegrityError as exc:
+        error(f"conflicts with what is stored (written at the same time?): {exc.orig}")
+        return 4
     except OperationalError as exc:
         error(f"database: {exc.orig or exc}")
         return 1

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import SecretStr
+
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import emit_json, err_console, error, table
@@ -23,7 +25,6 @@ from muniops.playbooks.loader import PlaybookError, builtin_playbooks, load_play
 from muniops.playbooks.model import Playbook
 from muniops.playbooks.runner import Device, DeviceResult, Runner, selected
 from muniops.playbooks.text import redact
-from pydantic import SecretStr
 
 app = typer.Typer(help="Declarative SSH playbooks: backups, facts, compliance, PM health.",
                   no_args_is_help=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from muniops.collector.cli.context import state
 from muniops.collector.cli.output import done
 from muniops.collector.reports.config import Calendar, Format, Lang

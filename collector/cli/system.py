@@ -6,6 +6,7 @@ import logging
 from typing import Annotated
 
 import typer
+
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import console, done, emit_json

@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from muniops.collector.discovery.config import DiscoverySettings
-from muniops.inventory import discovery
-from muniops.inventory.db import Database
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector as PromCollector
 from sqlalchemy.exc import SQLAlchemyError
+
+from muniops.collector.discovery.config import DiscoverySettings
+from muniops.inventory import discovery
+from muniops.inventory.db import Database
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,8 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from pydantic import BaseModel
+
 from muniops.collector.credentials import SnmpCommunity, SnmpV3, load_credentials
 from muniops.collector.discovery import snmp_tables
 from muniops.collector.discovery.config import DiscoverySettings, SnmpSource
@@ -19,7 +21,6 @@ from muniops.collector.snmp.session import SnmpSession, SnmpTarget, SnmpValue
 from muniops.inventory import discovery
 from muniops.inventory.db import Database
 from muniops.inventory.models.discovery import SeenBy
-from pydantic import BaseModel
 
 log = logging.getLogger(__name__)
 

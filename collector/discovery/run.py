@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
+from pydantic import BaseModel
+
 from muniops.collector.discovery.config import DiscoverySettings, SubnetConfig
 from muniops.collector.discovery.oui import registry
 from muniops.collector.discovery.sweep import Pace, SweepError, SweepResult, sweep
@@ -17,7 +19,6 @@ from muniops.inventory.db import Database
 from muniops.inventory.errors import InvalidInput
 from muniops.inventory.models.discovery import SeenBy, SweepRun
 from muniops.inventory.types import utcnow
-from pydantic import BaseModel
 
 log = logging.getLogger(__name__)
 

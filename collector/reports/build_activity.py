@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from sqlmodel import Session, col, select
+
 from muniops.collector.reports.model import Column, ColumnType, Report, Section
 from muniops.collector.reports.request import ReportRequest
 from muniops.inventory.assets import label
 from muniops.inventory.audit import changed_fields
 from muniops.inventory.models import Asset, AssetStatus, AuditEntry, Site
 from muniops.inventory.models.pm import PmRecord
-from sqlmodel import Session, col, select
 
 T = ColumnType
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 
+from sqlmodel import Session, col, select
+
 from muniops.collector.reports.calendars import month_of
 from muniops.collector.reports.model import Column, ColumnType, Report, Section
 from muniops.collector.reports.request import ReportRequest
@@ -12,7 +14,6 @@ from muniops.inventory.assets import label
 from muniops.inventory.models import Asset, Site
 from muniops.inventory.models.pm import OPEN_STATES, PmRecord, PmState, PmTask
 from muniops.inventory.pm import add_months, local_day, state_on
-from sqlmodel import Session, col, select
 
 T = ColumnType
 

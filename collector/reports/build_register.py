@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel import Session
+
 from muniops.collector.reports.model import Column, ColumnType, Report, Section
 from muniops.collector.reports.request import ReportRequest
 from muniops.inventory import repairs
@@ -12,7 +14,6 @@ from muniops.inventory.assets import list_assets
 from muniops.inventory.models import AssetStatus
 from muniops.inventory.pm import add_months
 from muniops.inventory.schemas import AssetFilter
-from sqlmodel import Session
 
 T = ColumnType
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import jdatetime
+
 from muniops.collector.reports.config import Calendar
 
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from sqlmodel import Session
+
 from muniops.collector.reports import build_activity, build_pm, build_register
 from muniops.collector.reports.model import Report
 from muniops.collector.reports.request import ReportRequest
-from sqlmodel import Session
 
 Builder = Callable[[Session, ReportRequest], Report]
 

@@ -9,11 +9,6 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from muniops.collector.reports.config import Calendar, Format
-from muniops.collector.reports.i18n import is_rtl
-from muniops.collector.reports.model import ColumnType, Report, Section
-from muniops.collector.reports.pdf import html_to_pdf
-from muniops.collector.reports.present import Presenter
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -21,6 +16,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
+
+from muniops.collector.reports.config import Calendar, Format
+from muniops.collector.reports.i18n import is_rtl
+from muniops.collector.reports.model import ColumnType, Report, Section
+from muniops.collector.reports.pdf import html_to_pdf
+from muniops.collector.reports.present import Presenter
 
 
 def render(report: Report, fmt: Format, p: Presenter, section: str | None = None) -> bytes:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector as PromCollector
+
 from muniops.collector.snmp.poller import PollResult
 from muniops.collector.snmp.runner import SnmpRunner
 from muniops.inventory.models.snmp import LinkState
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector as PromCollector
 
 _LINK_VALUE = {LinkState.OK: 2, LinkState.DEGRADED: 1, LinkState.DOWN: 0}
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from muniops.collector.ssh.platforms import platforms
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from muniops.collector.ssh.platforms import platforms
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -15,6 +15,14 @@ from types import TracebackType
 from typing import Any, Protocol
 
 import paramiko
+from netmiko import ConnectHandler
+from netmiko.exceptions import (
+    NetmikoAuthenticationException,
+    NetmikoTimeoutException,
+    ReadException,
+    ReadTimeout,
+)
+
 from muniops.collector.credentials import SshLogin
 from muniops.collector.ssh.errors import (
     AuthFailed,
@@ -26,13 +34,6 @@ from muniops.collector.ssh.errors import (
     UnknownPlatform,
 )
 from muniops.collector.ssh.platforms import Platform, get_platform
-from netmiko import ConnectHandler
-from netmiko.exceptions import (
-    NetmikoAuthenticationException,
-    NetmikoTimeoutException,
-    ReadException,
-    ReadTimeout,
-)
 
 log = logging.getLogger(__name__)
 

@@ -3,10 +3,11 @@ generating a revision, from ``MUNIOPS_DATABASE_URL``."""
 
 import os
 
-import muniops.inventory.models  # noqa: F401  (registers every table)
 from alembic import context
-from muniops.inventory.db import make_engine
 from sqlmodel import SQLModel
+
+import muniops.inventory.models  # noqa: F401  (registers every table)
+from muniops.inventory.db import make_engine
 
 config = context.config
 engine = config.attributes.get("engine") or make_engine(

@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from muniops.inventory.types import UTCDateTime, utcnow
 from sqlmodel import Field, SQLModel
+
+from muniops.inventory.types import UTCDateTime, utcnow
 
 
 class EnrollmentSecret(SQLModel, table=True):

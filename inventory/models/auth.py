@@ -3,9 +3,10 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
 from muniops.inventory.models.enums import Role
 from muniops.inventory.types import UTCDateTime, enum_type, utcnow
-from sqlmodel import Field, SQLModel
 
 
 class ApiToken(SQLModel, table=True):

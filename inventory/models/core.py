@@ -4,9 +4,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
 from muniops.inventory.models.enums import AssetKind, AssetStatus
 from muniops.inventory.types import UTCDateTime, enum_type, utcnow
-from sqlmodel import Field, SQLModel
 
 
 class Site(SQLModel, table=True):

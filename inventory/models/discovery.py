@@ -6,8 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from muniops.inventory.types import UTCDateTime, enum_type, utcnow
 from sqlmodel import Field, SQLModel
+
+from muniops.inventory.types import UTCDateTime, enum_type, utcnow
 
 
 class SeenBy(StrEnum):

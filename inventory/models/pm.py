@@ -5,8 +5,9 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from muniops.inventory.types import UTCDateTime, enum_type, utcnow
 from sqlmodel import Field, SQLModel
+
+from muniops.inventory.types import UTCDateTime, enum_type, utcnow
 
 
 class PmState(StrEnum):

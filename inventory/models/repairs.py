@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
+from sqlmodel import Field, SQLModel
+
 from muniops.inventory.models.enums import AssetStatus, RepairOutcome
 from muniops.inventory.types import UTCDateTime, enum_type, utcnow
-from sqlmodel import Field, SQLModel
 
 
 class RepairTicket(SQLModel, table=True):

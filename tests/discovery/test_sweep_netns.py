@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from muniops.collector.cli.main import invoke
 
+from muniops.collector.cli.main import invoke
 from muniops.lab.netns import LabNet, lab_mac, links_of, namespace_lan, routes_of
 
 pytestmark = pytest.mark.skipif(

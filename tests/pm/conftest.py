@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlmodel import Session
+
 from muniops.inventory import sites
 from muniops.inventory.assets import add_asset
 from muniops.inventory.db import Database
 from muniops.inventory.models import Asset, AssetKind, AssetStatus
 from muniops.inventory.pm_policy import PmRule, PmSettings
 from muniops.inventory.schemas import AssetCreate, SiteCreate
-from sqlmodel import Session
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+
 from muniops.collector.reports.calendars import format_date, format_datetime, to_persian_digits
 from muniops.collector.reports.config import Calendar
 from muniops.inventory.models.pm import PmState, PmTask

@@ -15,14 +15,15 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
+
 from muniops.collector.api.auth import DB, AnyCaller
 from muniops.inventory import agents, fleet
 from muniops.inventory.agent_schema import SCHEMA_VERSIONS, Report
 from muniops.inventory.db import Database
 from muniops.inventory.errors import InvalidInput
 from muniops.inventory.models import Agent
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 log = logging.getLogger(__name__)
 

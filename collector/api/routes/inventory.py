@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
+from pydantic import BaseModel
+
 from muniops.collector.api.auth import DB, Admin, AnyCaller, Writer
 from muniops.inventory import assets, repairs, sites
 from muniops.inventory.schemas import (
@@ -22,7 +24,6 @@ from muniops.inventory.schemas import (
     SiteCreate,
     SitePublic,
 )
-from pydantic import BaseModel
 
 router = APIRouter(prefix="/api/v1", tags=["inventory"])
 

@@ -6,14 +6,15 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response, status
-from muniops.collector.api.auth import DB, Admin, AnyCaller, BearerCreds, authenticate
-from muniops.inventory.models import AuditEntry
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlmodel import col, select
 
 from muniops import __version__
+from muniops.collector.api.auth import DB, Admin, AnyCaller, BearerCreds, authenticate
+from muniops.collector.exposition import exposition
+from muniops.inventory.models import AuditEntry
 
 router = APIRouter(tags=["system"])
 
@@ -35,7 +36,7 @@ def metrics(request: Request, creds: BearerCreds) -> Response:
     """The Prometheus exposition; behind a token when the config asks for it."""
     if request.app.state.settings.api.metrics_require_token:
         authenticate(request, creds)
-    return Response(generate_latest(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(request.app.state.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 class Me(BaseModel):

@@ -1,0 +1,267 @@
+"""``muniops devices``: the devices the collector polls over SNMP, ``muniops poll`` (a
+one-shot poll of a registered device or of any address) and ``muniops links`` (the
+wireless links between sites)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Annotated, Any
+
+import typer
+from pydantic import SecretStr
+
+from muniops.collector.cli.context import state
+from muniops.collector.cli.options import Json
+from muniops.collector.cli.output import console, done, emit_json, error, fields, table
+from muniops.collector.credentials import SnmpCommunity, SnmpV3
+from muniops.collector.snmp.poller import DeviceSpec, PollResult, poll_device
+from muniops.collector.snmp.profiles import ProfileSet
+from muniops.collector.snmp.runner import SnmpRunner, credentials, snmp_settings
+from muniops.collector.snmp.session import SnmpTarget
+from muniops.collector.snmp.tracking import STATE_FACT
+from muniops.inventory import snmp as store
+from muniops.inventory.errors import InvalidInput
+from muniops.inventory.models.snmp import SnmpDevice
+
+app = typer.Typer(help="Devices polled over SNMP: switches, routers, bridges, printers, "
+                       "UPSes.", no_args_is_help=True)
+poll_app = typer.Typer(help="Poll devices once, now, and print what was read.")
+links_app = typer.Typer(help="Wireless links between sites and their state.")
+
+
+def _split_address(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if sep and port.isdigit() and host and not host.endswith(":"):
+        return host.strip("[]"), int(port)
+    return value.strip("[]"), 161
+
+
+def _device_row(d: SnmpDevice, sites: dict[int, str]) -> dict[str, Any]:
+    facts = d.facts or {}
+    return {"name": d.name, "address": f"{d.address}:{d.port}", "site": sites.get(d.site_id or 0),
+            "credential": d.credential, "profile": d.profile or d.detected_profile,
+            "state": d.state.value, "reason": d.state_reason, "last_poll": d.last_poll_at,
+            "last_success": d.last_success_at, "duration_s": d.last_duration_s,
+            "pdus": d.last_pdus, "retries": d.last_retries, "errors": d.last_errors,
+            "sys_name": facts.get("sys_name"), "enabled": d.enabled}
+
+
+@app.command("add")
+def add(
+    name: str,
+    address: Annotated[str, typer.Option(help="HOST or HOST:PORT of the SNMP agent.")],
+    credential: Annotated[str, typer.Option(help="Name of a credential in the credentials "
+                                                 "file (never the secret itself).")],
+    site: Annotated[str | None, typer.Option(help="Site the device is at.")] = None,
+    profile: Annotated[str | None, typer.Option(
+        help="Profile name(s), comma-separated; default: detect.")] = None,
+    json: Json = False,
+) -> None:
+    """Register a device to poll."""
+    host, port = _split_address(address)
+    settings = state.settings
+    known = credentials(settings).keys() if settings.credentials_file else None
+    if profile:
+        profiles = ProfileSet.load(snmp_settings(settings).all_profile_dirs())
+        missing = [p for p in profile.split(",") if p not in profiles.by_name]
+        if missing:
+            raise InvalidInput(f"profile: no profile named {', '.join(missing)} "
+                               f"(known: {', '.join(sorted(profiles.by_name))})")
+    data = store.DeviceCreate(name=name, address=host, port=port, credential=credential,
+                              site=site, profile=profile)
+    with state.database().write() as s:
+        device = store.add_device(s, data, actor=state.actor, known_credentials=known)
+        row = _device_row(device, store.site_names(s))
+    if json:
+        emit_json(row)
+    else:
+        done(f"device {name} added ({host}:{port}, credential {credential})")
+
+
+@app.command("list")
+def list_(json: Json = False) -> None:
+    """Devices with their state (up, partial, down), last poll and errors."""
+    with state.database().read() as s:
+        sites = store.site_names(s)
+        rows = [_device_row(d, sites) for d in store.list_devices(s)]
+    if json:
+        emit_json(rows)
+    else:
+        table(rows, ["name", "address", "site", "profile", "state", "last_poll", "duration_s",
+                     "errors", "reason"], title="SNMP devices")
+
+
+@app.command("show")
+def show(name: str, json: Json = False) -> None:
+    """One device: state, facts (model, serials, software) and recent events."""
+    with state.database().read() as s:
+        device = store.get_device(s, name)
+        row = _device_row(device, store.site_names(s))
+        facts = {k: v for k, v in (device.facts or {}).items() if k != STATE_FACT}
+        events = [{"at": e.at, "kind": e.kind.value, "subject": e.subject, "detail": e.detail}
+                  for e in store.list_events(s, device, limit=20)]
+        row["asset_id"] = device.asset_id
+    if json:
+        emit_json({**row, "facts": facts, "events": events})
+        return
+    fields(row, title=f"device {name}")
+    scalar_facts = {k: v for k, v in facts.items() if not isinstance(v, list)}
+    if scalar_facts:
+        fields(scalar_facts, title="facts")
+    for entity in facts.get("entities") or []:
+        console.print(f"  component {entity.get('name') or entity.get('descr')}: model "
+                      f"{entity.get('model') or '-'}, serial {entity.get('serial')}")
+    table(events, ["at", "kind", "subject", "detail"], title="recent events")
+
+
+@app.command("remove")
+def remove(name: str) -> None:
+    """Stop polling a device and forget it (and its events)."""
+    with state.database().write() as s:
+        store.remove_device(s, store.get_device(s, name), actor=state.actor)
+    done(f"device {name} removed")
+
+
+def _print_result(res: PollResult, json: bool) -> None:
+    if json:
+        emit_json({"device": res.device, "state": res.state, "reason": res.reason,
+                   "kind": res.kind, "profiles": res.profiles,
+                   "duration_s": round(res.duration, 3), "pdus": res.stats.pdus,
+                   "retries": res.stats.retries, "errors": res.stats.errors,
+                   "max_repetitions": res.max_repetitions,
+                   "facts": {k: v for k, v in res.facts.items() if k != STATE_FACT},
+                   "values": [{"profile": r.profile, "metric": r.metric, "labels": r.labels,
+                               "value": r.value, "raw": r.raw} for r in res.readings]})
+        return
+    colour = {"up": "green", "partial": "yellow"}.get(res.state, "red")
+    console.print(f"[bold]{res.device}[/bold] [{colour}]{res.state}[/{colour}] "
+                  f"{res.reason} — {res.kind}, profiles {', '.join(res.profiles) or '-'}, "
+                  f"{res.duration:.2f}s, {res.stats.pdus} PDUs, {res.stats.retries} retries",
+                  highlight=False)
+    scalar_facts = {k: v for k, v in res.facts.items()
+                    if not isinstance(v, list | dict) and k != STATE_FACT}
+    if scalar_facts:
+        fields(scalar_facts)
+    rows = [{"metric": r.metric, "labels": ",".join(f"{k}={v}" for k, v in r.labels.items()),
+             "value": f"{r.value:g}"} for r in res.readings]
+    table(rows, ["metric", "labels", "value"])
+
+
+@poll_app.callback(invoke_without_command=True)
+def poll(
+    names: Annotated[list[str] | None, typer.Argument(help="Registered device names.")] = None,
+    address: Annotated[str | None, typer.Option(
+        help="Poll HOST[:PORT] directly instead of a registered device.")] = None,
+    community: Annotated[str | None, typer.Option(
+        envvar="MUNIOPS_SNMP_COMMUNITY", help="v1/v2c community (or $MUNIOPS_SNMP_COMMUNITY).",
+        show_default=False)] = None,
+    version: Annotated[str, typer.Option(help="1, 2c or 3.")] = "2c",
+    v3_user: Annotated[str | None, typer.Option(help="SNMPv3 user name.")] = None,
+    auth_protocol: Annotated[str, typer.Option(help="sha, sha224, sha256, sha384, sha512, "
+                                                    "md5.")] = "sha",
+    priv_protocol: Annotated[str, typer.Option(help="aes128, aes192, aes256, des.")] = "aes128",
+    auth_key_env: Annotated[str, typer.Option(
+        help="Environment variable holding the v3 auth key.")] = "MUNIOPS_SNMP_AUTH_KEY",
+    priv_key_env: Annotated[str, typer.Option(
+        help="Environment variable holding the v3 privacy key.")] = "MUNIOPS_SNMP_PRIV_KEY",
+    profile: Annotated[str | None, typer.Option(help="Profile name(s); default: detect.")
+                       ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 2.0,
+    redetect: Annotated[bool, typer.Option(help="Detect the profiles again.")] = False,
+    json: Json = False,
+) -> None:
+    """Poll now: registered devices by name (recording the outcome like the collector), or
+    any agent with --address (nothing recorded)."""
+    settings = state.settings
+    if address is None:
+        if not names:
+            raise InvalidInput("name: give device names, or --address")
+        runner = SnmpRunner(settings, state.database())
+        report = runner.run(names, redetect=redetect)
+        for skipped in report.skipped:
+            error(skipped)
+        if json:
+            emit_json([_json_result(r) for r in report.results])
+        else:
+            for res in report.results:
+                _print_result(res, False)
+        if report.skipped or any(r.state == "down" for r in report.results):
+            raise typer.Exit(1)
+        return
+    host, port = _split_address(address)
+    cred = _adhoc_credential(version, community, v3_user, auth_protocol, priv_protocol,
+                             auth_key_env, priv_key_env)
+    cfg = snmp_settings(settings)
+    profiles = ProfileSet.load(cfg.all_profile_dirs())
+    target = SnmpTarget(host, port, cred, timeout=timeout, retries=cfg.retries,
+                        max_repetitions=cfg.max_repetitions)
+    chosen = tuple(profile.split(",")) if profile else None
+    spec = DeviceSpec(address, target, chosen, "", cfg.device_budget_seconds)
+    res = asyncio.run(poll_device(spec, profiles))
+    _print_result(res, json)
+    if res.state == "down":
+        raise typer.Exit(1)
+
+
+def _json_result(res: PollResult) -> dict[str, Any]:
+    return {"device": res.device, "state": res.state, "reason": res.reason, "kind": res.kind,
+            "profiles": res.profiles, "duration_s": round(res.duration, 3),
+            "pdus": res.stats.pdus, "retries": res.stats.retries,
+            "facts": {k: v for k, v in res.facts.items() if k != STATE_FACT},
+            "values": [{"profile": r.profile, "metric": r.metric, "labels": r.labels,
+                        "value": r.value, "raw": r.raw} for r in res.readings]}
+
+
+def _adhoc_credential(version: str, community: str | None, user: str | None, auth: str,
+                      priv: str, auth_env: str, priv_env: str) -> SnmpCommunity | SnmpV3:
+    if version in ("1", "2c"):
+        if not community:
+            raise InvalidInput("community: --community (or $MUNIOPS_SNMP_COMMUNITY) is needed "
+                               "for SNMP v1/v2c")
+        return SnmpCommunity(type="snmp_v1" if version == "1" else "snmp_v2c",
+                             community=SecretStr(community))
+    if version != "3":
+        raise InvalidInput(f"version: expected 1, 2c or 3, got {version!r}")
+    if not user:
+        raise InvalidInput("v3-user: needed for SNMPv3")
+    missing = [v for v in (auth_env, priv_env) if not os.environ.get(v)]
+    if missing:
+        raise InvalidInput(f"environment: {', '.join(missing)} not set (the v3 keys are read "
+                           "from the environment, never from the command line)")
+    return SnmpV3.model_validate({
+        "type": "snmp_v3", "username": user, "auth_protocol": auth, "priv_protocol": priv,
+        "auth_key": os.environ[auth_env], "priv_key": os.environ[priv_env]})
+
+
+@links_app.callback(invoke_without_command=True)
+def links(
+    poll_now: Annotated[bool, typer.Option("--poll", help="Poll both ends first.")] = False,
+    json: Json = False,
+) -> None:
+    """Each configured wireless link: ok, degraded or down, and why."""
+    cfg = snmp_settings(state.settings)
+    if poll_now and cfg.links:
+        ends = sorted({e.device for link in cfg.links for e in (link.a, link.b)})
+        SnmpRunner(state.settings, state.database()).run(ends)
+    with state.database().read() as s:
+        stored = {link.name: link for link in store.list_links(s)}
+    rows = []
+    for link in cfg.links:
+        row = stored.get(link.name)
+        rows.append({"name": link.name, "site_a": link.a.site, "device_a": link.a.device,
+                     "site_b": link.b.site, "device_b": link.b.device,
+                     "state": row.state.value if row else "unknown",
+                     "reason": row.reason if row else "not polled yet",
+                     "readings": row.readings if row else {},
+                     "updated_at": row.updated_at if row else None})
+    if json:
+        emit_json(rows)
+        return
+    for row in rows:
+        row["signal"] = " / ".join(
+            f"{v['signal_dbm']:g}" if "signal_dbm" in v else "-"
+            for v in (row["readings"].get(row["device_a"], {}),
+                      row["readings"].get(row["device_b"], {})))
+    table(rows, ["name", "site_a", "site_b", "state", "signal", "reason", "updated_at"],
+          title="Wireless links")

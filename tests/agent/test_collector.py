@@ -1,0 +1,184 @@
+"""A real collector (``muniops serve`` in its own process) and real ``muniops-agent``
+processes on loopback, on SQLite and on PostgreSQL: enrollment, delivery, matching to the
+register, discovered hosts, hardware change events, refusals, revocation, policies."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import urllib.error
+import urllib.request
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from muniops.agent.spool import Spool
+from muniops.lab.agents import CollectorProcess, run_agent, write_config
+
+POLICY = """agents:
+  max_report_bytes: 300000
+  software:
+    deny: ["nmap*"]
+"""
+
+
+def _physical_mac() -> str:
+    links = json.loads(subprocess.run(["ip", "-j", "link"], capture_output=True, text=True,
+                                      check=True).stdout)
+    for link in links:
+        if Path(f"/sys/class/net/{link['ifname']}/device").exists():
+            return str(link["address"])
+    pytest.fail("no physical network interface on this machine")
+
+
+def _json(c: CollectorProcess, *args: str) -> Any:
+    return json.loads(c.cli(*args, "--json").stdout)
+
+
+def _post(url: str, token: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    req = urllib.request.Request(url + "/api/v1/agents/reports", data=body, method="POST",
+                                 headers={"Authorization": f"Bearer {token}",
+                                          "Content-Encoding": "gzip"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def _metric(c: CollectorProcess, name: str) -> float:
+    text = urllib.request.urlopen(c.url + "/metrics", timeout=30).read().decode()
+    return next(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                if line.startswith(name + " "))
+
+
+def _variant(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The agent's real report with another UUID and the given sections changed."""
+    return {**base, "report_id": str(uuid.uuid4()), **changes}
+
+
+@pytest.fixture
+def collector(db_url: str, tmp_path: Path) -> CollectorProcess:
+    c = CollectorProcess(write_config(tmp_path / "collector", db_url, POLICY))
+    c.cli("init")
+    c.cli("sites", "add", "City Hall", "--district", "Center")
+    return c
+
+
+def _enroll(c: CollectorProcess, state: Path) -> str:
+    secret = _json(c, "agents", "enroll-secret", "City Hall")["secret"]
+    done = run_agent(state, "enroll", "--server", c.url, env={"MUNIOPS_AGENT_SECRET": secret})
+    assert done.returncode == 0, done.stderr
+    assert secret not in done.stdout
+    creds = json.loads((state / "credentials.json").read_text())
+    assert (state / "credentials.json").stat().st_mode & 0o777 == 0o600
+    return str(creds["token"])
+
+
+def test_agents_report_into_the_register(collector: CollectorProcess, tmp_path: Path) -> None:
+    c = collector
+    mac = _physical_mac()
+    c.cli("assets", "add", "pc", "--tag", "MUN-PC-1", "--mac", mac, "--site", "City Hall")
+    with c:
+        # this machine's agent: matched to the registered asset by its MAC
+        a1 = tmp_path / "a1"
+        _enroll(c, a1)
+        sent = run_agent(a1, "send")
+        assert sent.returncode == 0, sent.stderr
+        assert json.loads(sent.stdout)["accepted"] == 1
+        host = _json(c, "host", "show", "MUN-PC-1")
+        meminfo = Path("/proc/meminfo").read_text().split()
+        assert host["facts"]["memory"]["total_bytes"] == int(meminfo[1]) * 1024
+        assert host["facts"]["software_count"] == len(host["software"]) > 100
+        assert len(_json(c, "assets", "list")) == 1  # no new asset: matched by MAC
+
+        # a second host, unknown to the register: a discovered asset
+        a2 = tmp_path / "a2"
+        token = _enroll(c, a2)
+        base = json.loads(run_agent(a2, "inventory", "--print").stdout)
+        ident = {**base["identity"], "hostname": "ws-017", "serial": "SN-NEW-1"}
+        mods = [{"slot": "DIMM A", "size_bytes": 8 * 2**30, "serial": "AAA111"}]
+        first = _variant(base, host={"hostname": "ws-017"}, identity=ident, network=[],
+                         memory={"total_bytes": 8 * 2**30, "modules": mods})
+        Spool(a2 / "spool").put(first)
+        assert run_agent(a2, "flush").returncode == 0
+        new = _json(c, "assets", "show", "SN-NEW-1")
+        assert new["status"] == "discovered" and new["hostname"] == "ws-017"
+        assert new["site"] == "City Hall"
+
+        # a module swapped and a disk replaced: change events on the asset
+        later = (datetime.now(UTC) + timedelta(seconds=5)).isoformat()
+        swapped = [{"slot": "DIMM A", "size_bytes": 16 * 2**30, "serial": "BBB222"}]
+        disks = [{**base["disks"][0], "serial": "NEWDISK-9"}]
+        Spool(a2 / "spool").put(_variant(
+            first, created_at=later, disks=disks,
+            memory={"total_bytes": 16 * 2**30, "modules": swapped}))
+        assert run_agent(a2, "flush").returncode == 0
+        history = _json(c, "host", "show", "SN-NEW-1")["history"]
+        change = next(h for h in history if h["action"] == "asset.hardware_change")
+        assert change["changes"]["memory_modules"] == [["DIMM A 8589934592 AAA111"],
+                                                       ["DIMM A 17179869184 BBB222"]]
+        assert "NEWDISK-9" in change["changes"]["disks"][1][0]
+        assert change["actor"] == "agent:ws-017"
+
+        # a malformed report: 400 naming the field; the agent sets it aside
+        bad = _variant(first, software=[{"name": "ok"}, {"name": ""}])
+        Spool(a2 / "spool").put(bad)
+        out = json.loads(run_agent(a2, "flush").stdout)
+        assert out["rejected"] == 1 and out["pending"] == 0
+        (reason,) = (a2 / "spool/rejected").glob("*.reason")
+        assert "software.1.name" in reason.read_text()
+        status, answer = _post(c.url, token, gzip.compress(json.dumps(
+            _variant(first, schema_version=99)).encode()))
+        assert (status, answer["field"]) == (400, "schema_version")
+        assert _metric(c, 'muniops_agent_reports_rejected_total{reason="malformed"}') == 1
+        status, answer = _post(c.url, token, b"\x1f\x8b" + b"\x00" * 400_000)
+        assert status == 413
+
+        # the same report twice: applied once
+        again = gzip.compress(json.dumps(_variant(first)).encode())
+        before = {a["hostname"]: a["reports"] for a in _json(c, "agents")}
+        assert _post(c.url, token, again)[1]["status"] == "accepted"
+        assert _post(c.url, token, again)[1]["status"] == "duplicate"
+        after = {a["hostname"]: a["reports"] for a in _json(c, "agents")}
+        assert after["ws-017"] == before["ws-017"] + 1
+
+        # policies from the config: software deny list, antivirus compliance
+        flagged = _json(c, "software", "--flagged")
+        if any(p["name"].startswith("nmap") for p in base["software"]):
+            assert {"MUN-PC-1", "SN-NEW-1"} <= {f["asset"] for f in flagged}
+        fresh = {"state": "found", "products": [{
+            "product": "ClamAV", "enabled": True, "realtime": False,
+            "signature_time": datetime.now(UTC).isoformat()}]}
+        stale = {"state": "found", "products": [{
+            "product": "ClamAV", "enabled": True, "realtime": False,
+            "signature_time": (datetime.now(UTC) - timedelta(days=9)).isoformat()}]}
+        Spool(a2 / "spool").put(_variant(first, antivirus=stale,
+                                         created_at=(datetime.now(UTC) + timedelta(seconds=9))
+                                         .isoformat()))
+        assert run_agent(a2, "flush").returncode == 0
+        av = _json(c, "av", "--all")
+        row = next(r for r in av["rows"] if r["asset"] == "SN-NEW-1")
+        assert not row["compliant"] and "9 days old" in row["reasons"][0]
+        Spool(a2 / "spool").put(_variant(first, antivirus=fresh,
+                                         created_at=(datetime.now(UTC) + timedelta(seconds=12))
+                                         .isoformat()))
+        assert run_agent(a2, "flush").returncode == 0
+        row = next(r for r in _json(c, "av", "--all")["rows"] if r["asset"] == "SN-NEW-1")
+        assert row["compliant"], row
+        assert _metric(c, 'muniops_antivirus_hosts{state="compliant"}') >= 1
+
+        # a revoked token: refused, and the report stays in the spool
+        c.cli("agents", "revoke", "ws-017")
+        refused = run_agent(a2, "send", "--kind", "heartbeat")
+        assert refused.returncode == 4
+        assert len(json.loads(run_agent(a2, "status").stdout)["pending"]) == 1
+        states = {a["hostname"]: a["state"] for a in _json(c, "agents")}
+        assert states.pop("ws-017") == "revoked"
+        assert list(states.values()) == ["active"]
+        log = c.log.read_text(errors="replace")
+        assert token not in log

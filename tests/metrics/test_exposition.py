@@ -1,0 +1,146 @@
+"""The collector's registry: the fast exposition /metrics serves says exactly what
+prometheus-client would, and a scrape never holds up the API or the producers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client import Counter, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import Collector
+
+from muniops.collector.exposition import Family, Registry, SeriesCache
+from muniops.inventory.db import Database
+from muniops.lab import prometheus
+
+RX = Family("muniops_interface_receive_bytes_total", "counter", "Bytes received.",
+            ("device", "interface", "site"))
+UP = Family("muniops_interface_oper_up", "gauge", "1 when the link is up.",
+            ("device", "interface", "site"))
+
+
+def samples(text: str) -> set[tuple[str, tuple[tuple[str, str], ...], float]]:
+    return {(s.name, tuple(sorted(s.labels.items())), s.value)
+            for fam in text_string_to_metric_families(text) for s in fam.samples}
+
+
+def filled_cache() -> SeriesCache:
+    cache = SeriesCache(RX, UP)
+    for d in range(3):
+        cache.set(f"sw-{d}", {
+            RX.name: [((f"sw-{d}", f"Gi0/{i}", "City Hall"), 1e12 + i) for i in range(4)],
+            UP.name: [((f"sw-{d}", f"Gi0/{i}", "City Hall"), i % 2) for i in range(4)],
+        })
+    return cache
+
+
+def test_fast_exposition_equals_prometheus_client() -> None:
+    registry = Registry()
+    registry.register(filled_cache())
+    jobs = Counter("muniops_job_failures_total", "Failures.", ["job_name"], registry=registry)
+    jobs.labels("poll").inc(2)
+    fast = registry.exposition().decode()
+    assert samples(fast) == samples(generate_latest(registry).decode())
+    assert len(samples(fast)) == 3 * 4 * 2 + 2  # the counter also has _created
+
+
+def test_label_values_are_escaped() -> None:
+    registry = Registry()
+    cache = SeriesCache(UP)
+    cache.set("odd", {UP.name: [(("sw\\1", 'Gi0/1 "uplink"', "line\nbreak"), 1)]})
+    registry.register(cache)
+    (sample,) = [s for f in text_string_to_metric_families(registry.exposition().decode())
+                 for s in f.samples]
+    assert sample.labels == {"device": "sw\\1", "interface": 'Gi0/1 "uplink"',
+                             "site": "line\nbreak"}
+
+
+@pytest.mark.skipif(not prometheus.available(), reason="Debian's promtool is not installed")
+def test_fast_exposition_passes_promtool() -> None:
+    registry = Registry()
+    registry.register(filled_cache())
+    prometheus.promtool("check", "metrics", stdin=registry.exposition())
+
+
+def test_set_replaces_an_owners_rows_and_discard_drops_them() -> None:
+    cache = filled_cache()
+    cache.set("sw-0", {UP.name: [(("sw-0", "Gi0/9", "City Hall"), 1)]})
+    text = cache.exposition()
+    assert 'device="sw-0",interface="Gi0/0"' not in text
+    assert 'muniops_interface_oper_up{device="sw-0",interface="Gi0/9",site="City Hall"} 1.0' in text
+    cache.discard("sw-1")
+    assert 'device="sw-1"' not in cache.exposition()
+    assert cache.owners() == {"sw-0", "sw-2"}
+    assert cache.exposition().count("# TYPE") == 2  # families stay, even when empty
+
+
+def test_bad_rows_are_refused_with_the_family_named() -> None:
+    cache = SeriesCache(UP)
+    with pytest.raises(ValueError, match="muniops_interface_oper_up"):
+        cache.set("x", {UP.name: [(("only-device",), 1)]})
+    with pytest.raises(KeyError, match="muniops_nope"):
+        cache.set("x", {"muniops_nope": []})
+    with pytest.raises(ValueError, match="_total"):
+        Family("muniops_polls", "counter", "Polls.", ())
+
+
+class SlowCollector(Collector):
+    """A collector that takes its time, like a store under load."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.started = threading.Event()
+
+    def collect(self) -> Iterator[Metric]:
+        self.started.set()
+        time.sleep(self.seconds)
+        yield GaugeMetricFamily("muniops_slow", "A slow family.", value=1)
+
+
+def test_a_slow_scrape_does_not_hold_up_the_api_or_producers(sqlite_db: Database,
+                                                             tmp_path: Path) -> None:
+    """/metrics runs in FastAPI's threadpool: while it renders, /healthz answers and a
+    producer can update its SeriesCache."""
+    import uvicorn
+
+    from muniops.collector.api.app import create_app
+    from muniops.collector.metrics import make_registry
+    from muniops.collector.settings import Settings
+    from muniops.lab.net import free_port, tcp_open, wait_until
+
+    registry = make_registry(sqlite_db)
+    slow = SlowCollector(3.0)
+    registry.register(slow)
+    cache = SeriesCache(UP)
+    registry.register(cache)
+    port = free_port()
+    app = create_app(Settings(data_dir=tmp_path), sqlite_db, registry)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: tcp_open(port), what="uvicorn")
+        finished: list[str] = []
+
+        def scrape() -> None:
+            httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30)
+            finished.append("metrics")
+
+        scraper = threading.Thread(target=scrape)
+        scraper.start()
+        assert slow.started.wait(10)
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=30).status_code == 200
+        cache.set("sw-0", {UP.name: [(("sw-0", "Gi0/1", "City Hall"), 1)]})
+        finished.append("healthz and producer")
+        scraper.join(30)
+        assert finished == ["healthz and producer", "metrics"]
+    finally:
+        server.should_exit = True
+        thread.join(10)

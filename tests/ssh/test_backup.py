@@ -1,0 +1,84 @@
+"""Configuration backups against fakenos Cisco IOS devices: one version per real change,
+volatile lines ignored, history and a unified diff with secrets redacted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from muniops.collector.cli.main import invoke
+from muniops.collector.playbook_runs import run_and_record
+from muniops.collector.settings import Settings
+from muniops.inventory import configs
+from muniops.inventory.db import Database
+from muniops.lab.fakenos import FakeLab, load_nos, running_config, with_running_config
+
+
+def backup(settings: Settings, db: Database) -> dict[str, str | None]:
+    _, results = run_and_record(settings, db, "backup-config", actor="test")
+    return {r.device: r.cause for r in results}
+
+
+def versions(db: Database, device: str) -> list[int]:
+    with db.read() as s:
+        return [v.version for v in configs.history(s, device)]
+
+
+def cli(settings: Settings, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    capsys.readouterr()
+    code = invoke(["--config", settings.source, *args])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.out
+
+
+def test_one_new_version_per_real_change(ios_lab: FakeLab, ios_settings: Settings,
+                                         db: Database, capsys: pytest.CaptureFixture[str]
+                                         ) -> None:
+    assert backup(ios_settings, db) == {"sw-hall": None, "sw-depot": None}
+    assert versions(db, "sw-hall") == [1] and versions(db, "sw-depot") == [1]
+    with db.read() as s:
+        stored = configs.get_version(s, "sw-hall").text
+    assert "hostname sw-hall\n" in stored
+    assert "Last configuration change" not in stored and "ntp clock-period" not in stored
+
+    # only volatile lines move (a save, clock drift): no new version
+    base = load_nos("cisco_ios_access")
+    restamped = (running_config(base)
+                 .replace("14:02:11 UTC Fri Nov 20 2026", "03:10:59 UTC Sat Nov 21 2026")
+                 .replace("ntp clock-period 17179869", "ntp clock-period 17179901")
+                 .replace("Current configuration : 2214 bytes",
+                          "Current configuration : 2215 bytes"))
+    ios_lab.restart(**{"sw-hall": with_running_config(base, restamped)})
+    assert backup(ios_settings, db) == {"sw-hall": None, "sw-depot": None}
+    assert versions(db, "sw-hall") == [1]
+
+    # a real change: a new VLAN and a new SNMP community
+    changed = restamped.replace("vlan 20\n name VOICE\n!",
+                                "vlan 20\n name VOICE\n!\nvlan 30\n name CAMERAS\n!").replace(
+        "snmp-server community Xk82mon1tor RO", "snmp-server community N3wS3cret RO")
+    ios_lab.restart(**{"sw-hall": with_running_config(base, changed)})
+    assert backup(ios_settings, db) == {"sw-hall": None, "sw-depot": None}
+    assert versions(db, "sw-hall") == [1, 2]
+    assert versions(db, "sw-depot") == [1]
+
+    history = json.loads(cli(ios_settings, capsys, "config", "history", "sw-hall", "--json"))
+    assert [h["version"] for h in history] == [1, 2]
+
+    diff = json.loads(cli(ios_settings, capsys, "config", "diff", "sw-hall", "--json"))
+    assert (diff["from"], diff["to"]) == (1, 2)
+    changes = [ln for ln in diff["diff"].splitlines()
+               if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+    # the new VLAN block, and nothing else (the SNMP community is redacted on both sides)
+    assert changes == ["+!", "+vlan 30", "+ name CAMERAS"]
+    assert "N3wS3cret" not in diff["diff"] and "Xk82mon1tor" not in diff["diff"]
+    # asked for, the secrets are there
+    raw = json.loads(cli(ios_settings, capsys, "config", "diff", "sw-hall", "--json",
+                         "--show-secrets"))["diff"]
+    assert "-snmp-server community Xk82mon1tor RO" in raw.splitlines()
+    assert "+snmp-server community N3wS3cret RO" in raw.splitlines()
+
+    shown = cli(ios_settings, capsys, "config", "get", "sw-hall")
+    assert "snmp-server community <redacted>" in shown and "N3wS3cret" not in shown
+    assert "enable secret 9 <redacted>" in shown
