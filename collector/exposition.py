@@ -15,25 +15,27 @@ from __future__ import annotations
 import threading
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
-Rows = Iterable[tuple[Sequence[str], float]]
+Labels = Sequence[str] | Mapping[str, str]
+Rows = Iterable[tuple[Labels, float]]
 
 
 @dataclass(frozen=True)
 class Family:
     """One metric family of a SeriesCache; ``name`` is the sample name (``..._total`` for
-    a counter)."""
+    a counter). Rows give label values in the order of ``labels``, or a mapping of label
+    names to values (for families whose label set varies, such as a profile's readings)."""
 
     name: str
     type: Literal["gauge", "counter"]
     help: str
-    labels: tuple[str, ...]
+    labels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.type == "counter" and not self.name.endswith("_total"):
@@ -43,16 +45,21 @@ class Family:
         text = self.help.replace("\\", r"\\").replace("\n", r"\n")
         return f"# HELP {self.name} {text}\n# TYPE {self.name} {self.type}\n"
 
-    def line(self, values: Sequence[str], value: float) -> str:
+    def label_map(self, values: Labels) -> dict[str, str]:
+        if isinstance(values, Mapping):
+            return dict(values)
         if len(values) != len(self.labels):
             raise ValueError(f"{self.name}: expected labels {self.labels}, got {values!r}")
-        pairs = ",".join(f'{k}="{_escape(v)}"' for k, v in zip(self.labels, values, strict=True))
+        return dict(zip(self.labels, values, strict=True))
+
+    def line(self, labels: Mapping[str, str], value: float) -> str:
+        pairs = ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items())
         return f"{self.name}{{{pairs}}} {floatToGoString(value)}\n"
 
     def empty(self) -> Metric:
         if self.type == "counter":
-            return CounterMetricFamily(self.name, self.help, labels=self.labels)
-        return GaugeMetricFamily(self.name, self.help, labels=self.labels)
+            return Metric(self.name.removesuffix("_total"), self.help, "counter")
+        return Metric(self.name, self.help, "gauge")
 
 
 def _escape(value: str) -> str:
@@ -65,16 +72,17 @@ class SeriesCache(Collector):
 
     def __init__(self, *families: Family) -> None:
         self.families = {f.name: f for f in families}
-        self._rows: dict[Hashable, dict[str, list[tuple[tuple[str, ...], float]]]] = {}
+        self._rows: dict[Hashable, dict[str, list[tuple[dict[str, str], float]]]] = {}
         self._text: dict[Hashable, dict[str, str]] = {}
         self._lock = threading.Lock()
 
-    def set(self, owner: Hashable, rows: Mapping[str, Rows]) -> None:
+    def put(self, owner: Hashable, rows: Mapping[str, Rows]) -> None:
         """Replace everything ``owner`` contributes: family name → (label values, value)."""
         unknown = set(rows) - set(self.families)
         if unknown:
             raise KeyError(f"not families of this cache: {sorted(unknown)}")
-        kept = {name: [(tuple(v), float(x)) for v, x in r] for name, r in rows.items()}
+        kept = {name: [(self.families[name].label_map(v), float(x)) for v, x in r]
+                for name, r in rows.items()}
         text = {name: "".join(self.families[name].line(v, x) for v, x in r)
                 for name, r in kept.items()}
         with self._lock:
@@ -110,9 +118,17 @@ class SeriesCache(Collector):
         for name, family in self.families.items():
             metric = family.empty()
             for owned in rows:
-                for values, value in owned.get(name, ()):
-                    metric.add_metric(list(values), value)
+                for labels, value in owned.get(name, ()):
+                    metric.add_sample(family.name, labels, value)
             yield metric
+
+
+@runtime_checkable
+class Prerendered(Protocol):
+    """A collector that can give its exposition text directly (a SeriesCache, or a feature
+    collector that keeps one per device); ``collect()`` must describe the same samples."""
+
+    def exposition(self) -> str: ...
 
 
 class _Collectors(Collector):
@@ -144,11 +160,11 @@ class Registry(CollectorRegistry):
 
     def exposition(self) -> bytes:
         """What /metrics serves: ordinary collectors through prometheus-client, then the
-        SeriesCaches' preformatted text."""
+        preformatted text of the Prerendered ones."""
         with self._order_lock:
             collectors = list(self._in_order)
-        plain = [c for c in collectors if not isinstance(c, SeriesCache)]
-        cached = [c for c in collectors if isinstance(c, SeriesCache)]
+        plain = [c for c in collectors if not isinstance(c, Prerendered)]
+        cached = [c for c in collectors if isinstance(c, Prerendered)]
         return generate_latest(_Collectors(plain)) + "".join(
             c.exposition() for c in cached).encode()
 

@@ -320,3 +320,31 @@ def assignments_of(session: Session, asset: Asset) -> list[AssignmentPublic]:
     )
     return [AssignmentPublic(person=name, assigned_at=a.assigned_at, returned_at=a.returned_at,
                              note=a.note) for a, name in rows]
+
+
+def person_leaves(session: Session, person_ref: str, *, actor: str,
+                  hand_to: str | None = None) -> list[str]:
+    """A staff change: everything the person holds goes to ``hand_to`` (or back to stock),
+    then the person is marked inactive. Returns the labels of the assets handed over."""
+    person = get_person(session, person_ref)
+    if not person.active:
+        raise Conflict(f"{person.name} has already left")
+    successor = get_person(session, hand_to) if hand_to else None
+    if successor is not None and successor.id == person.id:
+        raise InvalidInput("hand_to", "hand the equipment to someone else")
+    held = session.exec(
+        select(Asset).join(Assignment, col(Assignment.asset_id) == Asset.id)
+        .where(Assignment.person_id == person.id, col(Assignment.returned_at).is_(None))
+    ).all()
+    for asset in held:
+        if successor is not None:
+            assign(session, asset, successor.employee_id or successor.name, actor=actor,
+                   note=f"handed over from {person.name}", transfer=True)
+        else:
+            return_asset(session, asset, actor=actor, note=f"{person.name} left")
+    before = audit.snapshot(person)
+    person.active = False
+    session.flush()
+    audit.record(session, actor, "person.leave", "person", person.id, before=before,
+                 after=audit.snapshot(person))
+    return [label(a) for a in held]

@@ -355,7 +355,6 @@ def _update_existing(session: Session, index: _Index, row: _Row, result: ImportR
     site = index.sites.get(row.data.site) if row.data.site else None
     fields = row.data.model_dump(include=set(_COMPARED), exclude_none=True)
     macs = index.macs.get(asset.id or 0, [])
-    before = _snap(asset, macs)
     changes = {k: v for k, v in fields.items() if getattr(asset, k) != v}
     if site is not None and asset.site_id != site.id:
         changes["site_id"] = site.id
@@ -366,6 +365,7 @@ def _update_existing(session: Session, index: _Index, row: _Row, result: ImportR
     result.updated += 1
     if dry_run:
         return
+    before = _snap(asset, macs)
     for k, v in changes.items():
         setattr(asset, k, v)
     asset.updated_at = utcnow()

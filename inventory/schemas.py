@@ -12,11 +12,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from muniops.inventory.models import AssetKind, AssetStatus, RepairOutcome, Role
 
 _MAC_HEX = re.compile(r"[0-9a-f]{12}")
+_MAC_SEPARATORS = str.maketrans("", "", " \t:.-")
 
 
 def normalize_mac(value: str) -> str:
     """``00-1A-2b-3c-4d-5e``, ``001a.2b3c.4d5e`` or ``001A2B3C4D5E`` → ``00:1a:2b:3c:4d:5e``."""
-    hex_only = re.sub(r"[\s:.\-]", "", value.strip().lower())
+    hex_only = value.lower().translate(_MAC_SEPARATORS)
     if not _MAC_HEX.fullmatch(hex_only):
         raise ValueError(f"{value!r} is not a MAC address")
     return ":".join(hex_only[i : i + 2] for i in range(0, 12, 2))

@@ -18,7 +18,15 @@ from muniops.collector.ssh.pool import run_each
 from muniops.collector.ssh.session import Connection, SshSession, SshTarget
 from muniops.inventory.configs import CheckOutcome
 from muniops.playbooks.model import Playbook, Step, Targets, render
-from muniops.playbooks.text import ParseError, facts_from, judge, normalise, parse, shown
+from muniops.playbooks.text import (
+    ParseError,
+    facts_from,
+    judge,
+    normalise,
+    parse,
+    redact,
+    shown,
+)
 
 log = logging.getLogger(__name__)
 
@@ -182,9 +190,11 @@ class Runner:
             step = steps.get(check.step)
             if step is None:
                 continue  # the step does not apply to this platform
-            passed, detail = judge(check, step.output, step.rows, self.variables)
-            result.checks.append(CheckOutcome(
-                check.id, check.title, check.severity, passed, detail,
+            passed, detail = judge(check, step.output, step.rows, self.variables,
+                                   self.playbook.redact)
+            result.checks.append(CheckOutcome(  # details are stored: never with a secret
+                check.id, check.title, check.severity, passed,
+                redact(detail, self.playbook.redact),
                 render(check.remediation, self.variables)))
 
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import textfsm
+import yaml
 from ntc_templates.parse import ParsingException, parse_output
 
 from muniops.playbooks.model import Check, Condition, OwnTemplate, Playbook, Redaction, render
@@ -27,9 +30,16 @@ def normalise(text: str, volatile: Sequence[str]) -> str:
     return "\n".join(kept).strip("\n") + "\n"
 
 
-def redact(text: str, rules: Sequence[Redaction]) -> str:
-    """Hide secrets: each rule's match is replaced on every line it matches."""
-    for rule in rules:
+@cache
+def default_redactions() -> tuple[Redaction, ...]:
+    """The secrets every playbook hides (``redact.yaml``)."""
+    data = yaml.safe_load((Path(__file__).parent / "redact.yaml").read_text(encoding="utf-8"))
+    return tuple(Redaction.model_validate(r) for r in data["rules"])
+
+
+def redact(text: str, rules: Sequence[Redaction] = ()) -> str:
+    """Hide secrets: the default rules' and ``rules``' matches, on every line."""
+    for rule in (*default_redactions(), *rules):
         text = re.sub(rule.pattern, rule.replace, text, flags=re.MULTILINE)
     return text
 
@@ -99,14 +109,19 @@ def _judge_rows(rows: list[dict[str, Any]] | None, cond: Condition, expected: st
     return True, f"{len(rows)} row(s) {cond.op} {expected}"
 
 
+def _line_at(text: str, pos: int) -> str:
+    end = text.find("\n", pos)
+    return text[text.rfind("\n", 0, pos) + 1:end if end >= 0 else len(text)].strip()
+
+
 def judge(check: Check, output: str, rows: list[dict[str, Any]] | None,
-          variables: dict[str, Any]) -> tuple[bool, str]:
-    """Whether the output passes ``check``, and a one-line reason (never the raw output)."""
+          variables: dict[str, Any], hide: Sequence[Redaction] = ()) -> tuple[bool, str]:
+    """Whether the output passes ``check``, and a one-line reason, secrets redacted."""
     if check.must_match is not None:
         found = re.search(render(check.must_match, variables), output, re.MULTILINE)
         return (True, "present") if found else (False, "required setting not found")
     if check.must_not_match is not None:
-        lines = [m.group(0).strip() for m in re.finditer(
+        lines = [redact(_line_at(output, m.start()), hide) for m in re.finditer(
             render(check.must_not_match, variables), output, re.MULTILINE)]
         return (True, "absent") if not lines else (
             False, f"found {len(lines)} line(s): {lines[0]!r}")

@@ -83,3 +83,20 @@ def test_uninitialised_store_says_run_init(cli: Cli, tmp_path) -> None:  # type:
     config.write_text(f"data_dir: {tmp_path / 'empty'}\n")
     result = cli.__class__(cli.capsys, config)("assets", "list")
     assert result.code == 8 and "muniops init" in result.err
+
+
+def test_staff_change_hands_equipment_over(cli: Cli) -> None:
+    _city(cli)
+    cli.ok("people", "add", "Reza Karimi", "--employee-id", "E200")
+    for tag in ("PC-1", "LT-1"):
+        cli.ok("assets", "add", "pc", "--tag", tag)
+        cli.ok("assets", "assign", tag, "E100")
+    out = cli.ok("people", "leave", "E100", "--hand-to", "E200").out
+    assert "2 asset(s)" in out
+    people = {p["employee_id"]: p for p in cli.ok("people", "list", "--json").json()}
+    assert people["E100"]["active"] is False and people["E100"]["holding"] == []
+    assert people["E200"]["holding"] == ["LT-1", "PC-1"]
+    history = cli.ok("assets", "show", "PC-1", "--json").json()["assignments"]
+    assert [h["person"] for h in history] == ["Sara Ahmadi", "Reza Karimi"]
+    gone = cli("assets", "assign", "PC-1", "E100", "--transfer")
+    assert gone.code == 4 and "no longer active" in gone.err

@@ -9,7 +9,7 @@ import typer
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import done, emit_json, table
-from muniops.inventory import sites
+from muniops.inventory import assets, sites
 from muniops.inventory.schemas import PersonCreate
 
 app = typer.Typer(help="People who can be assigned equipment.", no_args_is_help=True)
@@ -45,3 +45,16 @@ def list_(json: Json = False) -> None:
         emit_json(rows)
     else:
         table(rows, ["name", "employee_id", "department", "site", "holding"], title="People")
+
+
+@app.command("leave")
+def leave(
+    person: Annotated[str, typer.Argument(help="Employee id or name.")],
+    hand_to: Annotated[str | None, typer.Option(
+        help="Who takes over the equipment (default: back to stock).")] = None,
+) -> None:
+    """A staff change: hand over everything the person holds, then mark them inactive."""
+    with state.database().write() as s:
+        handed = assets.person_leaves(s, person, actor=state.actor, hand_to=hand_to)
+    where = f"to {hand_to}" if hand_to else "back to stock"
+    done(f"{person} left; {len(handed)} asset(s) {where}: {', '.join(handed) or '-'}")

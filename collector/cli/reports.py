@@ -71,7 +71,8 @@ def _command(kind: str) -> Callable[..., None]:
         settings = state.settings
         defaults = settings.reports
         req = ReportRequest(
-            settings=defaults, pm=settings.pm, calendar=calendar or defaults.calendar,
+            settings=defaults, pm=settings.pm, antivirus=settings.agents.antivirus,
+            calendar=calendar or defaults.calendar,
             date_from=_date(from_, "from"), date_to=_date(to, "to"), days=days, site=site,
             district=district, team=team, kind=kind_, status=status)
         language = lang or defaults.lang

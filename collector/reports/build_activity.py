@@ -1,24 +1,33 @@
 """The weekly activity report and antivirus compliance.
 
 The register's own history (the audit log, repairs, PM records, discovered assets) is
-always there. Hardware changes and antivirus state come from the agent, configuration
-changes from the SSH backups: until those features store data, their sections say so."""
+always there. Hardware changes and antivirus state come from the agents (``host_facts``
+and their audit entries), configuration changes from the SSH backups
+(``config_version``), unknown devices from discovery (``unknown_device``) and the
+register: while a source has stored nothing at all, its section says so."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, col, select
 
 from muniops.collector.reports.model import Column, ColumnType, Report, Section
 from muniops.collector.reports.request import ReportRequest
+from muniops.inventory import fleet
 from muniops.inventory.assets import label
 from muniops.inventory.audit import changed_fields
+from muniops.inventory.fleet import AvRow
 from muniops.inventory.models import Asset, AssetStatus, AuditEntry, Site
+from muniops.inventory.models.agents import HostFacts
+from muniops.inventory.models.configs import ConfigBackupState, ConfigVersion
+from muniops.inventory.models.discovery import Sighting, UnknownDevice
 from muniops.inventory.models.pm import PmRecord
 
 T = ColumnType
+HARDWARE_CHANGE = "asset.hardware_change"
 
 
 def _week(req: ReportRequest) -> tuple[date, date]:
@@ -75,7 +84,7 @@ def activity(session: Session, req: ReportRequest) -> Report:
         if e.entity == "asset" and not e.before:  # created, by hand or by an import
             new.rows.append((at, _asset_ref(e.after), (e.after or {}).get("kind", ""),
                              site.name if site else "", e.actor))
-        elif e.entity == "asset":
+        elif e.entity == "asset" and e.action != HARDWARE_CHANGE:
             diff = changed_fields(e.before, e.after)
             text = "; ".join(f"{k}: {v[0]} → {v[1]}" for k, v in diff.items()
                              if k not in ("updated_at",))
@@ -95,15 +104,7 @@ def activity(session: Session, req: ReportRequest) -> Report:
         failed = [i["item"] for i in record.items if i.get("result") == "not_ok"]
         pm_done.rows.append((req.local(record.performed_at, site), label(asset),
                              site.name if site else "", record.performed_by, ", ".join(failed)))
-    unknown = Section("unknown_devices", [Column("first_seen", T.DATETIME), Column("asset"),
-                                          Column("kind", T.LABEL), Column("hostname"),
-                                          Column("site")])
-    for asset in session.exec(select(Asset).where(
-            Asset.status == AssetStatus.DISCOVERED, col(Asset.created_at) >= lo,
-            col(Asset.created_at) < hi).order_by(col(Asset.created_at))):
-        site = sites.get(asset.site_id)
-        unknown.rows.append((req.local(asset.created_at, site), label(asset), asset.kind.value,
-                             asset.hostname or "", site.name if site else ""))
+    unknown = unknown_devices(session, req, lo, hi)
     sections = [new, changed, hardware_changes(session, req, lo, hi), repaired, pm_done,
                 antivirus_problems(session, req), config_changes(session, req, lo, hi),
                 unknown]
@@ -113,29 +114,126 @@ def activity(session: Session, req: ReportRequest) -> Report:
                   sections=sections)
 
 
+def unknown_devices(session: Session, req: ReportRequest, lo: datetime,
+                    hi: datetime) -> Section:
+    """Devices first seen this week that nobody registered: discovery's unknown devices,
+    and assets an agent or a sweep added as ``discovered``."""
+    section = Section("unknown_devices", [
+        Column("first_seen", T.DATETIME), Column("asset"), Column("kind", T.LABEL),
+        Column("hostname"), Column("mac"), Column("ip"), Column("vendor"), Column("site"),
+        Column("state", T.LABEL)])
+    sites = {s.id: s for s in session.exec(select(Site))}
+    by_name = {s.name: s for s in sites.values()}
+    for device in session.exec(select(UnknownDevice).where(
+            col(UnknownDevice.first_seen) >= lo, col(UnknownDevice.first_seen) < hi)
+            .order_by(col(UnknownDevice.first_seen))):
+        section.rows.append((req.local(device.first_seen, by_name.get(device.site)), "", "",
+                             "", device.mac, device.ip, device.vendor, device.site,
+                             device.state.value))
+    for asset in session.exec(select(Asset).where(
+            Asset.status == AssetStatus.DISCOVERED, col(Asset.created_at) >= lo,
+            col(Asset.created_at) < hi).order_by(col(Asset.created_at))):
+        site = sites.get(asset.site_id)
+        section.rows.append((req.local(asset.created_at, site), label(asset), asset.kind.value,
+                             asset.hostname or "", "", "", asset.vendor,
+                             site.name if site else "", AssetStatus.DISCOVERED.value))
+    if not section.rows and not _has_rows(session, Sighting):
+        section.missing_source = "discovery"
+    return section
+
+
+def _has_rows(session: Session, table: type[SQLModel]) -> bool:
+    return session.exec(select(func.count()).select_from(table)).one() > 0
+
+
 def hardware_changes(session: Session, req: ReportRequest, lo: datetime,
                      hi: datetime) -> Section:
-    return Section("hardware_changes", [Column("at", T.DATETIME), Column("asset"),
-                                        Column("changes")], missing_source="agent")
+    """Hardware the agents saw change (their ``asset.hardware_change`` audit entries)."""
+    section = Section("hardware_changes", [Column("at", T.DATETIME), Column("asset"),
+                                           Column("site"), Column("changes")])
+    if not _has_rows(session, HostFacts):
+        section.missing_source = "agent"
+        return section
+    sites = {s.id: s for s in session.exec(select(Site))}
+    stmt = (select(AuditEntry, Asset).join(Asset, col(Asset.id) == AuditEntry.entity_id)
+            .where(AuditEntry.entity == "asset", AuditEntry.action == HARDWARE_CHANGE,
+                   col(AuditEntry.at) >= lo, col(AuditEntry.at) < hi)
+            .order_by(col(AuditEntry.at)))
+    for entry, asset in session.exec(stmt):
+        site = sites.get(asset.site_id)
+        diff = changed_fields(entry.before, entry.after)
+        section.rows.append((req.local(entry.at, site), label(asset), site.name if site else "",
+                             "; ".join(f"{k}: {v[0]} → {v[1]}" for k, v in diff.items())))
+    return section
 
 
 def config_changes(session: Session, req: ReportRequest, lo: datetime, hi: datetime) -> Section:
-    return Section("config_changes", [Column("at", T.DATETIME), Column("device"),
-                                      Column("lines_changed", T.INT)],
-                   missing_source="config_backup")
+    """New versions of device configurations saved by the SSH backups (a first backup is
+    not a change)."""
+    section = Section("config_changes", [Column("at", T.DATETIME), Column("device"),
+                                         Column("site"), Column("version", T.INT),
+                                         Column("lines", T.INT)])
+    if not _has_rows(session, ConfigVersion):
+        section.missing_source = "config_backup"
+        return section
+    sites = {s.name: s for s in session.exec(select(Site))}
+    device_site = {b.device: b.site for b in session.exec(select(ConfigBackupState))}
+    stmt = (select(ConfigVersion).where(col(ConfigVersion.collected_at) >= lo,
+                                        col(ConfigVersion.collected_at) < hi,
+                                        col(ConfigVersion.version) > 1)
+            .order_by(col(ConfigVersion.collected_at)))
+    for version in session.exec(stmt):
+        site_name = device_site.get(version.device, "")
+        section.rows.append((req.local(version.collected_at, sites.get(site_name)),
+                             version.device, site_name, version.version, version.lines))
+    return section
 
 
-def antivirus_problems(session: Session, req: ReportRequest) -> Section:
-    return Section("antivirus_problems", [Column("asset"), Column("site"), Column("product"),
-                                          Column("problem"), Column("last_report", T.DATETIME)],
-                   missing_source="agent")
+def _av_rows(session: Session, req: ReportRequest) -> list[AvRow]:
+    rows = fleet.av_compliance(session, req.antivirus)
+    if req.site:
+        rows = [r for r in rows if r.site == req.site]
+    if req.district or req.scope.district:
+        names = {s.name for s in session.exec(select(Site).where(
+            Site.district == (req.district or req.scope.district)))}
+        rows = [r for r in rows if r.site in names]
+    return rows
+
+
+def antivirus_problems(session: Session, req: ReportRequest,
+                       rows: list[AvRow] | None = None) -> Section:
+    """Hosts that fail the antivirus policy now, and why (from their last agent report)."""
+    section = Section("antivirus_problems", [
+        Column("asset"), Column("hostname"), Column("site"), Column("product"),
+        Column("signature_age_days", T.NUMBER), Column("problem")])
+    if not _has_rows(session, HostFacts):
+        section.missing_source = "agent"
+        return section
+    for row in rows if rows is not None else _av_rows(session, req):
+        if not row.compliant:
+            section.rows.append((row.asset, row.hostname or "", row.site or "",
+                                 ", ".join(row.products), row.signature_age_days,
+                                 "; ".join(row.reasons)))
+    return section
 
 
 def antivirus(session: Session, req: ReportRequest) -> Report:
     """Antivirus compliance: the fleet's share of compliant hosts and, for the others, why."""
-    problems = antivirus_problems(session, req)
+    rows = _av_rows(session, req)
+    problems = antivirus_problems(session, req, rows)
     by_site = Section("antivirus_by_site", [Column("site"), Column("hosts", T.INT),
                                             Column("compliant", T.INT),
                                             Column("compliance", T.PERCENT)],
                       missing_source=problems.missing_source)
-    return Report("antivirus", req.now, req.settings.timezone, sections=[by_site, problems])
+    per_site: dict[str, list[int]] = {}
+    for row in rows:
+        counts = per_site.setdefault(row.site or "", [0, 0])
+        counts[0] += 1
+        counts[1] += row.compliant
+    by_site.rows = [(site, n, ok, ok / n) for site, (n, ok) in sorted(per_site.items())]
+    compliant = sum(r.compliant for r in rows)
+    summary = [] if problems.missing_source else [
+        ("hosts", len(rows), T.INT), ("compliant", compliant, T.INT),
+        ("compliance", compliant / len(rows) if rows else 0.0, T.PERCENT)]
+    return Report("antivirus", req.now, req.settings.timezone, summary=summary,
+                  sections=[by_site, problems])

@@ -91,6 +91,11 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "compliant": ("Compliant", "منطبق", "Uyumlu"),
     "compliance": ("Compliance", "درصد انطباق", "Uyumluluk"),
     "device": ("Device", "دستگاه", "Cihaz"),
+    "version": ("Version", "نسخه", "Sürüm"),
+    "lines": ("Lines", "تعداد خطوط", "Satır"),
+    "mac": ("MAC address", "آدرس MAC", "MAC adresi"),
+    "ip": ("IP address", "آدرس IP", "IP adresi"),
+    "signature_age_days": ("Signature age (days)", "عمر امضا (روز)", "İmza yaşı (gün)"),
     "lines_changed": ("Lines changed", "خطوط تغییریافته", "Değişen satır"),
     "state_planned": ("Planned", "برنامه‌ریزی‌شده", "Planlandı"),
     "state_due": ("Due", "سررسید", "Zamanı geldi"),
@@ -119,6 +124,9 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "deployed": ("deployed", "در حال استفاده", "kullanımda"),
     "in_repair": ("in repair", "در تعمیر", "onarımda"),
     "retired": ("retired", "اسقاط", "hurdaya ayrıldı"),
+    "unapproved": ("unapproved", "تأییدنشده", "onaylanmamış"),
+    "ignored": ("ignored", "نادیده گرفته‌شده", "yok sayıldı"),
+    "registered": ("registered", "ثبت‌شده", "kayıtlı"),
     "yes": ("yes", "بله", "evet"),
     "no": ("no", "خیر", "hayır"),
     # page furniture
@@ -134,6 +142,10 @@ LABELS: dict[str, tuple[str, str, str]] = {
         "No data yet: no device configuration backups are stored.",
         "هنوز داده‌ای نیست: هیچ پشتیبان پیکربندی دستگاهی ذخیره نشده است.",
         "Henüz veri yok: saklanan cihaz yapılandırma yedeği yok."),
+    "missing_source_discovery": (
+        "No data yet: network discovery has recorded no sightings.",
+        "هنوز داده‌ای نیست: کشف شبکه هنوز دستگاهی ثبت نکرده است.",
+        "Henüz veri yok: ağ keşfi henüz cihaz kaydetmedi."),
     "missing_source_snmp": (
         "No data yet: no SNMP health is stored.",
         "هنوز داده‌ای نیست: هیچ وضعیت SNMP ذخیره نشده است.",

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from muniops.collector.reports.config import Calendar, ReportSettings
+from muniops.inventory.agent_policy import AntivirusPolicy
 from muniops.inventory.models import AssetKind, AssetStatus, Site
 from muniops.inventory.pm import zone
 from muniops.inventory.pm_policy import PmSettings
@@ -18,6 +19,7 @@ from muniops.inventory.types import utcnow
 class ReportRequest:
     settings: ReportSettings = field(default_factory=ReportSettings)
     pm: PmSettings = field(default_factory=PmSettings)
+    antivirus: AntivirusPolicy = field(default_factory=AntivirusPolicy)
     calendar: Calendar = Calendar.GREGORIAN
     now: datetime = field(default_factory=utcnow)
     date_from: date | None = None

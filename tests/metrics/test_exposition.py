@@ -33,7 +33,7 @@ def samples(text: str) -> set[tuple[str, tuple[tuple[str, str], ...], float]]:
 def filled_cache() -> SeriesCache:
     cache = SeriesCache(RX, UP)
     for d in range(3):
-        cache.set(f"sw-{d}", {
+        cache.put(f"sw-{d}", {
             RX.name: [((f"sw-{d}", f"Gi0/{i}", "City Hall"), 1e12 + i) for i in range(4)],
             UP.name: [((f"sw-{d}", f"Gi0/{i}", "City Hall"), i % 2) for i in range(4)],
         })
@@ -53,7 +53,7 @@ def test_fast_exposition_equals_prometheus_client() -> None:
 def test_label_values_are_escaped() -> None:
     registry = Registry()
     cache = SeriesCache(UP)
-    cache.set("odd", {UP.name: [(("sw\\1", 'Gi0/1 "uplink"', "line\nbreak"), 1)]})
+    cache.put("odd", {UP.name: [(("sw\\1", 'Gi0/1 "uplink"', "line\nbreak"), 1)]})
     registry.register(cache)
     (sample,) = [s for f in text_string_to_metric_families(registry.exposition().decode())
                  for s in f.samples]
@@ -70,7 +70,7 @@ def test_fast_exposition_passes_promtool() -> None:
 
 def test_set_replaces_an_owners_rows_and_discard_drops_them() -> None:
     cache = filled_cache()
-    cache.set("sw-0", {UP.name: [(("sw-0", "Gi0/9", "City Hall"), 1)]})
+    cache.put("sw-0", {UP.name: [(("sw-0", "Gi0/9", "City Hall"), 1)]})
     text = cache.exposition()
     assert 'device="sw-0",interface="Gi0/0"' not in text
     assert 'muniops_interface_oper_up{device="sw-0",interface="Gi0/9",site="City Hall"} 1.0' in text
@@ -83,9 +83,9 @@ def test_set_replaces_an_owners_rows_and_discard_drops_them() -> None:
 def test_bad_rows_are_refused_with_the_family_named() -> None:
     cache = SeriesCache(UP)
     with pytest.raises(ValueError, match="muniops_interface_oper_up"):
-        cache.set("x", {UP.name: [(("only-device",), 1)]})
+        cache.put("x", {UP.name: [(("only-device",), 1)]})
     with pytest.raises(KeyError, match="muniops_nope"):
-        cache.set("x", {"muniops_nope": []})
+        cache.put("x", {"muniops_nope": []})
     with pytest.raises(ValueError, match="_total"):
         Family("muniops_polls", "counter", "Polls.", ())
 
@@ -137,7 +137,7 @@ def test_a_slow_scrape_does_not_hold_up_the_api_or_producers(sqlite_db: Database
         scraper.start()
         assert slow.started.wait(10)
         assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=30).status_code == 200
-        cache.set("sw-0", {UP.name: [(("sw-0", "Gi0/1", "City Hall"), 1)]})
+        cache.put("sw-0", {UP.name: [(("sw-0", "Gi0/1", "City Hall"), 1)]})
         finished.append("healthz and producer")
         scraper.join(30)
         assert finished == ["healthz and producer", "metrics"]

@@ -24,16 +24,17 @@ def test_metrics_count_tasks_by_state_and_site(city: Database) -> None:
         tasks = list(s.exec(select(PmTask).order_by(col(PmTask.id))))
         # make one overdue and one done, both due earlier this half-year
         first, second = tasks[0], tasks[1]
-        first.due_date = second.due_date = now.date().replace(day=1)
+        first.due_date = second.due_date = day = now.date().replace(day=1)
+        first_asset, second_asset, second_id = first.asset_id, second.asset_id, second.id
         s.flush()
         pm.refresh_states(s, now=now)
-        pm.complete(s, second.id or 0, policy(), performed_by="x", actor="t", now=now)
+        pm.complete(s, second_id or 0, policy(), performed_by="x", actor="t", now=now)
     registry = CollectorRegistry()
     registry.register(PmMetrics(city))
     with city.read() as s:
         site_of = {a.id: a for a in s.exec(select(assets.Asset))}
-        first_site = assets.to_public(s, [site_of[first.asset_id]])[0].site
-        second_site = assets.to_public(s, [site_of[second.asset_id]])[0].site
+        first_site = assets.to_public(s, [site_of[first_asset]])[0].site
+        second_site = assets.to_public(s, [site_of[second_asset]])[0].site
     states = {}
     for metric in registry.collect():
         for sample in metric.samples:
@@ -42,7 +43,7 @@ def test_metrics_count_tasks_by_state_and_site(city: Database) -> None:
                 states[key] = states.get(key, 0) + sample.value
     assert sum(states.values()) == 5  # four open tasks and the done one
     assert states[("done", second_site)] == 1
-    if first.due_date < now.date():
+    if day < now.date():
         assert registry.get_sample_value("muniops_pm_overdue_tasks", {"site": first_site}) == 1
     ratio = registry.get_sample_value("muniops_pm_completion_ratio", {"site": second_site})
     assert ratio is not None and 0 < ratio <= 1

@@ -8,12 +8,12 @@ import socket
 from pathlib import Path
 
 import pytest
+
 from muniops.collector.cli.main import invoke
 from muniops.inventory import configs
 from muniops.inventory.db import Database, sqlite_url
 from muniops.inventory.migrate import upgrade
 from muniops.lab.fakenos import FakeDevice, FakeLab, Nos, hanging_device, load_nos, running_fakenos
-
 from tests.ssh.conftest import PASSWORD, device_entry, write_config
 
 
