@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from muniops import __version__
-from muniops.agent.probes import dmi, host, linux_av, packages, windows
+from muniops.agent.probes import dmi, host, linux_av, packages, system, windows
 from muniops.agent.probes.base import ProbeUnavailable
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,11 @@ LINUX: dict[str, Probe] = {
     "software": lambda e: packages.software(),
     "antivirus": lambda e: linux_av.antivirus(),
     "health": lambda e: host.health(),
+    "local_users": lambda e: system.local_users(),
+    "local_groups": lambda e: system.local_groups(),
+    "processes": lambda e: system.processes(),
+    "controllers": lambda e: system.controllers(),
+    "repositories": lambda e: system.repositories(),
 }
 
 
@@ -95,6 +100,8 @@ def _windows(src: windows.Source) -> dict[str, Probe]:
         "software": lambda e: windows.software(src),
         "antivirus": lambda e: windows.antivirus(src),
         "health": lambda e: host.health(),
+        "local_users": lambda e: windows.local_users(src),
+        "processes": lambda e: system.processes(),
     }
 
 

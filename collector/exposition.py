@@ -13,7 +13,7 @@ is the fast path ``/metrics`` serves, and gives the same text."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
@@ -123,6 +123,54 @@ class SeriesCache(Collector):
             yield metric
 
 
+Row = tuple[Family, Mapping[str, str], float]
+
+
+class VersionedBlocks:
+    """Each owner's samples formatted once per version of its state (a poll result, a
+    report) and reused by every scrape until the next version: for a feature collector
+    whose families come from data (SNMP profiles) rather than a fixed list."""
+
+    def __init__(self) -> None:
+        self._cache: dict[Hashable, tuple[object, dict[str, tuple[Family, str]]]] = {}
+
+    def exposition(self, owners: Iterable[tuple[Hashable, object, Callable[[], Iterable[Row]]]]
+                   ) -> str:
+        """``owners``: (owner, version, rows); ``rows()`` is called only for a new version
+        (compared by identity)."""
+        fresh: dict[Hashable, tuple[object, dict[str, tuple[Family, str]]]] = {}
+        by_family: dict[str, tuple[Family, list[str]]] = {}
+        for owner, version, rows in owners:
+            hit = self._cache.get(owner)
+            if hit is None or hit[0] is not version:
+                hit = (version, _format(rows()))
+            fresh[owner] = hit
+            for name, (family, text) in hit[1].items():
+                by_family.setdefault(name, (family, []))[1].append(text)
+        self._cache = fresh
+        return "".join(family.header() + "".join(texts) for family, texts in by_family.values())
+
+
+def _format(rows: Iterable[Row]) -> dict[str, tuple[Family, str]]:
+    lines: dict[str, tuple[Family, list[str]]] = {}
+    for family, labels, value in rows:
+        lines.setdefault(family.name, (family, []))[1].append(family.line(labels, value))
+    return {name: (family, "".join(text)) for name, (family, text) in lines.items()}
+
+
+def render(families: Iterable[Metric]) -> str:
+    """Families built by a collector, in the text format (through prometheus-client)."""
+    return generate_latest(_Families(families)).decode()
+
+
+class _Families(Collector):
+    def __init__(self, families: Iterable[Metric]) -> None:
+        self.families = families
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self.families
+
+
 @runtime_checkable
 class Prerendered(Protocol):
     """A collector that can give its exposition text directly (a SeriesCache, or a feature
@@ -158,11 +206,14 @@ class Registry(CollectorRegistry):
         with self._order_lock:
             self._in_order.remove(collector)
 
+    def collectors(self) -> list[Collector]:
+        with self._order_lock:
+            return list(self._in_order)
+
     def exposition(self) -> bytes:
         """What /metrics serves: ordinary collectors through prometheus-client, then the
         preformatted text of the Prerendered ones."""
-        with self._order_lock:
-            collectors = list(self._in_order)
+        collectors = self.collectors()
         plain = [c for c in collectors if not isinstance(c, Prerendered)]
         cached = [c for c in collectors if isinstance(c, Prerendered)]
         return generate_latest(_Collectors(plain)) + "".join(

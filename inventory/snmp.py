@@ -51,7 +51,7 @@ def add_device(session: Session, data: DeviceCreate, *, actor: str,
     if session.exec(select(SnmpDevice).where(SnmpDevice.name == data.name)).first():
         raise Conflict(f"device {data.name!r} already exists")
     if known_credentials is not None and data.credential not in set(known_credentials):
-        raise InvalidInput(f"credential: no credential named {data.credential!r} in the "
+        raise InvalidInput("credential", f"no credential named {data.credential!r} in the "
                            "credentials file")
     site_id = None
     if data.site:

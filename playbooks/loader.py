@@ -3,6 +3,7 @@ name the file, the line and the field, like ``backup.yaml:12: steps[0].send: ...
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from pydantic import ValidationError
 
 from muniops.playbooks.model import Playbook
 
+_NAMED = re.compile(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+)*): (.*)$", re.DOTALL)
 BUILTIN = Path(__file__).resolve().parent / "builtin"
 
 
@@ -65,9 +67,15 @@ def parse_playbook(text: str, source: str) -> Playbook:
         out = []
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
-            line, where = _line_of(loc, lines)
             msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-            out.append(f"{source}:{line}: {where}: {str(msg).removeprefix('Value error, ')}")
+            msg = str(msg).removeprefix("Value error, ")
+            # a whole-playbook rule names the field it found wrong: "checks[0].step: ..."
+            if not loc and (m := _NAMED.match(msg)):
+                loc = tuple(int(p) if p.isdigit() else p
+                            for p in re.findall(r"[A-Za-z_]+|\d+", m.group(1)))
+                msg = m.group(2)
+            line, where = _line_of(loc, lines)
+            out.append(f"{source}:{line}: {where}: {msg}")
         raise PlaybookError("\n".join(out)) from None
 
 

@@ -50,7 +50,8 @@ class Targets(Strict):
 
 
 class OwnTemplate(Strict):
-    """A TextFSM template written in the playbook, for outputs ntc-templates lacks."""
+    """A TextFSM template written in the playbook, for outputs ntc-templates lacks. Its
+    Value names are used in lowercase, as ntc-templates' are."""
 
     template: str
 

@@ -54,6 +54,7 @@ def ensure_sites() -> None:
 # that starts its peers on 127.0.0.1 and registers its devices; they stop when serve ends.
 LAB_PARTS: list[str] = [
     "muniops.lab.prometheus_demo:demo",  # Prometheus with the shipped rules, scraping serve
+    "muniops.lab.ssh_demo:demo",  # fake Cisco IOS switches (fakenos), backed up over SSH
 ]
 
 

@@ -339,6 +339,14 @@ def software(src: Source) -> list[dict[str, Any]]:
     return sorted(out.values(), key=lambda s: (s["name"].lower(), s["version"] or ""))
 
 
+def local_users(src: Source) -> list[dict[str, Any]]:
+    """Accounts of this machine (not the domain's), from ``Win32_UserAccount``."""
+    return [{"name": u.get("Name"), "sid": u.get("SID"), "full_name": u.get("FullName") or None,
+             "disabled": str(u.get("Disabled")).lower() == "true"}
+            for u in src.cim("Win32_UserAccount")
+            if str(u.get("LocalAccount")).lower() == "true"]
+
+
 # ---- antivirus ----------------------------------------------------------------------------
 
 def decode_product_state(state: int) -> dict[str, bool]:

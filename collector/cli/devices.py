@@ -26,8 +26,12 @@ from muniops.inventory.models.snmp import SnmpDevice
 
 app = typer.Typer(help="Devices polled over SNMP: switches, routers, bridges, printers, "
                        "UPSes.", no_args_is_help=True)
-poll_app = typer.Typer(help="Poll devices once, now, and print what was read.")
-links_app = typer.Typer(help="Wireless links between sites and their state.")
+
+
+def register(root: typer.Typer) -> None:
+    """``muniops poll`` and ``muniops links`` are top-level commands."""
+    root.command("poll")(poll)
+    root.command("links")(links)
 
 
 def _split_address(value: str) -> tuple[str, int]:
@@ -66,7 +70,7 @@ def add(
         profiles = ProfileSet.load(snmp_settings(settings).all_profile_dirs())
         missing = [p for p in profile.split(",") if p not in profiles.by_name]
         if missing:
-            raise InvalidInput(f"profile: no profile named {', '.join(missing)} "
+            raise InvalidInput("profile", f"no profile named {', '.join(missing)} "
                                f"(known: {', '.join(sorted(profiles.by_name))})")
     data = store.DeviceCreate(name=name, address=host, port=port, credential=credential,
                               site=site, profile=profile)
@@ -132,7 +136,7 @@ def _print_result(res: PollResult, json: bool) -> None:
                    "max_repetitions": res.max_repetitions,
                    "facts": {k: v for k, v in res.facts.items() if k != STATE_FACT},
                    "values": [{"profile": r.profile, "metric": r.metric, "labels": r.labels,
-                               "value": r.value, "raw": r.raw} for r in res.readings]})
+                               "value": r.value, "raw": r.raw, "oid": r.oid} for r in res.readings]})
         return
     colour = {"up": "green", "partial": "yellow"}.get(res.state, "red")
     console.print(f"[bold]{res.device}[/bold] [{colour}]{res.state}[/{colour}] "
@@ -148,7 +152,6 @@ def _print_result(res: PollResult, json: bool) -> None:
     table(rows, ["metric", "labels", "value"])
 
 
-@poll_app.callback(invoke_without_command=True)
 def poll(
     names: Annotated[list[str] | None, typer.Argument(help="Registered device names.")] = None,
     address: Annotated[str | None, typer.Option(
@@ -176,7 +179,7 @@ def poll(
     settings = state.settings
     if address is None:
         if not names:
-            raise InvalidInput("name: give device names, or --address")
+            raise InvalidInput("name", "give device names, or --address")
         runner = SnmpRunner(settings, state.database())
         report = runner.run(names, redetect=redetect)
         for skipped in report.skipped:
@@ -210,31 +213,30 @@ def _json_result(res: PollResult) -> dict[str, Any]:
             "pdus": res.stats.pdus, "retries": res.stats.retries,
             "facts": {k: v for k, v in res.facts.items() if k != STATE_FACT},
             "values": [{"profile": r.profile, "metric": r.metric, "labels": r.labels,
-                        "value": r.value, "raw": r.raw} for r in res.readings]}
+                        "value": r.value, "raw": r.raw, "oid": r.oid} for r in res.readings]}
 
 
 def _adhoc_credential(version: str, community: str | None, user: str | None, auth: str,
                       priv: str, auth_env: str, priv_env: str) -> SnmpCommunity | SnmpV3:
     if version in ("1", "2c"):
         if not community:
-            raise InvalidInput("community: --community (or $MUNIOPS_SNMP_COMMUNITY) is needed "
+            raise InvalidInput("community", "--community (or $MUNIOPS_SNMP_COMMUNITY) is needed "
                                "for SNMP v1/v2c")
         return SnmpCommunity(type="snmp_v1" if version == "1" else "snmp_v2c",
                              community=SecretStr(community))
     if version != "3":
-        raise InvalidInput(f"version: expected 1, 2c or 3, got {version!r}")
+        raise InvalidInput("version", f"expected 1, 2c or 3, got {version!r}")
     if not user:
-        raise InvalidInput("v3-user: needed for SNMPv3")
+        raise InvalidInput("v3-user", "needed for SNMPv3")
     missing = [v for v in (auth_env, priv_env) if not os.environ.get(v)]
     if missing:
-        raise InvalidInput(f"environment: {', '.join(missing)} not set (the v3 keys are read "
+        raise InvalidInput("environment", f"{', '.join(missing)} not set (the v3 keys are read "
                            "from the environment, never from the command line)")
     return SnmpV3.model_validate({
         "type": "snmp_v3", "username": user, "auth_protocol": auth, "priv_protocol": priv,
         "auth_key": os.environ[auth_env], "priv_key": os.environ[priv_env]})
 
 
-@links_app.callback(invoke_without_command=True)
 def links(
     poll_now: Annotated[bool, typer.Option("--poll", help="Poll both ends first.")] = False,
     json: Json = False,
@@ -242,8 +244,10 @@ def links(
     """Each configured wireless link: ok, degraded or down, and why."""
     cfg = snmp_settings(state.settings)
     if poll_now and cfg.links:
-        ends = sorted({e.device for link in cfg.links for e in (link.a, link.b)})
-        SnmpRunner(state.settings, state.database()).run(ends)
+        ends = {e.device for link in cfg.links for e in (link.a, link.b)}
+        with state.database().read() as s:
+            registered = {d.name for d in store.list_devices(s)}
+        SnmpRunner(state.settings, state.database()).run(sorted(ends & registered))
     with state.database().read() as s:
         stored = {link.name: link for link in store.list_links(s)}
     rows = []

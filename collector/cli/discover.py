@@ -68,12 +68,16 @@ def poll(
 def ignore(
     mac: str,
     note: Annotated[str, typer.Option(help="Why it is allowed (kept in the audit log).")] = "",
+    json: Json = False,
 ) -> None:
     """Stop flagging an unknown device (the register will not hold it)."""
     with state.database().write() as s:
         row = discovery.ignore_unknown(s, mac, actor=state.actor, note=note)
-        mac = row.mac
-    done(f"{mac} ignored")
+        shown = {"mac": row.mac, "state": row.state.value, "note": row.note}
+    if json:
+        emit_json(shown)
+    else:
+        done(f"{shown['mac']} ignored")
 
 
 @app.command("missing")

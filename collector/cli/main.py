@@ -55,13 +55,12 @@ GROUPS: list[tuple[typer.Typer, str]] = [
     (playbooks_cli.app, "playbook"),
     (playbooks_cli.compliance_app, "compliance"),
     (devices_cli.app, "devices"),
-    (devices_cli.poll_app, "poll"),
-    (devices_cli.links_app, "links"),
 ]
 for group, name in GROUPS:
     app.add_typer(group, name=name)
 system.register(app)
 discover.register(app)  # top-level unknown, locate, topology
+devices_cli.register(app)  # top-level poll, links (SNMP)
 
 # exit codes a script can rely on (documented in the README)
 EXIT_CODES: dict[type[Exception], int] = {

@@ -240,8 +240,9 @@ def compliance(
     if json:
         emit_json(data)
     else:
-        table(data, ["device", "site", "severity", "rule", "passed", "detail", "remediation",
-                     "checked_at"], title="Compliance" if all_ else "Failing checks")
+        columns = ["device", "severity", "rule", "detail", "remediation"]
+        table(data, [*columns[:3], "passed", *columns[3:]] if all_ else columns,
+              title="Compliance" if all_ else "Failing checks")
 
 
 def _redactor(version: ConfigVersion, secrets: bool) -> Any:

@@ -13,7 +13,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network
+from types import SimpleNamespace
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -50,17 +52,28 @@ class Pace:
     reply_timeout: float
 
 
-def _scapy() -> Any:
-    import scapy.all as scapy
+@lru_cache(maxsize=1)
+def _scapy_modules() -> SimpleNamespace:
+    # only the parts a sweep uses: ``scapy.all`` would import every layer (seconds)
+    from scapy.arch import get_if_addr, get_if_hwaddr
+    from scapy.config import conf
+    from scapy.layers.inet import ICMP, IP
+    from scapy.layers.l2 import ARP, Ether
+    from scapy.sendrecv import AsyncSniffer
 
-    scapy.conf.verb = 0
-    scapy.conf.route.resync()
-    return scapy
+    conf.verb = 0
+    return SimpleNamespace(conf=conf, get_if_addr=get_if_addr, get_if_hwaddr=get_if_hwaddr,
+                           ICMP=ICMP, IP=IP, ARP=ARP, Ether=Ether, AsyncSniffer=AsyncSniffer)
+
+
+def _scapy() -> Any:
+    return _scapy_modules()
 
 
 def route_of(subnet: IPv4Network) -> tuple[str, str, str]:
     """(interface, source address, gateway) the host would use towards ``subnet``."""
     scapy = _scapy()
+    scapy.conf.route.resync()  # the routing table as it is now, not at import
     probe = str(next(iter(subnet.hosts()), subnet.network_address))
     iface, src, gw = scapy.conf.route.route(probe, verbose=0)
     if src in ("0.0.0.0", "") or str(iface) == scapy.conf.loopback_name:

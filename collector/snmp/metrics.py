@@ -8,10 +8,13 @@ Labels are bounded: device, site, kind, profile, plus the labels a profile names
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
+from typing import Literal
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector as PromCollector
 
+from muniops.collector.exposition import Family, Row, VersionedBlocks, render
 from muniops.collector.snmp.poller import PollResult
 from muniops.collector.snmp.runner import SnmpRunner
 from muniops.inventory.models.snmp import LinkState
@@ -22,10 +25,45 @@ _LINK_VALUE = {LinkState.OK: 2, LinkState.DEGRADED: 1, LinkState.DOWN: 0}
 class SnmpMetrics(PromCollector):
     def __init__(self, runner: SnmpRunner) -> None:
         self.runner = runner
+        self._blocks = VersionedBlocks()
+        self._families: dict[str, Family] = {}
 
     def collect(self) -> Iterator[Metric]:
+        latest = dict(self.runner.latest)
+        yield from self._summary(latest)
+        yield from self._readings(latest)
+
+    def exposition(self) -> str:
+        """/metrics' fast path (collector/exposition.py): the readings of each device are
+        formatted once per poll and reused by every scrape until the next poll."""
+        latest = dict(self.runner.latest)
+        return render(self._summary(latest)) + self._blocks.exposition(
+            (name, res, partial(self._reading_rows, name, res))
+            for name, res in sorted(latest.items()) if res.state != "down")
+
+    def _reading_rows(self, name: str, res: PollResult) -> Iterator[Row]:
         r = self.runner
-        latest = dict(r.latest)
+        site = r.sites.get(name, "")
+        for reading in res.readings:
+            spec = r.profiles.metric_specs.get(reading.metric)
+            if spec is None:
+                continue
+            labels = {"device": name, "site": site, **reading.labels}
+            if reading.type == "counter":
+                family = self._family(reading.metric.removesuffix("_total") + "_total",
+                                      "counter", spec.help)
+                yield family, labels, r.tracker.total(name, reading)
+            else:
+                yield self._family(reading.metric, "gauge", spec.help), labels, reading.value
+
+    def _family(self, name: str, kind: Literal["gauge", "counter"], doc: str) -> Family:
+        family = self._families.get(name)
+        if family is None:
+            family = self._families[name] = Family(name, kind, doc)
+        return family
+
+    def _summary(self, latest: dict[str, PollResult]) -> Iterator[Metric]:
+        r = self.runner
         up = GaugeMetricFamily("muniops_snmp_device_up",
                                "Whether the device answered its last poll (1) or not (0).",
                                labels=["device", "site", "kind"])
@@ -52,7 +90,6 @@ class SnmpMetrics(PromCollector):
                 reps.add_metric([name], res.max_repetitions)
         yield from (up, partial, duration, last, varbinds, reps)
         yield from self._poller_counters()
-        yield from self._readings(latest)
         yield from self._links()
 
     def _poller_counters(self) -> Iterator[Metric]:

@@ -49,6 +49,7 @@ class Reading:
     type: str  # gauge | counter
     bits: int  # counters: 32 or 64
     events: bool = False
+    oid: str = ""  # the instance read
 
 
 @dataclass
@@ -153,7 +154,7 @@ def extract(profiles: Sequence[Profile], scalars: dict[str, SnmpValue],
             if name not in facts and (m := re.search(pattern, descr)):
                 facts[name] = m.group(1)
         for spec in profile.scalars:
-            reading = _reading(profile, spec, scalars, {})
+            reading = _reading(profile, spec, scalars, {}, "")
             if reading is not None:
                 readings.append(reading)
         for table in profile.tables:
@@ -164,7 +165,7 @@ def extract(profiles: Sequence[Profile], scalars: dict[str, SnmpValue],
                 for label, oids in table.labels.items():
                     labels[label] = next((t for o in oids if (t := text(row.get(o)))), "")
                 for spec in table.metrics:
-                    reading = _reading(profile, spec, row, labels)
+                    reading = _reading(profile, spec, row, labels, index)
                     if reading is not None:
                         readings.append(reading)
                 if table.facts:
@@ -177,7 +178,7 @@ def extract(profiles: Sequence[Profile], scalars: dict[str, SnmpValue],
 
 
 def _reading(profile: Profile, spec: MetricSpec, row: dict[str, SnmpValue],
-             labels: dict[str, str]) -> Reading | None:
+             labels: dict[str, str], index: str) -> Reading | None:
     fallback = False
     raw = number(row.get(spec.oid))
     if raw is None and spec.fallback is not None:
@@ -191,8 +192,10 @@ def _reading(profile: Profile, spec: MetricSpec, row: dict[str, SnmpValue],
         if factor is None:
             return None
         value *= factor
+    oid = spec.fallback if fallback and spec.fallback else spec.oid
     return Reading(profile.name, spec.name, {**labels, **spec.labels}, value, raw, spec.type,
-                   32 if fallback else spec.bits, spec.events)
+                   32 if fallback else spec.bits, spec.events,
+                   f"{oid}.{index}" if index else oid)
 
 
 def _needed(profiles: Sequence[Profile]) -> tuple[list[str], list[str]]:

@@ -172,6 +172,8 @@ class ParamikoSession:
         except (OSError, EOFError, paramiko.SSHException) as exc:
             raise Disconnected(self.name, f"session closed during {command!r} "
                                           f"({type(exc).__name__})") from None
+        if status == -1:  # the channel closed without an exit status: output is cut short
+            raise Disconnected(self.name, f"session closed before {command!r} finished")
         if status != 0:
             log.info("%s: %r exited with status %d", self.name, command, status)
         return out

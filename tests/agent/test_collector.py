@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import signal
 import subprocess
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -17,7 +19,8 @@ from typing import Any
 import pytest
 
 from muniops.agent.spool import Spool
-from muniops.lab.agents import CollectorProcess, run_agent, write_config
+from muniops.lab.agents import CollectorProcess, agent_argv, run_agent
+from tests.conftest import Cli
 
 POLICY = """agents:
   max_report_bytes: 300000
@@ -35,8 +38,8 @@ def _physical_mac() -> str:
     pytest.fail("no physical network interface on this machine")
 
 
-def _json(c: CollectorProcess, *args: str) -> Any:
-    return json.loads(c.cli(*args, "--json").stdout)
+def _json(cli: Cli, *args: str) -> Any:
+    return cli.ok(*args, "--json").json()
 
 
 def _post(url: str, token: str, body: bytes) -> tuple[int, dict[str, Any]]:
@@ -62,15 +65,17 @@ def _variant(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def collector(db_url: str, tmp_path: Path) -> CollectorProcess:
-    c = CollectorProcess(write_config(tmp_path / "collector", db_url, POLICY))
-    c.cli("init")
-    c.cli("sites", "add", "City Hall", "--district", "Center")
-    return c
+def collector(cli: Cli) -> CollectorProcess:
+    """The CLI runs in this process (fast); the collector in its own, on the same store."""
+    with cli.config.open("a") as fh:
+        fh.write(POLICY)
+    cli.ok("init")
+    cli.ok("sites", "add", "City Hall", "--district", "Center")
+    return CollectorProcess(cli.config)
 
 
-def _enroll(c: CollectorProcess, state: Path) -> str:
-    secret = _json(c, "agents", "enroll-secret", "City Hall")["secret"]
+def _enroll(cli: Cli, c: CollectorProcess, state: Path) -> str:
+    secret = _json(cli, "agents", "enroll-secret", "City Hall")["secret"]
     done = run_agent(state, "enroll", "--server", c.url, env={"MUNIOPS_AGENT_SECRET": secret})
     assert done.returncode == 0, done.stderr
     assert secret not in done.stdout
@@ -79,26 +84,27 @@ def _enroll(c: CollectorProcess, state: Path) -> str:
     return str(creds["token"])
 
 
-def test_agents_report_into_the_register(collector: CollectorProcess, tmp_path: Path) -> None:
+def test_agents_report_into_the_register(collector: CollectorProcess, cli: Cli,
+                                         tmp_path: Path) -> None:
     c = collector
     mac = _physical_mac()
-    c.cli("assets", "add", "pc", "--tag", "MUN-PC-1", "--mac", mac, "--site", "City Hall")
+    cli.ok("assets", "add", "pc", "--tag", "MUN-PC-1", "--mac", mac, "--site", "City Hall")
     with c:
         # this machine's agent: matched to the registered asset by its MAC
         a1 = tmp_path / "a1"
-        _enroll(c, a1)
+        _enroll(cli, c, a1)
         sent = run_agent(a1, "send")
         assert sent.returncode == 0, sent.stderr
         assert json.loads(sent.stdout)["accepted"] == 1
-        host = _json(c, "host", "show", "MUN-PC-1")
+        host = _json(cli, "host", "show", "MUN-PC-1")
         meminfo = Path("/proc/meminfo").read_text().split()
         assert host["facts"]["memory"]["total_bytes"] == int(meminfo[1]) * 1024
         assert host["facts"]["software_count"] == len(host["software"]) > 100
-        assert len(_json(c, "assets", "list")) == 1  # no new asset: matched by MAC
+        assert len(_json(cli, "assets", "list")) == 1  # no new asset: matched by MAC
 
         # a second host, unknown to the register: a discovered asset
         a2 = tmp_path / "a2"
-        token = _enroll(c, a2)
+        token = _enroll(cli, c, a2)
         base = json.loads(run_agent(a2, "inventory", "--print").stdout)
         ident = {**base["identity"], "hostname": "ws-017", "serial": "SN-NEW-1"}
         mods = [{"slot": "DIMM A", "size_bytes": 8 * 2**30, "serial": "AAA111"}]
@@ -106,7 +112,7 @@ def test_agents_report_into_the_register(collector: CollectorProcess, tmp_path: 
                          memory={"total_bytes": 8 * 2**30, "modules": mods})
         Spool(a2 / "spool").put(first)
         assert run_agent(a2, "flush").returncode == 0
-        new = _json(c, "assets", "show", "SN-NEW-1")
+        new = _json(cli, "assets", "show", "SN-NEW-1")
         assert new["status"] == "discovered" and new["hostname"] == "ws-017"
         assert new["site"] == "City Hall"
 
@@ -118,7 +124,7 @@ def test_agents_report_into_the_register(collector: CollectorProcess, tmp_path: 
             first, created_at=later, disks=disks,
             memory={"total_bytes": 16 * 2**30, "modules": swapped}))
         assert run_agent(a2, "flush").returncode == 0
-        history = _json(c, "host", "show", "SN-NEW-1")["history"]
+        history = _json(cli, "host", "show", "SN-NEW-1")["history"]
         change = next(h for h in history if h["action"] == "asset.hardware_change")
         assert change["changes"]["memory_modules"] == [["DIMM A 8589934592 AAA111"],
                                                        ["DIMM A 17179869184 BBB222"]]
@@ -141,14 +147,14 @@ def test_agents_report_into_the_register(collector: CollectorProcess, tmp_path: 
 
         # the same report twice: applied once
         again = gzip.compress(json.dumps(_variant(first)).encode())
-        before = {a["hostname"]: a["reports"] for a in _json(c, "agents")}
+        before = {a["hostname"]: a["reports"] for a in _json(cli, "agents")}
         assert _post(c.url, token, again)[1]["status"] == "accepted"
         assert _post(c.url, token, again)[1]["status"] == "duplicate"
-        after = {a["hostname"]: a["reports"] for a in _json(c, "agents")}
+        after = {a["hostname"]: a["reports"] for a in _json(cli, "agents")}
         assert after["ws-017"] == before["ws-017"] + 1
 
         # policies from the config: software deny list, antivirus compliance
-        flagged = _json(c, "software", "--flagged")
+        flagged = _json(cli, "software", "--flagged")
         if any(p["name"].startswith("nmap") for p in base["software"]):
             assert {"MUN-PC-1", "SN-NEW-1"} <= {f["asset"] for f in flagged}
         fresh = {"state": "found", "products": [{
@@ -161,23 +167,35 @@ def test_agents_report_into_the_register(collector: CollectorProcess, tmp_path: 
                                          created_at=(datetime.now(UTC) + timedelta(seconds=9))
                                          .isoformat()))
         assert run_agent(a2, "flush").returncode == 0
-        av = _json(c, "av", "--all")
+        av = _json(cli, "av", "--all")
         row = next(r for r in av["rows"] if r["asset"] == "SN-NEW-1")
         assert not row["compliant"] and "9 days old" in row["reasons"][0]
         Spool(a2 / "spool").put(_variant(first, antivirus=fresh,
                                          created_at=(datetime.now(UTC) + timedelta(seconds=12))
                                          .isoformat()))
         assert run_agent(a2, "flush").returncode == 0
-        row = next(r for r in _json(c, "av", "--all")["rows"] if r["asset"] == "SN-NEW-1")
+        row = next(r for r in _json(cli, "av", "--all")["rows"] if r["asset"] == "SN-NEW-1")
         assert row["compliant"], row
         assert _metric(c, 'muniops_antivirus_hosts{state="compliant"}') >= 1
 
+        # the daemon: a full inventory soon after start, heartbeats on their interval
+        seen = {a["hostname"]: a["reports"] for a in _json(cli, "agents")}
+        daemon = subprocess.Popen(agent_argv(a1, "run", "--heartbeat-every", "0.5",
+                                             "--inventory-every", "3600", "--jitter", "0.2"),
+                                  stderr=subprocess.PIPE, text=True)
+        time.sleep(4)
+        daemon.send_signal(signal.SIGTERM)
+        assert daemon.wait(timeout=30) == 0, daemon.stderr.read() if daemon.stderr else ""
+        ours = next(a for a in _json(cli, "agents") if a["hostname"] != "ws-017")
+        assert ours["reports"] >= seen[ours["hostname"]] + 4  # 1 full + ≥3 heartbeats
+        assert json.loads(run_agent(a1, "status").stdout)["pending"] == []
+
         # a revoked token: refused, and the report stays in the spool
-        c.cli("agents", "revoke", "ws-017")
+        cli.ok("agents", "revoke", "ws-017")
         refused = run_agent(a2, "send", "--kind", "heartbeat")
         assert refused.returncode == 4
         assert len(json.loads(run_agent(a2, "status").stdout)["pending"]) == 1
-        states = {a["hostname"]: a["state"] for a in _json(c, "agents")}
+        states = {a["hostname"]: a["state"] for a in _json(cli, "agents")}
         assert states.pop("ws-017") == "revoked"
         assert list(states.values()) == ["active"]
         log = c.log.read_text(errors="replace")

@@ -149,3 +149,13 @@ def test_credentials_file_is_private(tmp_path: Path) -> None:
     path = credentials.save(tmp_path, credentials.Credentials("http://x", "id", "ma_secret"))
     assert path.stat().st_mode & 0o777 == 0o600
     assert "ma_secret" not in repr(credentials.load(tmp_path))
+
+
+def test_accounts_and_repositories_match_getent_and_apt(report: dict[str, Any]) -> None:
+    passwd = _sh("getent", "passwd").splitlines()
+    assert sorted(u["name"] for u in report["local_users"]) == \
+        sorted(line.split(":")[0] for line in passwd)
+    groups = _sh("getent", "group").splitlines()
+    assert len(report["local_groups"]) == len(groups)
+    pci = list(Path("/sys/bus/pci/devices").iterdir()) if Path("/sys/bus/pci").exists() else []
+    assert len(report["controllers"] or []) == len(pci)

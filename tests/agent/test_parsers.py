@@ -215,3 +215,11 @@ def test_linux_defender_and_bitdefender_recordings() -> None:
     assert bd["enabled"] is True and bd["up_to_date"] is True
     with pytest.raises(ValueError):
         linux_av.parse_mdatp_health((FIX / "linux-antivirus/not-expected-output.json").read_text())
+
+
+def test_windows_local_accounts_from_wmic_recording() -> None:
+    src = windows.Recorded(classes={
+        "Win32_UserAccount": _wmi("10-StandAlone-Win32_UserAccount.wmi")})
+    users = {u["name"]: u for u in windows.local_users(src)}
+    assert users["Administrateur"]["sid"].endswith("-500")
+    assert users["Administrateur"]["disabled"] is True and "Invité" in users

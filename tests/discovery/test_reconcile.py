@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
+
 from muniops.inventory import assets, discovery, sites
 from muniops.inventory.db import Database
 from muniops.inventory.errors import NotFound
@@ -12,7 +14,6 @@ from muniops.inventory.models import AssetStatus, AuditEntry
 from muniops.inventory.models.discovery import NeighbourProtocol, SeenBy
 from muniops.inventory.schemas import AssetCreate, AssetUpdate, SiteCreate
 from muniops.inventory.types import utcnow
-from sqlmodel import select
 
 PC_MAC = "98:e7:43:00:00:01"
 SERVER_MAC = "98:e7:43:00:00:02"

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
+
 from muniops.collector.credentials import SnmpCommunity
 from muniops.collector.discovery import passive
 from muniops.collector.discovery.graph import to_dot
@@ -19,8 +21,6 @@ from muniops.collector.snmp.session import SnmpSession, SnmpTarget
 from muniops.inventory import discovery
 from muniops.inventory.db import Database
 from muniops.inventory.models.discovery import NeighbourProtocol
-from pydantic import SecretStr
-
 from muniops.lab.net import wait_until
 from muniops.lab.snmpsim import RECORDINGS, running_snmpsim
 

@@ -157,3 +157,14 @@ def test_a_subnet_not_in_the_config_is_refused(muniops: Muniops) -> None:
     assert code == 5 and "'Elsewhere' is not listed in discovery.sites" in err
     code, _out, err = muniops("discover", "run", "--subnet", "198.18.6.0/23")
     assert code == 5 and "refusing" in err
+
+
+def test_rate_and_budget_bound_a_run(lab: LabNet, muniops: Muniops, tmp_path: Path) -> None:
+    slow = tmp_path / "slow.yaml"
+    slow.write_text(muniops.config.read_text().replace("rate_pps: 1000", "rate_pps: 40")
+                    .replace("budget_seconds: 30", "budget_seconds: 1"))
+    run = Muniops(slow, muniops.capsys).in_namespace(lab, "discover", "run", "--json")
+    assert run.returncode == 1  # the second subnet was not swept: the run says so
+    first, second = json.loads(run.stdout)
+    assert first["targets"] == 253 and 0 < first["probed"] <= 41 and not first["complete"]
+    assert second["error"] == "time budget spent; not swept" and second["probed"] == 0

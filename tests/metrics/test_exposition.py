@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -144,3 +145,74 @@ def test_a_slow_scrape_does_not_hold_up_the_api_or_producers(sqlite_db: Database
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+
+@pytest.fixture(scope="module")
+def polled() -> list[Any]:
+    """Real polls, by the SNMP feature's poller, of recordings served by snmpsim."""
+    import asyncio
+
+    from pydantic import SecretStr
+
+    from muniops.collector.credentials import SnmpCommunity
+    from muniops.collector.settings import Settings
+    from muniops.collector.snmp.poller import DeviceSpec, poll_many
+    from muniops.collector.snmp.profiles import ProfileSet
+    from muniops.collector.snmp.runner import snmp_settings
+    from muniops.collector.snmp.session import SnmpTarget
+    from muniops.lab.snmpsim import RECORDINGS, running_snmpsim
+
+    names = ["iosxe_c9300", "airos_airos8", "apc_smt750x-nmc2", "jetdirect_m252dw"]
+    profiles = ProfileSet.load(snmp_settings(Settings()).all_profile_dirs())
+    with running_snmpsim(RECORDINGS) as port:
+        specs = [DeviceSpec(n, SnmpTarget("127.0.0.1", port, SnmpCommunity(
+            type="snmp_v2c", community=SecretStr(n)), timeout=5), site="City Hall",
+            budget_seconds=60) for n in names]
+        results = asyncio.run(poll_many(specs, profiles))
+    assert all(r.state != "down" for r in results), [r.reason for r in results]
+    return list(results)
+
+
+def snmp_collector(db: Database, tmp_path: Path, results: list[Any]) -> Any:
+    from muniops.collector.service import Collector
+    from muniops.collector.settings import Settings
+    from muniops.collector.snmp import job as snmp_job
+
+    collector = Collector(Settings(data_dir=tmp_path), db)
+    runner = snmp_job.attach(collector)
+    for res in results:
+        runner.tracker.observe(res, None, None, None)
+        runner.sites[res.device] = "City Hall"
+        runner.latest[res.device] = res
+    (snmp,) = [c for c in collector.registry.collectors() if type(c).__name__ == "SnmpMetrics"]
+    return collector, runner, snmp
+
+
+def test_snmp_fast_path_says_what_collect_says(polled: list[Any], sqlite_db: Database,
+                                               tmp_path: Path) -> None:
+    collector, _runner, snmp = snmp_collector(sqlite_db, tmp_path, polled)
+    fast = snmp.exposition()
+    slow = generate_latest(collector.registry).decode()
+    assert samples(fast) <= samples(slow)
+    only_snmp = {s for s in samples(slow) if s[0].startswith("muniops_snmp_")}
+    assert samples(fast) == only_snmp
+    assert any(s[0] == "muniops_snmp_interface_received_bytes_total" for s in samples(fast))
+    assert samples(collector.registry.exposition().decode()) == samples(slow)
+
+
+def test_snmp_fast_path_follows_a_new_poll(polled: list[Any], sqlite_db: Database,
+                                           tmp_path: Path) -> None:
+    import copy
+
+    _collector, runner, snmp = snmp_collector(sqlite_db, tmp_path, polled)
+    before = snmp.exposition()
+    newer = copy.copy(runner.latest["apc_smt750x-nmc2"])
+    newer.readings = [copy.copy(r) for r in newer.readings]
+    charge = next(r for r in newer.readings if r.metric == "muniops_snmp_ups_battery_charge_ratio")
+    charge.value = 0.125
+    runner.latest["apc_smt750x-nmc2"] = newer
+    after = snmp.exposition()
+    assert "0.125" not in before and 'device="apc_smt750x-nmc2",site="City Hall"} 0.125' in after
+    runner.latest.pop("jetdirect_m252dw")
+    assert 'device="jetdirect_m252dw"' not in snmp.exposition()

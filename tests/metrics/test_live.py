@@ -6,6 +6,7 @@ and every alert expression goes through Prometheus' HTTP API."""
 from __future__ import annotations
 
 import importlib
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
@@ -28,7 +29,7 @@ from muniops.inventory.types import utcnow
 from muniops.lab import prometheus
 from muniops.lab.collector import RunningCollector, running_collector
 from muniops.lab.net import free_port, wait_until
-from tests.metrics.dashboards import DASHBOARDS, ROOT, Query, expand, queries
+from tests.metrics.dashboards import DASHBOARDS, ROOT, Query, expand, load, queries
 
 pytestmark = [
     pytest.mark.slow,
@@ -42,8 +43,9 @@ OWN_PART = "muniops.lab.prometheus_demo:demo"  # this test starts its own, faste
 # How long the lab's periodic jobs get to fill every panel before the test gives up.
 DATA_TIMEOUT = 75.0
 
-# Panels whose source cannot produce data in this lab, and why (checked both ways: such a
-# panel must really be empty, so the entry goes once the lab can feed it).
+# Panel queries ("dashboard / panel / ref") and variables ("dashboard $name") whose source
+# cannot produce data in this lab, and why. Checked both ways: such a query must really be
+# empty, so its entry goes once the lab can feed it.
 NO_DATA_IN_LAB: dict[str, str] = {}
 
 
@@ -55,17 +57,35 @@ class Stack:
 
 
 def demo_like_config(root: Path, listen: str) -> Path:
-    """config/demo.yaml with its own store and port; its relative paths still resolve."""
+    """config/demo.yaml with its own store, credentials file and ports (so a running demo
+    or another test never collides with it); its other relative paths still resolve."""
     data: dict[str, Any] = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
     for key in PATH_KEYS:
         if isinstance(data.get(key), str):
             data[key] = str((DEMO_CONFIG.parent / data[key]).resolve())
     data["data_dir"] = str(root / "data")
+    data["credentials_file"] = str(root / "credentials.yaml")
+    data = _fresh_ports(data, {})
     data.setdefault("api", {})["listen"] = listen
     data["logging"] = {"level": "WARNING"}
     config = root / "muniops.yaml"
     config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return config
+
+
+LOOPBACK_PORT = re.compile(r"^127\.0\.0\.1:(\d+)$")
+
+
+def _fresh_ports(node: Any, ports: dict[str, int]) -> Any:
+    """Every 127.0.0.1:PORT in the config moved to a free port (the same one each time)."""
+    if isinstance(node, dict):
+        return {k: _fresh_ports(v, ports) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_fresh_ports(v, ports) for v in node]
+    if isinstance(node, str) and (m := LOOPBACK_PORT.match(node)):
+        port = ports.setdefault(m.group(1), free_port())
+        return f"127.0.0.1:{port}"
+    return node
 
 
 def seed(db: Database) -> None:
@@ -138,8 +158,9 @@ def test_every_panel_query_is_valid_and_returns_data(stack: Stack) -> None:
     while set(empty) - set(NO_DATA_IN_LAB) and time.monotonic() < deadline:
         time.sleep(2)
         empty = empty_queries(stack.prom)
-    assert sorted(set(empty) - set(NO_DATA_IN_LAB)) == []
-    assert sorted(set(NO_DATA_IN_LAB) - set(empty)) == [], "the lab feeds these now"
+    expected = {k for k in NO_DATA_IN_LAB if " / " in k}
+    assert sorted(set(empty) - expected) == []
+    assert sorted(expected - set(empty)) == [], "the lab feeds these now"
 
 
 def test_range_queries_of_time_series_panels(stack: Stack) -> None:
@@ -150,17 +171,21 @@ def test_range_queries_of_time_series_panels(stack: Stack) -> None:
 
 
 def test_every_variable_query_lists_values(stack: Stack) -> None:
-    from tests.metrics.dashboards import load
-
+    """What Grafana fills each drop-down with: label_values(<selector>, <label>)."""
+    empty = []
     for path in DASHBOARDS:
-        for var in load(path)["templating"]["list"]:
+        dash = load(path)
+        for var in dash["templating"]["list"]:
             if var["type"] != "query":
                 continue
             inner = expand(var["definition"]).removeprefix("label_values(")[:-1]
-            metric, _, label = inner.rpartition(",")
-            found = stack.prom.api("series", **{"match[]": metric.strip()})
-            if all(f"{path.stem} / " not in k for k in NO_DATA_IN_LAB):
-                assert any(label.strip() in s for s in found), f"{path.stem} ${var['name']}"
+            selector, _, label = inner.rpartition(",")
+            found = stack.prom.api("series", **{"match[]": selector.strip()})
+            if not {s[label.strip()] for s in found if s.get(label.strip())}:
+                empty.append(f"{dash['uid']} ${var['name']}")
+    expected = {k for k in NO_DATA_IN_LAB if " / " not in k}
+    assert sorted(set(empty) - expected) == []
+    assert sorted(expected - set(empty)) == [], "the lab feeds these now"
 
 
 def test_every_alert_expression_is_valid_and_every_rule_evaluates(stack: Stack) -> None:
@@ -199,5 +224,5 @@ def test_a_full_scrape_passes_promtool_check_metrics(stack: Stack) -> None:
 def test_promtool_check_metrics_catches_a_convention_break() -> None:
     """The check above can fail: a counter without ``_total`` and a metric without help."""
     bad = "# TYPE muniops_polls counter\nmuniops_polls 3\n"
-    with pytest.raises(prometheus.PrometheusError, match="_total|help"):
+    with pytest.raises(prometheus.PrometheusError, match=r"_total|help"):
         prometheus.promtool("check", "metrics", stdin=bad)

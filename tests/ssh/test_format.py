@@ -4,6 +4,7 @@ with the file, the line and the field."""
 from __future__ import annotations
 
 import pytest
+
 from muniops.playbooks.loader import PlaybookError, builtin_names, load_playbook, parse_playbook
 
 GOOD = """\
@@ -44,9 +45,9 @@ def error_of(text: str) -> str:
     (("    must_match: '^banner '", "    must_match: '^banner ('"),
      "mine.yaml:12: checks[0].must_match: not a valid regular expression"),
     (("    step: config", "    step: confg"),
-     "checks[0].step: no step named 'confg'"),
+     "mine.yaml:11: checks[0].step: no step named 'confg'"),
     (("    send: show running-config", "    send: show {{ what }}"),
-     "steps[0].send: unknown variable 'what'"),
+     "mine.yaml:6: steps[0].send: unknown variable 'what'"),
 ])
 def test_errors_name_the_line_and_field(change: tuple[str, str], expected: str) -> None:
     assert parse_playbook(GOOD, "mine.yaml").name == "check-banner"

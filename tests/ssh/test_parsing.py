@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from muniops.playbooks.loader import load_playbook
 from muniops.playbooks.model import Check
 from muniops.playbooks.text import facts_from, judge, normalise, parse, redact

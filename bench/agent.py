@@ -1,0 +1,282 @@
+"""The endpoint agent against Debian's endpoint inventory agents, and the collector's ingest.
+
+1. One inventory run, wall time and peak RSS (the whole process tree, sampled every 5 ms):
+   ``muniops-agent inventory --print`` vs ``fusioninventory-inventory`` (local XML) and
+   ``ocsinventory-agent --local`` — median of RUNS runs each, in the same run.
+2. Steady RSS of the daemon (``muniops-agent run`` delivering heartbeats to a collector) vs
+   ``prometheus-node-exporter`` being scraped.
+3. What each reports that the others miss, by section, from the same runs' outputs.
+4. Ingest: reports per second one collector (``muniops serve``) accepts from AGENTS
+   simulated agents (each enrolled, each sending one full report of this machine renamed,
+   then heartbeats), on SQLite and on PostgreSQL, with p50/p99 latency per request.
+
+``python -m bench.agent [--agents N] [--no-ingest]``"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.request
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from muniops.lab import postgres
+from muniops.lab.agents import CollectorProcess, agent_argv, run_agent, write_config
+from muniops.lab.net import free_port, tcp_open, wait_until
+
+RUNS = 3
+CONCURRENCY = 32
+HEARTBEATS_EACH = 2
+
+# our report's sections, and the XML sections of FusionInventory/OCS that say the same
+SECTIONS = {
+    "identity": ["HARDWARE", "BIOS"], "os": ["OPERATINGSYSTEM"], "cpu": ["CPUS"],
+    "memory": ["MEMORIES"], "disks": ["STORAGES"], "filesystems": ["DRIVES"],
+    "network": ["NETWORKS"], "users": ["USERS"], "software": ["SOFTWARES"],
+    "antivirus": ["ANTIVIRUS"], "local_users": ["LOCAL_USERS"],
+    "local_groups": ["LOCAL_GROUPS"], "processes": ["PROCESSES"],
+    "controllers": ["CONTROLLERS"], "repositories": ["REPOSITORY"],
+    "health": [], "agent_version": ["VERSIONCLIENT"], "created_at": ["ACCESSLOG"],
+}
+
+
+def measure(argv: list[str], stdout: Any = subprocess.DEVNULL,
+            cwd: Path | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (bytes) of a command and all its children."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.DEVNULL, cwd=cwd)
+    peak = 0
+    ps = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            tree = [ps, *ps.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.005)
+    return time.perf_counter() - t0, peak
+
+
+def _median_run(argv: list[str], out: Path | None = None,
+                cwd: Path | None = None) -> tuple[float, int]:
+    times, peaks = [], []
+    for _ in range(RUNS):
+        if out is not None:
+            with out.open("wb") as fh:
+                t, p = measure(argv, fh, cwd)
+        else:
+            t, p = measure(argv, cwd=cwd)
+        times.append(t)
+        peaks.append(p)
+    return statistics.median(times), max(peaks)
+
+
+def _mib(n: float) -> str:
+    return f"{n / 2**20:6.1f} MiB"
+
+
+def _sections_xml(path: Path) -> set[str]:
+    content = ET.parse(path).getroot().find("CONTENT")
+    return {child.tag for child in content} if content is not None else set()
+
+
+def _ours_sections(report: dict[str, Any]) -> set[str]:
+    return {k for k in SECTIONS if report.get(k) not in (None, [], {})}
+
+
+def inventory_runs(tmp: Path) -> None:
+    print("1. one inventory run (median of 3; peak RSS of the process tree)")
+    ours_out = tmp / "ours.json"
+    ours = _median_run(agent_argv(tmp / "state", "inventory", "--print"), ours_out)
+    fusion_out = tmp / "fusion.xml"
+    fusion = _median_run(["fusioninventory-inventory"], fusion_out)
+    ocs_dir = tmp / "ocs"
+    ocs_dir.mkdir()
+    ocs = _median_run(["ocsinventory-agent", f"--local={ocs_dir}"])
+    print(f"   {'':28} {'wall':>8} {'peak RSS':>11}  {'ours/them time':>14} {'RSS':>6}")
+    print(f"   {'muniops-agent':28} {ours[0]:7.2f}s {_mib(ours[1])}")
+    for name, them in (("fusioninventory-inventory", fusion), ("ocsinventory-agent --local",
+                                                               ocs)):
+        print(f"   {name:28} {them[0]:7.2f}s {_mib(them[1])}  {ours[0] / them[0]:14.2f} "
+              f"{ours[1] / them[1]:6.2f}")
+
+    print("\n3. sections each reports (✓) on this machine")
+    report = json.loads(ours_out.read_text())
+    have = _ours_sections(report)
+    fusion_tags = _sections_xml(fusion_out)
+    ocs_tags = _sections_xml(next(ocs_dir.glob("*.ocs")))
+    mapped = {t for s in have for t in SECTIONS[s]}
+    for tag in sorted(fusion_tags | ocs_tags | mapped):
+        ours_has = "✓" if tag in mapped else "-"
+        print(f"   {tag:16} ours {ours_has}  fusion {'✓' if tag in fusion_tags else '-'}  "
+              f"ocs {'✓' if tag in ocs_tags else '-'}")
+    extra = sorted(s for s in have if not set(SECTIONS[s]) & (fusion_tags | ocs_tags))
+    missing = sorted((fusion_tags | ocs_tags) - mapped)
+    print(f"   only ours: {', '.join(extra) or '-'}")
+    print(f"   theirs, not ours: {', '.join(missing) or '-'}")
+
+
+def _rss_over(pid: int, seconds: float, scrape: str | None = None) -> float:
+    samples = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if scrape:
+            urllib.request.urlopen(scrape, timeout=10).read()
+        samples.append(psutil.Process(pid).memory_info().rss)
+        time.sleep(0.5)
+    return statistics.median(samples)
+
+
+def steady_rss(tmp: Path) -> None:
+    print("\n2. steady RSS of the daemon")
+    collector = CollectorProcess(write_config(tmp / "collector"))
+    collector.cli("init")
+    collector.cli("sites", "add", "Bench")
+    secret = json.loads(collector.cli("agents", "enroll-secret", "Bench", "--json").stdout)
+    with collector:
+        state = tmp / "daemon"
+        run_agent(state, "enroll", "--server", collector.url, "--secret", secret["secret"])
+        daemon = subprocess.Popen(agent_argv(state, "run", "--heartbeat-every", "1",
+                                             "--inventory-every", "6"),
+                                  stderr=subprocess.DEVNULL)
+        time.sleep(8)  # the first full inventory and a few heartbeats have gone out
+        ours = _rss_over(daemon.pid, 8)
+        daemon.terminate()
+        daemon.wait(30)
+    port = free_port()
+    exporter = subprocess.Popen(["prometheus-node-exporter", f"--web.listen-address="
+                                 f"127.0.0.1:{port}", "--no-collector.systemd"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: tcp_open(port), what="node exporter")
+        theirs = _rss_over(exporter.pid, 8, f"http://127.0.0.1:{port}/metrics")
+    finally:
+        exporter.terminate()
+        exporter.wait(30)
+    print(f"   muniops-agent run          {_mib(ours)}")
+    print(f"   prometheus-node-exporter   {_mib(theirs)}   ours/them {ours / theirs:.2f}")
+
+
+# ---- ingest -------------------------------------------------------------------------------
+
+def _post(url: str, body: bytes, token: str) -> float:
+    req = urllib.request.Request(url, data=body, method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Encoding": "gzip",
+        "Content-Type": "application/json"})
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(req, timeout=120) as r:
+        answer = json.loads(r.read())
+    assert answer["status"] == "accepted", answer
+    return time.perf_counter() - t0
+
+
+def _enroll(url: str, secret: str, name: str) -> str:
+    body = json.dumps({"secret": secret, "hostname": name}).encode()
+    req = urllib.request.Request(url + "/api/v1/agents/enroll", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return str(json.loads(r.read())["token"])
+
+
+def _fleet_reports(base: dict[str, Any], n: int) -> list[tuple[bytes, list[bytes]]]:
+    out = []
+    for i in range(n):
+        name = f"pc-{i:05d}"
+        full = {**base, "report_id": str(uuid.uuid4()), "host": {"hostname": name},
+                "identity": {**base["identity"], "hostname": name, "serial": f"BENCH-{i:05d}",
+                             "smbios_uuid": str(uuid.uuid4())},
+                "network": [{"name": "eth0", "mac": f"02:00:00:{i >> 16 & 255:02x}:"
+                             f"{i >> 8 & 255:02x}:{i & 255:02x}", "up": True,
+                             "physical": True, "addresses": []}]}
+        beats = [gzip.compress(json.dumps({**base, "kind": "heartbeat",
+                                           "report_id": str(uuid.uuid4()),
+                                           "host": {"hostname": name},
+                                           **{k: None for k in SECTIONS if k in base
+                                              and k not in ("health", "agent_version",
+                                                            "created_at")}}).encode())
+                 for _ in range(HEARTBEATS_EACH)]
+        out.append((gzip.compress(json.dumps(full).encode()), beats))
+    return out
+
+
+def _phase(url: str, jobs: list[tuple[bytes, str]]) -> tuple[float, list[float]]:
+    t0 = time.perf_counter()
+    with cf.ThreadPoolExecutor(CONCURRENCY) as pool:
+        latencies = list(pool.map(lambda j: _post(url, *j), jobs))
+    return len(jobs) / (time.perf_counter() - t0), sorted(latencies)
+
+
+def _pct(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q * len(values)))] * 1000
+
+
+def ingest(tmp: Path, agents: int, backend: str, db_url: str | None) -> None:
+    collector = CollectorProcess(write_config(tmp / backend, db_url))
+    collector.cli("init")
+    collector.cli("sites", "add", "Bench")
+    secret = json.loads(collector.cli("agents", "enroll-secret", "Bench", "--json").stdout)
+    base = json.loads(run_agent(tmp / "state", "inventory", "--print").stdout)
+    reports = _fleet_reports(base, agents)
+    with collector:
+        with cf.ThreadPoolExecutor(CONCURRENCY) as pool:
+            tokens = list(pool.map(lambda i: _enroll(collector.url, secret["secret"],
+                                                     f"pc-{i:05d}"), range(agents)))
+        url = collector.url + "/api/v1/agents/reports"
+        full_rate, full_lat = _phase(url, [(r[0], t) for r, t in zip(reports, tokens,
+                                                                     strict=True)])
+        beats = [(b, t) for r, t in zip(reports, tokens, strict=True) for b in r[1]]
+        beat_rate, beat_lat = _phase(url, beats)
+    size = statistics.mean(len(r[0]) for r in reports) / 1024
+    print(f"   {backend:10} full ({len(base['software'])} packages, {size:.0f} KiB gz): "
+          f"{full_rate:6.1f}/s  p50 {_pct(full_lat, .5):6.0f} ms  p99 {_pct(full_lat, .99):6.0f}"
+          f" ms | heartbeats: {beat_rate:6.1f}/s  p50 {_pct(beat_lat, .5):5.0f} ms  "
+          f"p99 {_pct(beat_lat, .99):5.0f} ms")
+
+
+@contextmanager
+def _postgres() -> Iterator[str | None]:
+    if not postgres.available():
+        yield None
+        return
+    with postgres.running_postgres() as base:
+        yield postgres.create_database(base, "bench_agents")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench.agent")
+    parser.add_argument("--agents", type=int, default=int(os.environ.get("BENCH_AGENTS", 1000)))
+    parser.add_argument("--no-ingest", action="store_true")
+    args = parser.parse_args(argv if argv is not None else [])
+    with tempfile.TemporaryDirectory(prefix="bench-agent-") as name:
+        tmp = Path(name)
+        inventory_runs(tmp)
+        steady_rss(tmp)
+        if args.no_ingest:
+            return
+        print(f"\n4. ingest: {args.agents} simulated agents, {CONCURRENCY} at a time, "
+              f"1 full report + {HEARTBEATS_EACH} heartbeats each")
+        ingest(tmp, args.agents, "sqlite", None)
+        with _postgres() as pg_url:
+            if pg_url is None:
+                print("   postgresql: server binaries not installed, skipped")
+            else:
+                ingest(tmp, args.agents, "postgresql", pg_url)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

@@ -1,0 +1,81 @@
+"""The demo's fake Cisco IOS switches (fakenos), backed up by the demo collector.
+
+``config/demo.yaml`` lists them under ``playbooks.devices`` on fixed ports; this part
+starts them, writes their login into the demo's credentials file (mode 600), and runs the
+playbooks once so the store has versions, facts and compliance results at once (the
+collector then runs them on its schedule). One switch's configuration changes between two
+backups, so ``muniops config diff`` has something to show."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+
+from muniops.collector.playbook_runs import run_and_record
+from muniops.collector.settings import load_settings
+from muniops.inventory.db import Database
+from muniops.lab.fakenos import (
+    FakeDevice,
+    load_nos,
+    running_config,
+    running_fakenos,
+    with_running_config,
+)
+from muniops.lab.net import tcp_open
+
+CREDENTIAL = "demo-ios"
+PASSWORD_ENV = "MUNIOPS_DEMO_IOS_PASSWORD"
+DEMO_PASSWORD = "demo-only-password"  # a throwaway lab device's, never a real one's
+# serials of switches in config/demo/assets.csv, so facts link to their assets
+SERIALS = {"sw-cityhall-1": ("cisco_ios_access", "CI19722233"),
+           "sw-library-1": ("cisco_ios_access", "CI21535642"),
+           "sw-waterworks-1": ("cisco_ios_legacy", "CI85893910")}
+
+
+def _write_credentials(path: Path) -> None:
+    """Add the demo login to the credentials file, keeping other parts' entries."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = yaml.safe_load(path.read_text()) if path.exists() else {}
+    data = data or {}
+    data[CREDENTIAL] = {"type": "ssh", "username": "netadmin",
+                        "password": "${" + PASSWORD_ENV + "}",
+                        "enable_secret": "${" + PASSWORD_ENV + "}"}
+    path.write_text(yaml.safe_dump(data, sort_keys=True))
+    path.chmod(0o600)
+
+
+@contextmanager
+def demo(config_path: Path) -> Iterator[None]:
+    settings = load_settings(config_path)
+    os.environ.setdefault(PASSWORD_ENV, DEMO_PASSWORD)
+    if settings.credentials_file is None:
+        raise RuntimeError(f"{config_path}: the demo needs credentials_file set")
+    _write_credentials(settings.credentials_file)
+    configured = {d.name: d for d in settings.playbooks.devices if d.credential == CREDENTIAL}
+    busy = [d.address for d in configured.values() if tcp_open(d.port, d.host)]
+    if busy:
+        raise RuntimeError(f"demo switch ports already in use: {', '.join(busy)}")
+    devices = [FakeDevice(name, nos=SERIALS[name][0], serial=SERIALS[name][1], port=d.port,
+                          password=os.environ[PASSWORD_ENV])
+               for name, d in configured.items() if name in SERIALS]
+    with running_fakenos(devices) as lab:
+        settings = load_settings(config_path)  # the credentials file exists now
+        db = Database(settings.db_url)
+        try:
+            for playbook in ("backup-config", "facts", "compliance-baseline", "pm-network"):
+                run_and_record(settings, db, playbook, actor="demo")
+            base = load_nos("cisco_ios_access")
+            lab.restart(**{"sw-cityhall-1": with_running_config(base, running_config(base)
+                           .replace("vlan 20\n name VOICE\n!",
+                                    "vlan 20\n name VOICE\n!\nvlan 30\n name CAMERAS\n!"))})
+            run_and_record(settings, db, "backup-config", actor="demo")
+        finally:
+            db.dispose()
+        names = ", ".join(f"{n} (:{d.port})" for n, d in configured.items())
+        print(f"fake Cisco IOS switches: {names} · try: .venv/bin/muniops --config "
+              "config/demo.yaml config diff sw-cityhall-1 (or: compliance, playbook list)")
+        yield
