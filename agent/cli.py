@@ -11,11 +11,16 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from muniops import __version__
-from muniops.agent import credentials, delivery, report
-from muniops.agent.daemon import Daemon, Schedule
-from muniops.agent.spool import Spool
+from muniops.agent import credentials
+
+if TYPE_CHECKING:
+    from muniops.agent.spool import Spool
+
+# The daemon (``run``) imports nothing more than it needs: the probes, the spool and the
+# HTTP client load only in the short-lived commands that use them (see daemon.py).
+FULL, HEARTBEAT = "full", "heartbeat"
 
 log = logging.getLogger("muniops.agent")
 
@@ -38,13 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--state-dir", type=Path, default=None,
                    help=f"credentials and spool (default ${STATE_ENV} or a system folder)")
     p.add_argument("-v", "--verbose", action="store_true", help="log each step")
-    p.add_argument("--version", action="version", version=f"muniops-agent {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = p.add_subparsers(dest="command")
 
     inv = sub.add_parser("inventory", help="gather a report")
     inv.add_argument("--print", action="store_true", dest="print_",
                      help="print the report as JSON and exit (no collector needed)")
-    inv.add_argument("--kind", choices=[report.FULL, report.HEARTBEAT], default=report.FULL)
+    inv.add_argument("--kind", choices=[FULL, HEARTBEAT], default=FULL)
 
     enr = sub.add_parser("enroll", help="enroll with a collector once, storing a token")
     enr.add_argument("--server", required=True, help="the collector's URL, https://host:port")
@@ -59,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--jitter", type=float, default=0.1, help="fraction of each interval")
 
     snd = sub.add_parser("send", help="gather reports into the spool, then deliver them")
-    snd.add_argument("--kind", choices=[report.FULL, report.HEARTBEAT], default=report.FULL)
+    snd.add_argument("--kind", choices=[FULL, HEARTBEAT], default=FULL)
     snd.add_argument("--count", type=int, default=1)
     snd.add_argument("--spool-only", action="store_true", help="do not deliver now")
     snd.add_argument("--retry-for", type=float, default=0, metavar="SECONDS",
@@ -77,6 +82,8 @@ def _print(data: object) -> None:
 
 
 def _flush(spool: Spool, state_dir: Path, retry_for: float, retry_every: float = 0.5) -> int:
+    from muniops.agent import delivery
+
     creds = credentials.load(state_dir)
     deadline = time.monotonic() + retry_for
     total = delivery.Outcome()
@@ -99,9 +106,18 @@ def _flush(spool: Spool, state_dir: Path, retry_for: float, retry_every: float =
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.version or not args.command:
+        from muniops import __version__
+
+        print(f"muniops-agent {__version__}")
+        return 0 if args.version else 5
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     state_dir: Path = args.state_dir or default_state_dir()
+    if args.command == "run":
+        return _run(args, state_dir)
+    from muniops.agent import delivery
+
     try:
         return _dispatch(args, state_dir)
     except credentials.NotEnrolled as exc:
@@ -115,7 +131,24 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def _run(args: argparse.Namespace, state_dir: Path) -> int:
+    from muniops.agent.daemon import Daemon, Schedule
+
+    try:
+        credentials.load(state_dir)
+    except credentials.NotEnrolled as exc:
+        print(f"muniops-agent: {exc}", file=sys.stderr)
+        return 3
+    Daemon(state_dir, Schedule(args.inventory_every, args.heartbeat_every, args.jitter,
+                               args.retry_every)).run()
+    return 0
+
+
 def _dispatch(args: argparse.Namespace, state_dir: Path) -> int:
+    from muniops import __version__
+    from muniops.agent import delivery, report
+    from muniops.agent.spool import Spool
+
     if args.command == "inventory":
         data = report.gather(args.kind)
         if args.print_:
@@ -144,11 +177,6 @@ def _dispatch(args: argparse.Namespace, state_dir: Path) -> int:
         return _flush(spool, state_dir, args.retry_for)
     if args.command == "flush":
         return _flush(spool, state_dir, args.retry_for)
-    if args.command == "run":
-        schedule = Schedule(args.inventory_every, args.heartbeat_every, args.jitter,
-                            args.retry_every)
-        Daemon(state_dir, schedule, spool).run()
-        return 0
     if args.command == "status":
         try:
             known: credentials.Credentials | None = credentials.load(state_dir)
@@ -161,3 +189,7 @@ def _dispatch(args: argparse.Namespace, state_dir: Path) -> int:
                 if spool.rejected.exists() else 0})
         return 0
     raise AssertionError(args.command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,22 +1,29 @@
 """``muniops-agent run``: a full inventory every few hours and a heartbeat every few
 minutes, each with jitter so that a fleet booted together does not report together.
-Each report goes to the spool first, then delivery drains the spool."""
+
+The daemon itself only keeps time: each inventory, heartbeat and retry runs as a short-lived
+``muniops-agent send``/``flush`` child process, which spools the report before sending it.
+So the resident process stays as small as a Python interpreter can be, a probe that hangs
+or leaks cannot take the daemon with it, and the spool is the only hand-over."""
 
 from __future__ import annotations
 
 import logging
 import random
 import signal
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from muniops.agent import credentials, delivery, report
-from muniops.agent.spool import Spool
-
 log = logging.getLogger(__name__)
+
+FULL, HEARTBEAT, RETRY = "full", "heartbeat", "retry"
+# exit codes of the child commands (see cli.py)
+DELIVERED, PENDING, NOT_ENROLLED, UNAUTHORIZED = 0, 2, 3, 4
 
 
 @dataclass
@@ -25,57 +32,64 @@ class Schedule:
     heartbeat_every: float = 300
     jitter: float = 0.1  # a fraction of each interval
     retry_every: float = 60
+    child_timeout: float = 600
 
     def next_in(self, every: float) -> float:
         return every * (1 + random.uniform(-self.jitter, self.jitter))
 
 
 class Daemon:
-    def __init__(self, state_dir: Path, schedule: Schedule, spool: Spool) -> None:
+    def __init__(self, state_dir: Path, schedule: Schedule) -> None:
         self.state_dir = state_dir
         self.schedule = schedule
-        self.spool = spool
         self.stop = threading.Event()
+        self.child: subprocess.Popen[bytes] | None = None
 
     def _signal(self, signum: int, _frame: FrameType | None) -> None:
         log.info("signal %d: stopping", signum)
         self.stop.set()
 
+    def _argv(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "muniops.agent.cli", "--state-dir", str(self.state_dir),
+                *args]
+
+    def _child(self, *args: str) -> int:
+        """Run one agent command to its end (a stop request lets it finish)."""
+        self.child = subprocess.Popen(self._argv(*args), stdout=subprocess.DEVNULL)
+        try:
+            return self.child.wait(timeout=self.schedule.child_timeout)
+        except subprocess.TimeoutExpired:
+            log.error("muniops-agent %s did not finish in %.0fs; killed", args[0],
+                      self.schedule.child_timeout)
+            self.child.kill()
+            return self.child.wait()
+        finally:
+            self.child = None
+
     def run(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._signal)
-        creds = credentials.load(self.state_dir)
+        s = self.schedule
         now = time.monotonic()
-        # the first inventory comes soon after start, spread over one heartbeat interval
-        due = {report.FULL: now + random.uniform(0, self.schedule.jitter)
-               * self.schedule.heartbeat_every,
-               report.HEARTBEAT: now + self.schedule.next_in(self.schedule.heartbeat_every)}
-        every = {report.FULL: self.schedule.inventory_every,
-                 report.HEARTBEAT: self.schedule.heartbeat_every}
-        retry_at = now
+        # the first inventory comes soon after start, spread over a tenth of a heartbeat
+        due = {FULL: now + random.uniform(0, s.jitter) * s.heartbeat_every,
+               HEARTBEAT: now + s.next_in(s.heartbeat_every), RETRY: float("inf")}
+        every = {FULL: s.inventory_every, HEARTBEAT: s.heartbeat_every}
         while not self.stop.is_set():
-            now = time.monotonic()
-            for kind, when in due.items():
-                if now >= when:
-                    self.spool.put(report.gather(kind))
-                    due[kind] = now + self.schedule.next_in(every[kind])
-                    retry_at = now
-            if now >= retry_at and self.spool.pending():
-                retry_at = now + self._deliver(creds)
-            wake = min([*due.values(), retry_at if self.spool.pending() else float("inf")])
-            self.stop.wait(max(0.05, min(wake - time.monotonic(), 60)))
-
-    def _deliver(self, creds: credentials.Credentials) -> float:
-        """Drain the spool; answers how long to wait before trying again."""
-        try:
-            out = delivery.deliver(self.spool, creds)
-        except delivery.Unauthorized as exc:
-            log.error("%s; enroll again", exc)
-            return self.schedule.inventory_every
-        if out.accepted or out.duplicates:
-            log.info("delivered %d report(s) (%d already known)", out.accepted + out.duplicates,
-                     out.duplicates)
-        if out.error:
-            log.warning("%s; %d report(s) wait in the spool", out.error, out.remaining)
-            return self.schedule.next_in(self.schedule.retry_every)
-        return 0.0
+            kind = min(due, key=lambda k: due[k])
+            wait = due[kind] - time.monotonic()
+            if wait > 0:
+                self.stop.wait(min(wait, 60))
+                continue
+            code = self._child("flush") if kind == RETRY else self._child("send", "--kind",
+                                                                           kind)
+            if kind != RETRY:
+                due[kind] = time.monotonic() + s.next_in(every[kind])
+            if code == PENDING:
+                due[RETRY] = time.monotonic() + s.next_in(s.retry_every)
+            elif code in (NOT_ENROLLED, UNAUTHORIZED):
+                log.error("the collector does not accept this agent (exit %d); enroll again",
+                          code)
+                due[RETRY] = float("inf")
+            else:
+                due[RETRY] = float("inf")

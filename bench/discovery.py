@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _ours(net: LabNet, config: Path) -> tuple[float, float, int]:
-    code = "import sys; from muniops.collector.cli.main import invoke; sys.exit(invoke(sys.argv[1:]))"
+    code = ("import sys; from muniops.collector.cli.main import invoke; "
+            "sys.exit(invoke(sys.argv[1:]))")
     argv = [sys.executable, "-c", code, "--config", str(config), "discover", "run", "--json"]
     started = time.monotonic()
     out = subprocess.run(net.exec_argv(argv), capture_output=True, text=True, check=True,

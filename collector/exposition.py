@@ -63,6 +63,8 @@ class Family:
 
 
 def _escape(value: str) -> str:
+    if "\\" not in value and "\n" not in value and '"' not in value:
+        return value
     return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
 
 
@@ -124,6 +126,7 @@ class SeriesCache(Collector):
 
 
 Row = tuple[Family, Mapping[str, str], float]
+Owner = tuple[Hashable, object, Callable[[], Iterable[Row]]]
 
 
 class VersionedBlocks:
@@ -133,22 +136,34 @@ class VersionedBlocks:
 
     def __init__(self) -> None:
         self._cache: dict[Hashable, tuple[object, dict[str, tuple[Family, str]]]] = {}
+        self._lock = threading.Lock()
 
-    def exposition(self, owners: Iterable[tuple[Hashable, object, Callable[[], Iterable[Row]]]]
-                   ) -> str:
-        """``owners``: (owner, version, rows); ``rows()`` is called only for a new version
-        (compared by identity)."""
-        fresh: dict[Hashable, tuple[object, dict[str, tuple[Family, str]]]] = {}
-        by_family: dict[str, tuple[Family, list[str]]] = {}
+    def refresh(self, owners: Iterable[Owner]) -> None:
+        """``owners``: (owner, version, rows) of every current owner; ``rows()`` is called
+        only for a version not seen before (compared by identity). The producer calls this
+        after it learns new state, so the scrape finds the text ready."""
+        with self._lock:
+            old = self._cache
+        fresh = {}  # formatted outside the lock: a scrape meanwhile serves the old text
         for owner, version, rows in owners:
-            hit = self._cache.get(owner)
-            if hit is None or hit[0] is not version:
-                hit = (version, _format(rows()))
-            fresh[owner] = hit
-            for name, (family, text) in hit[1].items():
+            hit = old.get(owner)
+            fresh[owner] = hit if hit is not None and hit[0] is version else (
+                version, _format(rows()))
+        with self._lock:
+            self._cache = fresh
+
+    def text(self) -> str:
+        with self._lock:
+            blocks = list(self._cache.values())
+        by_family: dict[str, tuple[Family, list[str]]] = {}
+        for _version, families in blocks:
+            for name, (family, text) in families.items():
                 by_family.setdefault(name, (family, []))[1].append(text)
-        self._cache = fresh
         return "".join(family.header() + "".join(texts) for family, texts in by_family.values())
+
+    def exposition(self, owners: Iterable[Owner]) -> str:
+        self.refresh(owners)
+        return self.text()
 
 
 def _format(rows: Iterable[Row]) -> dict[str, tuple[Family, str]]:

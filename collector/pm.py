@@ -75,10 +75,13 @@ class PmMetrics(PromCollector):
                     .where((col(PmTask.state).in_(pm.OPEN_STATES))
                            | (col(PmTask.due_date) >= start))
                     .group_by(col(PmTask.state), col(Asset.site_id)))
+            late: dict[str, int] = {}
             for state, site_id, n in s.exec(stmt):
-                tasks.add_metric([state.value, sites.get(site_id, "")], n)
-                if state == PmState.OVERDUE:
-                    overdue.add_metric([sites.get(site_id, "")], n)
+                site = sites.get(site_id, "")
+                tasks.add_metric([state.value, site], n)
+                late[site] = late.get(site, 0) + (n if state == PmState.OVERDUE else 0)
+            for site, n in sorted(late.items()):
+                overdue.add_metric([site], n)  # 0 too: an alert sees the site
             due_so_far = (select(Asset.site_id, PmTask.state, func.count())
                           .join(Asset, col(Asset.id) == PmTask.asset_id)
                           .where(col(PmTask.due_date) >= start, col(PmTask.due_date) <= today)

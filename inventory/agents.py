@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, insert
 from sqlmodel import Session, col, select
 
 from muniops.inventory import audit
@@ -297,7 +297,9 @@ def _apply_full(session: Session, agent: Agent, report: Report) -> IngestResult:
         if digest != facts.software_digest:
             session.exec(delete(HostSoftware).where(
                 col(HostSoftware.asset_id) == asset.id))
-            session.add_all(HostSoftware(asset_id=asset.id, **p) for p in packages)
+            if packages:  # a Core executemany: thousands of rows without ORM objects
+                session.execute(insert(HostSoftware), [p | {"asset_id": asset.id}
+                                                       for p in packages])
             facts.software_digest = digest
     session.add(facts)
     if not asset.hostname:

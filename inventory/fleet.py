@@ -62,11 +62,17 @@ class FlaggedHost(BaseModel):
 
 
 def agent_state(agent: Agent, now: datetime, stale_after: timedelta) -> str:
-    if agent.revoked_at is not None:
+    return state_of(agent.revoked_at, agent.last_seen_at, now, stale_after)
+
+
+def state_of(revoked_at: datetime | None, last_seen_at: datetime | None, now: datetime,
+             stale_after: timedelta) -> str:
+    """An agent's state from its two timestamps (the metrics read only these columns)."""
+    if revoked_at is not None:
         return "revoked"
-    if agent.last_seen_at is None:
+    if last_seen_at is None:
         return "never_seen"
-    return "stale" if now - agent.last_seen_at > stale_after else "active"
+    return "stale" if now - last_seen_at > stale_after else "active"
 
 
 def list_agents(session: Session, stale_after_minutes: int) -> list[AgentRow]:

@@ -18,7 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from muniops.inventory import audit, pm_evidence, repairs
@@ -68,13 +69,17 @@ def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def state_on(task: PmTask, today: date) -> PmState:
-    """An open task's state on a site's ``today``."""
-    if today > task.due_date:
+def _state(due: date, lead_days: int, today: date) -> PmState:
+    if today > due:
         return PmState.OVERDUE
-    if today >= task.due_date - timedelta(days=task.lead_days):
+    if today >= due - timedelta(days=lead_days):
         return PmState.DUE
     return PmState.PLANNED
+
+
+def state_on(task: PmTask, today: date) -> PmState:
+    """An open task's state on a site's ``today``."""
+    return _state(task.due_date, task.lead_days, today)
 
 
 class PmTaskPublic(BaseModel):
@@ -161,46 +166,63 @@ def _due_in_week(week: date, ordinal: int, work_days: list[int]) -> date:
     return week + timedelta(days=work_days[ordinal % len(work_days)])
 
 
+@dataclass(frozen=True)
+class _AssetRow:
+    """The columns of an asset the planner needs (loading 20,000 full rows is slow)."""
+
+    id: int
+    kind: AssetKind
+    status: AssetStatus
+    site_id: int | None
+    asset_tag: str | None
+
+
+def _asset_rows(session: Session) -> dict[int, _AssetRow]:
+    stmt = sa_select(Asset.id, Asset.kind, Asset.status, Asset.site_id, Asset.asset_tag)
+    return {row[0]: _AssetRow(*row) for row in session.execute(stmt.order_by(col(Asset.id)))}
+
+
 def sync_plan(session: Session, settings: PmSettings, *, actor: str,
               now: datetime | None = None, rebuild: bool = False) -> PlanResult:
     """Keep the plan in step with the register: a task for every maintained asset, none for
     retired ones. ``rebuild`` throws away the open tasks and spreads them again."""
     now = now or utcnow()
     result = PlanResult()
-    sites = {s.id: s for s in session.exec(select(Site))}
-    assets = {a.id: a for a in session.exec(select(Asset).order_by(col(Asset.id)))}
-    open_tasks = list(session.exec(select(PmTask).where(col(PmTask.state).in_(OPEN_STATES))))
+    zones = {sid: tz for sid, tz in session.exec(select(Site.id, Site.timezone))}
+    assets = _asset_rows(session)
+    rules = {a.id: settings.rule_for(a) for a in assets.values()}
+    open_tasks = session.exec(select(PmTask.id, PmTask.asset_id, PmTask.team, PmTask.due_date)
+                              .where(col(PmTask.state).in_(OPEN_STATES))).all()
     drop: list[int] = []
     planned: set[int] = set()
     loads = _Loads(settings.max_per_week)
-    for task in open_tasks:
-        asset = assets.get(task.asset_id)
-        gone = asset is None or asset.status in NOT_MAINTAINED
-        if gone or rebuild or (asset and settings.rule_for(asset).interval_months == 0):
-            drop.append(task.id or 0)
+    for task_id, asset_id, team, due_date in open_tasks:
+        asset = assets.get(asset_id)
+        if (asset is None or asset.status in NOT_MAINTAINED or rebuild
+                or rules[asset_id].interval_months == 0):
+            drop.append(task_id or 0)
             continue
-        planned.add(task.asset_id)
-        assert asset is not None
-        loads.add(task.team, asset.site_id, monday(task.due_date))
-    if drop:
-        session.execute(delete(PmTask).where(col(PmTask.id).in_(drop)))
-        result.removed = len(drop)
+        planned.add(asset_id)
+        loads.add(team, asset.site_id, monday(due_date))
+    for start in range(0, len(drop), 500):
+        session.execute(delete(PmTask).where(col(PmTask.id).in_(drop[start:start + 500])))
+    result.removed = len(drop)
     result.kept = len(planned)
     last_due = _last_closed_due(session)
     ordinals: dict[tuple[str, int | None, date], int] = defaultdict(int)
-    new: list[PmTask] = []
-    todo = sorted((a for a in assets.values()
-                   if a.status not in NOT_MAINTAINED and a.id not in planned),
-                  key=lambda a: (settings.rule_for(a).team, a.site_id or 0, a.id or 0))
-    group_size = Counter((settings.rule_for(a).team, a.site_id) for a in todo)
+    new: list[dict[str, Any]] = []
+    todo = sorted((a for a in assets.values() if a.status not in NOT_MAINTAINED
+                   and a.id not in planned and rules[a.id].interval_months > 0),
+                  key=lambda a: (rules[a.id].team, a.site_id or 0, a.id))
+    group_size = Counter((rules[a.id].team, a.site_id) for a in todo)
     group_seen: Counter[tuple[str, int | None]] = Counter()
+    todays: dict[int | None, date] = {}
     for asset in todo:
-        rule = settings.rule_for(asset)
-        if rule.interval_months == 0:
-            continue
-        site = sites.get(asset.site_id)
-        today = local_day(now, site.timezone if site else None)
-        due = _follow_on(last_due.get(asset.id or 0), rule, today)
+        rule = rules[asset.id]
+        if asset.site_id not in todays:
+            todays[asset.site_id] = local_day(now, zones.get(asset.site_id))
+        today = todays[asset.site_id]
+        due = _follow_on(last_due.get(asset.id), rule, today)
         if due is None:
             weeks = _window(today, rule)
             group = (rule.team, asset.site_id)
@@ -211,11 +233,9 @@ def sync_plan(session: Session, settings: PmSettings, *, actor: str,
             due = _due_in_week(week, ordinals[key], settings.work_days)
             ordinals[key] += 1
         loads.add(rule.team, asset.site_id, monday(due))
-        task = _new_task(asset, rule, due)
-        task.state = state_on(task, today)
-        new.append(task)
-    session.add_all(new)
-    session.flush()
+        new.append(_new_task(asset.id, rule, due, today, now))
+    if new:
+        session.execute(insert(PmTask), new)
     result.created = len(new)
     result.over_cap = sorted({(team, iso_week(week)) for (team, week), n in loads.team.items()
                               if n > settings.max_per_week})
@@ -223,6 +243,7 @@ def sync_plan(session: Session, settings: PmSettings, *, actor: str,
         audit.record(session, actor, "pm.plan", PM_TASK, None,
                      after={"created": result.created, "removed": result.removed,
                             "rebuild": rebuild})
+    session.flush()
     log.info("pm plan: %d created, %d removed, %d kept", result.created, result.removed,
              result.kept)
     return result
@@ -244,28 +265,31 @@ def _follow_on(last_due: date | None, rule: PmRule, today: date) -> date | None:
     return due if due >= today else None
 
 
-def _new_task(asset: Asset, rule: PmRule, due: date) -> PmTask:
-    assert asset.id is not None
-    return PmTask(asset_id=asset.id, policy=rule.name, team=rule.team, due_date=due,
-                  lead_days=rule.lead_days, interval_months=rule.interval_months)
+def _new_task(asset_id: int, rule: PmRule, due: date, today: date,
+              now: datetime) -> dict[str, Any]:
+    """A new task's row, for one bulk insert."""
+    return {"asset_id": asset_id, "policy": rule.name, "team": rule.team, "due_date": due,
+            "lead_days": rule.lead_days, "interval_months": rule.interval_months,
+            "state": _state(due, rule.lead_days, today), "skip_reason": "", "closed_at": None,
+            "closed_by": "", "created_at": now}
 
 
 def refresh_states(session: Session, now: datetime | None = None) -> int:
     """Move open tasks to ``due`` or ``overdue`` as their site's calendar says; returns how
     many changed. A change of state by the clock is not an audited change."""
     now = now or utcnow()
-    stmt = (select(PmTask, Site.timezone)
+    stmt = (sa_select(PmTask.id, PmTask.due_date, PmTask.lead_days, PmTask.state, Site.timezone)
             .join(Asset, col(Asset.id) == PmTask.asset_id)
             .outerjoin(Site, col(Site.id) == Asset.site_id)
             .where(col(PmTask.state).in_(OPEN_STATES)))
     changes: dict[PmState, list[int]] = defaultdict(list)
     todays: dict[str | None, date] = {}
-    for task, tz in session.exec(stmt):
+    for task_id, due, lead_days, current, tz in session.execute(stmt):
         if tz not in todays:
             todays[tz] = local_day(now, tz)
-        state = state_on(task, todays[tz])
-        if state != task.state:
-            changes[state].append(task.id or 0)
+        state = _state(due, lead_days, todays[tz])
+        if state != current:
+            changes[state].append(task_id or 0)
     for state, ids in changes.items():
         for start in range(0, len(ids), 500):
             session.execute(update(PmTask).where(col(PmTask.id).in_(ids[start:start + 500]))
@@ -385,9 +409,7 @@ def _schedule_next(session: Session, task: PmTask, asset: Asset, rule: PmRule,
     site = session.get(Site, asset.site_id) if asset.site_id else None
     today = local_day(now, site.timezone if site else None)
     due = max(due, today)
-    following = _new_task(asset, rule, due)
-    following.state = state_on(following, today)
-    session.add(following)
+    session.add(PmTask(**_new_task(asset.id or 0, rule, due, today, now)))
     session.flush()
 
 

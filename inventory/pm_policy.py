@@ -5,10 +5,22 @@ kinds or asset-tag patterns match an asset applies, else ``default``."""
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from muniops.inventory.models import Asset, AssetKind
+from muniops.inventory.models import AssetKind
+
+
+class AssetLike(Protocol):
+    """What a policy looks at: an asset row, or the planner's few columns of one."""
+
+    @property
+    def kind(self) -> AssetKind: ...
+
+    @property
+    def asset_tag(self) -> str | None: ...
+
 
 DEFAULT_CHECKLIST = [
     "clean dust from fans and vents",
@@ -31,7 +43,7 @@ class PmRule(BaseModel):
     team: str = Field(default="hardware", min_length=1, max_length=120)
     checklist: list[str] = Field(default_factory=lambda: list(DEFAULT_CHECKLIST))
 
-    def matches(self, asset: Asset) -> bool:
+    def matches(self, asset: AssetLike) -> bool:
         if asset.kind in self.kinds:
             return True
         return bool(asset.asset_tag) and any(
@@ -71,5 +83,5 @@ class PmSettings(BaseModel):
                 raise ValueError(f"policies[{index}] ({rule.name}): give kinds or tags")
         return self
 
-    def rule_for(self, asset: Asset) -> PmRule:
+    def rule_for(self, asset: AssetLike) -> PmRule:
         return next((p for p in self.policies if p.matches(asset)), self.default)

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from muniops.collector.discovery.config import DiscoverySettings, SubnetConfig
 from muniops.collector.discovery.oui import registry
-from muniops.collector.discovery.sweep import Pace, SweepError, SweepResult, sweep
+from muniops.collector.discovery.sweep import Pace, SweepError, SweepResult, prepare, sweep
 from muniops.inventory import discovery
 from muniops.inventory.db import Database
 from muniops.inventory.errors import InvalidInput
@@ -107,6 +107,8 @@ def _sweep_one(db: Database, cfg: DiscoverySettings, target: Target, deadline: f
 def run(db: Database, cfg: DiscoverySettings, targets: list[Target], *, actor: str,
         progress: Callable[[Target], None] | None = None) -> list[SubnetReport]:
     """Sweep ``targets`` one after the other within one time budget."""
+    if targets:
+        prepare()
     deadline = time.monotonic() + cfg.budget_seconds
     reports = []
     for target in targets:

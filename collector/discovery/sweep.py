@@ -70,6 +70,11 @@ def _scapy() -> Any:
     return _scapy_modules()
 
 
+def prepare() -> None:
+    """Import scapy now, so that a run's time budget is not spent importing it."""
+    _scapy_modules()
+
+
 def route_of(subnet: IPv4Network) -> tuple[str, str, str]:
     """(interface, source address, gateway) the host would use towards ``subnet``."""
     scapy = _scapy()

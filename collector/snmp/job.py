@@ -20,11 +20,14 @@ def attach(collector: Collector) -> SnmpRunner:
     runner: SnmpRunner | None = getattr(collector, "_snmp_runner", None)
     if runner is None:
         runner = SnmpRunner(collector.settings, collector.db)
-        collector.registry.register(SnmpMetrics(runner))
+        metrics = SnmpMetrics(runner)
+        collector.registry.register(metrics)
         collector._snmp_runner = runner
+        collector._snmp_metrics = metrics
     return runner
 
 
 @job("snmp-poll", every_seconds=TICK_SECONDS)
 def snmp_poll(collector: Collector) -> None:
     attach(collector).run(only_due=True)
+    collector._snmp_metrics.refresh()  # format new readings now, not during the next scrape

@@ -14,7 +14,7 @@ from typing import Literal
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector as PromCollector
 
-from muniops.collector.exposition import Family, Row, VersionedBlocks, render
+from muniops.collector.exposition import Family, Owner, Row, VersionedBlocks, render
 from muniops.collector.snmp.poller import PollResult
 from muniops.collector.snmp.runner import SnmpRunner
 from muniops.inventory.models.snmp import LinkState
@@ -37,9 +37,17 @@ class SnmpMetrics(PromCollector):
         """/metrics' fast path (collector/exposition.py): the readings of each device are
         formatted once per poll and reused by every scrape until the next poll."""
         latest = dict(self.runner.latest)
-        return render(self._summary(latest)) + self._blocks.exposition(
-            (name, res, partial(self._reading_rows, name, res))
-            for name, res in sorted(latest.items()) if res.state != "down")
+        self._blocks.refresh(self._owners(latest))
+        return render(self._summary(latest)) + self._blocks.text()
+
+    def refresh(self) -> None:
+        """Format the readings of the devices polled since the last call; the poll job calls
+        it after each cycle, so the next scrape finds them ready."""
+        self._blocks.refresh(self._owners(dict(self.runner.latest)))
+
+    def _owners(self, latest: dict[str, PollResult]) -> list[Owner]:
+        return [(name, res, partial(self._reading_rows, name, res))
+                for name, res in sorted(latest.items()) if res.state != "down"]
 
     def _reading_rows(self, name: str, res: PollResult) -> Iterator[Row]:
         r = self.runner

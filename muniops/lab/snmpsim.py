@@ -51,15 +51,15 @@ def running_snmpsim(data_dir: Path | str = RECORDINGS) -> Iterator[int]:
     env = dict(os.environ, SNMPSIM_ALLOW_ROOT="true")
     proc = subprocess.Popen(
         [_responder(), f"--data-dir={data_dir}", f"--cache-dir={work / 'cache'}",
-         f"--agent-udpv4-endpoint=127.0.0.1:{port}", f"--logging-method=file:{log}"],
+         f"--agent-udpv4-endpoint=127.0.0.1:{port}", f"--logging-method=file:{log}",
+         "--log-level=error"],  # it logs every varbind at info: a third of its time
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         def ready() -> bool:
             if proc.poll() is not None:
                 err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
                 raise RuntimeError(f"snmpsim exited with {proc.returncode}: {err[-500:]}")
-            return (log.exists() and "Listening at" in log.read_text(errors="replace")
-                    and (probe is None or answers(port, probe)))
+            return answers(port, probe) if probe else log.exists()
 
         probe = next((p.relative_to(data_dir).with_suffix("").as_posix()
                       for p in sorted(Path(data_dir).rglob("*.snmprec"))), None)

@@ -183,11 +183,16 @@ def test_agents_report_into_the_register(collector: CollectorProcess, cli: Cli,
         daemon = subprocess.Popen(agent_argv(a1, "run", "--heartbeat-every", "0.5",
                                              "--inventory-every", "3600", "--jitter", "0.2"),
                                   stderr=subprocess.PIPE, text=True)
-        time.sleep(4)
+        def ours() -> dict[str, Any]:
+            return next(a for a in _json(cli, "agents") if a["hostname"] != "ws-017")
+
+        deadline = time.monotonic() + 60
+        while ours()["reports"] < seen[ours()["hostname"]] + 3:  # 1 full + 2 heartbeats
+            assert time.monotonic() < deadline, "the daemon did not report"
+            time.sleep(0.5)
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=30) == 0, daemon.stderr.read() if daemon.stderr else ""
-        ours = next(a for a in _json(cli, "agents") if a["hostname"] != "ws-017")
-        assert ours["reports"] >= seen[ours["hostname"]] + 4  # 1 full + ≥3 heartbeats
+        assert ours()["last_full_at"] > host["reported_at"]
         assert json.loads(run_agent(a1, "status").stdout)["pending"] == []
 
         # a revoked token: refused, and the report stays in the spool

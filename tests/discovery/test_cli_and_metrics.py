@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry
 
+from muniops.collector.cli import output
 from muniops.collector.discovery.config import DiscoverySettings
 from muniops.collector.discovery.metrics import DiscoveryMetrics
 from muniops.collector.discovery.oui import OuiRegistry, registry
@@ -38,7 +39,9 @@ def _seen(db: Database) -> None:
             discovery.Link("Gi0/1", NeighbourProtocol.LLDP, "core", "Gi1/0/1")])
 
 
-def test_unknown_locate_topology_commands(cli: Cli, db_url: str) -> None:
+def test_unknown_locate_topology_commands(cli: Cli, db_url: str,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(output.console, "width", 200)  # tables unwrapped under xdist too
     cli.ok("init")
     db = Database(db_url)
     _seen(db)

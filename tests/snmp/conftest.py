@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
+
 from muniops.collector.credentials import SnmpCommunity, SnmpV3
 from muniops.collector.snmp.config import BUILTIN_PROFILES
 from muniops.collector.snmp.profiles import ProfileSet
 from muniops.collector.snmp.session import SnmpTarget
 from muniops.lab import snmpd
 from muniops.lab.snmpsim import RECORDINGS, running_snmpsim
-from pydantic import SecretStr
 
 V3_EXTRA = ('createUser ops256 SHA-256 "auth256pass" AES-256 "priv256pass"\n'
             "rouser ops256 priv\n")

@@ -100,7 +100,7 @@ class FaultyAgent:
         return self.mib[i]
 
     def _answer(self, data: bytes) -> bytes | None:
-        community, pdu, rid, nonrep, reps, oids = decode_request(data)
+        community, pdu, rid, _nonrep, reps, oids = decode_request(data)
         if self.behaviour == "silent":
             return None
         if self.behaviour == "garbage":

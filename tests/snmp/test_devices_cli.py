@@ -7,20 +7,18 @@ import json
 from pathlib import Path
 
 import pytest
-from muniops.collector.snmp.runner import SnmpRunner
-from muniops.collector.settings import load_settings
+from sqlmodel import select
+
 from muniops.inventory.db import Database
 from muniops.inventory.models import Asset, AssetKind
 from muniops.inventory.models.snmp import SnmpDevice, SnmpEventKind
 from muniops.lab.snmpd import Snmpd
-from sqlmodel import select
-
 from tests.conftest import Cli
 
 CREDENTIALS = """\
 bridge: {type: snmp_v2c, community: airos_airos8}
 ups: {type: snmp_v2c, community: apc_smt750x-nmc2}
-switch: {type: snmp_v2c, community: ios_2960x}
+wlc: {type: snmp_v2c, community: ciscowlc_cbw240ac}
 router60: {type: snmp_v2c, community: routeros_wifi}
 nothing: {type: snmp_v2c, community: "${SNMP_TEST_MISSING}"}
 """
@@ -51,25 +49,25 @@ snmp:
     cli = Cli(capsys, config)
     cli.ok("sites", "add", "City Hall")
     for name, cred in (("bridge-hall", "bridge"), ("bridge-depot", "router60"),
-                       ("ups1", "ups"), ("sw1", "switch")):
+                       ("ups1", "ups"), ("ap1", "wlc")):
         site = ["--site", "City Hall"] if name != "bridge-depot" else []
         cli.ok("devices", "add", name, "--address", f"127.0.0.1:{sim_port}",
                "--credential", cred, *site)
     return cli
 
 
-def test_add_refuses_unknown_credentials_and_profiles(snmp_cli: Cli, sim_port: int) -> None:
+def test_add_poll_list_show_link_to_asset(snmp_cli: Cli, db_url: str) -> None:
     res = snmp_cli("devices", "add", "x", "--address", "127.0.0.1", "--credential", "nope")
     assert res.code == 5 and "credential" in res.err
     res = snmp_cli("devices", "add", "x", "--address", "127.0.0.1", "--credential", "ups",
                    "--profile", "nope")
     assert res.code == 5 and "profile" in res.err
-    res = snmp_cli("devices", "add", "sw1", "--address", "127.0.0.1", "--credential", "ups")
+    res = snmp_cli("devices", "add", "ap1", "--address", "127.0.0.1", "--credential", "ups")
     assert res.code == 4
-
-
-def test_poll_list_show(snmp_cli: Cli) -> None:
-    out = snmp_cli.ok("poll", "sw1", "ups1", "--json").json()
+    db = Database(db_url)
+    with db.write() as s:  # the register knows the access point by its serial
+        s.add(Asset(asset_tag="AP-0001", serial="PSZ00000000", kind=AssetKind.ACCESS_POINT))
+    out = snmp_cli.ok("poll", "ap1", "ups1", "--json").json()
     assert [r["state"] for r in out] == ["up", "up"]  # type: ignore[index]
     ups = out[1]  # type: ignore[index]
     charge = [v for v in ups["values"] if v["metric"] == "muniops_snmp_ups_battery_charge_ratio"]
@@ -77,28 +75,25 @@ def test_poll_list_show(snmp_cli: Cli) -> None:
                        "labels": {}, "value": 1.0, "raw": 1000,
                        "oid": "1.3.6.1.4.1.318.1.1.1.2.3.1.0"}]
     rows = {r["name"]: r for r in snmp_cli.ok("devices", "list", "--json").json()}  # type: ignore[union-attr]
-    assert rows["sw1"]["state"] == "up" and rows["sw1"]["pdus"] > 10
+    assert rows["ap1"]["state"] == "up" and rows["ap1"]["pdus"] > 3
     assert rows["bridge-hall"]["state"] == "unknown"  # not polled yet
-    shown = snmp_cli.ok("devices", "show", "sw1", "--json").json()
-    assert shown["facts"]["software_version"] == "15.0(2a)EX5"  # type: ignore[index]
-    assert "FCW1929B68S" in {e["serial"] for e in shown["facts"]["entities"]}  # type: ignore[index]
+    shown = snmp_cli.ok("devices", "show", "ap1", "--json").json()
+    assert shown["facts"]["sys_descr"] == "Cisco Business Wireless"  # type: ignore[index]
+    assert "PSZ00000000" in {e["serial"] for e in shown["facts"]["entities"]}  # type: ignore[index]
+    ups = snmp_cli.ok("devices", "show", "ups1", "--json").json()
+    assert ups["facts"]["software_version"] == "7.0.8"  # type: ignore[index]
     table = snmp_cli.ok("devices", "list").out
-    assert "sw1" in table and "up" in table
+    assert "ap1" in table and "up" in table
     # no secret anywhere in what the CLI prints
     for text in (json.dumps(out), json.dumps(rows), json.dumps(shown), table):
-        assert "ios_2960x" not in text and "apc_smt750x" not in text
-
-
-def test_serial_links_the_device_to_the_asset(snmp_cli: Cli, db_url: str) -> None:
-    db = Database(db_url)
-    with db.write() as s:
-        s.add(Asset(asset_tag="SW-0001", serial="FCW1929B68S", kind=AssetKind.SWITCH))
-    snmp_cli.ok("poll", "sw1")
+        assert "ciscowlc_cbw240ac" not in text and "apc_smt750x" not in text
     with db.read() as s:
-        device = s.exec(select(SnmpDevice).where(SnmpDevice.name == "sw1")).one()
-        asset = s.exec(select(Asset).where(Asset.serial == "FCW1929B68S")).one()
+        device = s.exec(select(SnmpDevice).where(SnmpDevice.name == "ap1")).one()
+        asset = s.exec(select(Asset).where(Asset.serial == "PSZ00000000")).one()
     db.dispose()
-    assert device.asset_id == asset.id
+    assert device.asset_id == asset.id  # matched through the ENTITY-MIB serial
+    assert device.max_repetitions == 25
+    assert device.detected_profile == "cisco-wireless,generic"
 
 
 def test_events_unreachable_back_reboot_interface(snmp_cli: Cli, db_url: str,
@@ -177,14 +172,3 @@ def test_adhoc_poll_v3_with_secrets_from_the_environment(
               "--v3-user", agent.v3_user, "--timeout", "1")
     assert res.code == 1 and "authentication" in res.out
     assert "wrong-wrong-wrong" not in res.out + res.err
-
-
-def test_runner_remembers_lowered_max_repetitions(snmp_cli: Cli, db_url: str) -> None:
-    settings = load_settings(snmp_cli.config)
-    db = Database(db_url)
-    SnmpRunner(settings, db).run(["sw1"])
-    with db.read() as s:
-        device = s.exec(select(SnmpDevice).where(SnmpDevice.name == "sw1")).one()
-    db.dispose()
-    assert device.max_repetitions == settings.snmp.max_repetitions
-    assert device.detected_profile == "cisco-ios,generic"

@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+
 from muniops.collector.snmp.poller import DeviceSpec, PollResult, poll_many
 from muniops.collector.snmp.profiles import ProfileSet
-
 from tests.snmp.conftest import expected, recording, sim_target
 
 DEVICES = {  # recording: the kind its profiles must name
@@ -20,7 +20,7 @@ DEVICES = {  # recording: the kind its profiles must name
 }
 # LibreNMS sensor units -> ours (base units, ratios instead of percent)
 UNIT = {"power": 1, "noise-floor": 1, "rssi": 1, "ccq": 0.01, "frequency": 1e6,
-        "distance": 1000, "rate": 1, "quality": 0.01, "charge": 0.01, "load": 0.01,
+        "distance": 1000, "rate": 0.125, "quality": 0.01, "charge": 0.01, "load": 0.01,
         "runtime": 60, "temperature": 1, "clients": 1, "ap-count": 1}
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+
 from muniops.collector.snmp.errors import SnmpProtocolError
 from muniops.collector.snmp.poller import DeviceSpec, PollResult, poll_device, poll_many
 from muniops.collector.snmp.profiles import ProfileSet
 from muniops.collector.snmp.session import SnmpSession, SnmpTarget
 from muniops.lab.snmpd import Snmpd
-
 from tests.snmp.conftest import agent_target, v2c
 from tests.snmp.faulty_agent import FaultyAgent
 

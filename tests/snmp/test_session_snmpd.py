@@ -7,10 +7,10 @@ import asyncio
 import subprocess
 
 import pytest
+
 from muniops.collector.snmp.errors import SnmpAuthError, SnmpTimeout
 from muniops.collector.snmp.session import SnmpSession, SnmpTarget, SnmpValue
 from muniops.lab.snmpd import Snmpd
-
 from tests.snmp.conftest import agent_target, v2c, v3
 
 SYSTEM = ["1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.4.0", "1.3.6.1.2.1.1.5.0",

@@ -4,15 +4,23 @@ volatile lines ignored, history and a unified diff with secrets redacted."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import yaml
 
+from muniops.collector import playbook_runs
 from muniops.collector.cli.main import invoke
 from muniops.collector.playbook_runs import run_and_record
-from muniops.collector.settings import Settings
+from muniops.collector.settings import Settings, load_settings
 from muniops.inventory import configs
-from muniops.inventory.db import Database
+from muniops.inventory.db import Database, sqlite_url
+from muniops.inventory.migrate import upgrade
+from muniops.inventory.types import utcnow
 from muniops.lab.fakenos import FakeLab, load_nos, running_config, with_running_config
+from tests.ssh.conftest import device_entry, write_config
 
 
 def backup(settings: Settings, db: Database) -> dict[str, str | None]:
@@ -82,3 +90,28 @@ def test_one_new_version_per_real_change(ios_lab: FakeLab, ios_settings: Setting
     shown = cli(ios_settings, capsys, "config", "get", "sw-hall")
     assert "snmp-server community <redacted>" in shown and "N3wS3cret" not in shown
     assert "enable secret 9 <redacted>" in shown
+
+
+def test_the_scheduled_job_backs_up_when_its_time_comes(ios_lab: FakeLab, tmp_path: Path,
+                                                        ) -> None:
+    """The collector's ``ssh-playbooks`` job runs a playbook whose time came since its last
+    tick, and not again on the next tick."""
+    url = sqlite_url(tmp_path)
+    db = Database(url)
+    upgrade(db.engine)
+    now = utcnow()
+    at = (now - timedelta(minutes=1)).strftime("%H:%M")
+    config = write_config(tmp_path, url, [device_entry("sw-hall", ios_lab.port("sw-hall"))])
+    raw = yaml.safe_load(config.read_text())
+    raw["playbooks"]["schedule"] = [{"playbook": "backup-config", "at": at}]
+    config.write_text(yaml.safe_dump(raw))
+    collector = SimpleNamespace(settings=load_settings(config), db=db)
+    playbook_runs._last_tick[id(collector)] = now - timedelta(minutes=3)
+    playbook_runs.scheduled_playbooks(collector)  # type: ignore[arg-type]
+    assert versions(db, "sw-hall") == [1]
+    with db.read() as s:
+        first = configs.backup_states(s)[0].last_success_at
+    playbook_runs.scheduled_playbooks(collector)  # type: ignore[arg-type]
+    with db.read() as s:
+        assert configs.backup_states(s)[0].last_success_at == first  # not run again
+    db.dispose()
