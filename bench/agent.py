@@ -94,7 +94,10 @@ def _sections_xml(path: Path) -> set[str]:
 
 
 def _ours_sections(report: dict[str, Any]) -> set[str]:
-    return {k for k in SECTIONS if report.get(k) not in (None, [], {})}
+    have = {k for k in SECTIONS if report.get(k) not in (None, [], {})}
+    if not (report.get("memory") or {}).get("modules"):
+        have.discard("memory")  # MEMORIES are modules; the total is in HARDWARE
+    return have
 
 
 def inventory_runs(tmp: Path) -> None:

@@ -40,6 +40,14 @@ def _ours(net: LabNet, config: Path) -> tuple[float, float, int]:
     return wall, report["duration_seconds"], report["answered"]
 
 
+def _startup(net: LabNet) -> float:
+    """What importing the muniops CLI alone costs (every feature's commands load)."""
+    started = time.monotonic()
+    subprocess.run(net.exec_argv([sys.executable, "-c", "import muniops.collector.cli.main"]),
+                   check=True, cwd=ROOT)
+    return time.monotonic() - started
+
+
 def _nmap(net: LabNet) -> tuple[float, float, int]:
     started = time.monotonic()
     out = subprocess.run(net.exec_argv(["nmap", "-sn", "-n", LAN]), capture_output=True,
@@ -72,6 +80,7 @@ discovery:
         with namespace_lan([lab_mac(i) for i in range(1, HOSTS + 1)], lan=LAN) as net:
             ours = [_ours(net, config) for _ in range(REPEAT)]
             theirs = [_nmap(net) for _ in range(REPEAT)]
+            startup = statistics.median(_startup(net) for _ in range(REPEAT))
     live = HOSTS + 1  # the hosts and the scanner itself (nmap counts it; we skip our own)
     print(f"sweep of {LAN} with {HOSTS} live hosts, median of {REPEAT} runs")
     print(f"{'':32}{'muniops':>12}{'nmap -sn':>12}{'ratio':>8}")
@@ -80,6 +89,7 @@ discovery:
     sweep_o = statistics.median(s for _, s, _ in ours)
     sweep_n = statistics.median(s for _, s, _ in theirs)
     print(f"{'whole command, wall (s)':32}{wall_o:12.2f}{wall_n:12.2f}{wall_o / wall_n:8.2f}")
+    print(f"{'  of which CLI import (s)':32}{startup:12.2f}")
     print(f"{'sweep as reported (s)':32}{sweep_o:12.2f}{sweep_n:12.2f}{sweep_o / sweep_n:8.2f}")
     print(f"{'hosts found (min)':32}{min(a for _, _, a in ours):12d}"
           f"{min(a for _, _, a in theirs):12d}   (expected {HOSTS} and {live})")

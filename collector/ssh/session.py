@@ -93,6 +93,8 @@ class NetmikoSession:
             )
             if platform.enable and login.enable_secret is not None:
                 self.conn.enable()
+            # the login is bounded by the target's timeout; each command by its own
+            self.conn.read_timeout_override = None
         except NetmikoAuthenticationException:
             sock.close()
             raise AuthFailed(target.name, f"the device refused user {login.username!r}") from None

@@ -192,7 +192,8 @@ def test_agents_report_into_the_register(collector: CollectorProcess, cli: Cli,
             time.sleep(0.5)
         daemon.send_signal(signal.SIGTERM)
         assert daemon.wait(timeout=30) == 0, daemon.stderr.read() if daemon.stderr else ""
-        assert ours()["last_full_at"] > host["reported_at"]
+        full_at = datetime.fromisoformat(ours()["last_full_at"])
+        assert full_at > datetime.fromisoformat(host["reported_at"])  # a new full inventory
         assert json.loads(run_agent(a1, "status").stdout)["pending"] == []
 
         # a revoked token: refused, and the report stays in the spool
