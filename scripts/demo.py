@@ -56,6 +56,7 @@ LAB_PARTS: list[str] = [
     "muniops.lab.prometheus_demo:demo",  # Prometheus with the shipped rules, scraping serve
     "muniops.lab.ssh_demo:demo",  # fake Cisco IOS switches (fakenos), backed up over SSH
     "muniops.lab.discovery_demo:demo",  # switch tables (snmpsim): unknown, locate, topology
+    "muniops.lab.agents_demo:demo",  # this machine's muniops-agent daemon and 3 office PCs
 ]
 
 

@@ -10,9 +10,9 @@ from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -95,50 +95,71 @@ def _xlsx_value(value: Any, ctype: ColumnType, p: Presenter) -> tuple[Any, str |
     return p.text(value, ctype, digits=False), None
 
 
-def _fit_columns(ws: Worksheet) -> None:
-    for index, column in enumerate(ws.iter_cols(values_only=True), start=1):
-        width = max((len(str(v)) for v in column if v is not None), default=8)
-        ws.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
+def _widths(rows: list[list[Any]]) -> list[float]:
+    """Column widths from the longest value (write-only sheets need them up front)."""
+    widths = [8.0] * max((len(r) for r in rows), default=0)
+    for row in rows:
+        for index, value in enumerate(row):
+            if value is not None:
+                widths[index] = max(widths[index], min(len(str(value)) + 2, 60))
+    return widths
+
+
+def _sheet(wb: Workbook, title: str, rows: list[list[Any]], formats: list[str | None],
+           *, rtl: bool, header: bool, cell_formats: dict[int, str] | None = None) -> None:
+    """A write-only sheet (constant memory, linear time): typed cells with their number
+    formats, a bold header with filters and frozen panes."""
+    ws = wb.create_sheet(title)
+    ws.sheet_view.rightToLeft = rtl
+    for index, width in enumerate(_widths(rows), start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    if header and rows:
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(rows[0]))}{len(rows)}"
+    for number, row in enumerate(rows):
+        cells = []
+        for index, value in enumerate(row):
+            cell = WriteOnlyCell(ws, value)
+            if header and number == 0:
+                cell.font = Font(bold=True)
+                cell.alignment = Alignment(horizontal="center")
+            elif cell_formats and index == 1 and number in cell_formats:
+                cell.number_format = cell_formats[number]
+            elif index < len(formats) and formats[index]:
+                cell.number_format = formats[index]
+            cells.append(cell)
+        ws.append(cells)
 
 
 def to_xlsx(report: Report, p: Presenter, section: str | None = None) -> bytes:
-    wb = Workbook()
+    wb = Workbook(write_only=True)
     rtl = is_rtl(p.lang)
-    summary = wb.active
-    assert summary is not None
     used: set[str] = set()
-    summary.title = _sheet_title(p.label("summary"), used)
-    summary.append([p.title(report)])
-    summary["A1"].font = Font(bold=True, size=14)
-    summary.append([p.label("generated"), p.generated(report, digits=False)])
+    summary: list[list[Any]] = [[p.title(report)],
+                                [p.label("generated"), p.generated(report, digits=False)]]
     if report.period:
         summary.append([p.label("period"), p.period(report, digits=False)])
+    value_formats: dict[int, str] = {}  # row → format of its value (a count, a share...)
     for key, value, ctype in report.summary:
         cell_value, number_format = _xlsx_value(value, ctype, p)
-        summary.append([p.label(key), cell_value])
         if number_format:
-            summary.cell(summary.max_row, 2).number_format = number_format
-    summary.sheet_view.rightToLeft = rtl
-    _fit_columns(summary)
+            value_formats[len(summary)] = number_format
+        summary.append([p.label(key), cell_value])
+    _sheet(wb, _sheet_title(p.label("summary"), used), summary, [], rtl=rtl, header=False,
+           cell_formats=value_formats)
     for sec in _sections(report, section):
-        ws = wb.create_sheet(_sheet_title(p.label(sec.key), used))
-        ws.sheet_view.rightToLeft = rtl
+        title = _sheet_title(p.label(sec.key), used)
         if sec.missing_source:
-            ws.append([p.missing(sec.missing_source)])
+            _sheet(wb, title, [[p.missing(sec.missing_source)]], [], rtl=rtl, header=False)
             continue
-        ws.append([p.label(c.key) for c in sec.columns])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(horizontal="center")
+        rows: list[list[Any]] = [[p.label(c.key) for c in sec.columns]]
+        formats: list[str | None] = [None] * len(sec.columns)
         for row in sec.rows:
             typed = [_xlsx_value(v, c.type, p) for c, v in zip(sec.columns, row, strict=True)]
-            ws.append([v for v, _ in typed])
-            for index, (_v, number_format) in enumerate(typed, start=1):
-                if number_format:
-                    ws.cell(ws.max_row, index).number_format = number_format
-        ws.freeze_panes = "A2"
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(sec.columns))}{max(ws.max_row, 1)}"
-        _fit_columns(ws)
+            rows.append([v for v, _ in typed])
+            for index, (_v, number_format) in enumerate(typed):
+                formats[index] = formats[index] or number_format
+        _sheet(wb, title, rows, formats, rtl=rtl, header=True)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

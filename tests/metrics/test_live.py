@@ -159,7 +159,7 @@ def test_every_panel_query_is_valid_and_returns_data(stack: Stack) -> None:
         time.sleep(2)
         empty = empty_queries(stack.prom)
     expected = {k for k in NO_DATA_IN_LAB if " / " in k}
-    assert sorted(set(empty) - expected) == []
+    assert sorted(set(empty) - expected) == [], "\n".join(sorted(set(empty) - expected))
     assert sorted(expected - set(empty)) == [], "the lab feeds these now"
 
 

@@ -147,6 +147,11 @@ def test_xlsx_has_typed_cells_a_header_and_filters(sample: dict[str, Report]) ->
                                                  Presenter())))["By district"]
     assert completion.cell(2, 7).number_format == "0.0%"
     assert isinstance(completion.cell(2, 7).value, float)
+    assert ws.cell(1, 1).font.bold
+    front = load_workbook(io.BytesIO(render(sample["pm-completion"], Format.XLSX,
+                                            Presenter()))).worksheets[0]
+    rate = next(row for row in front.iter_rows() if row[0].value == "Completion rate")
+    assert rate[1].number_format == "0.0%" and rate[1].value == pytest.approx(0.5)
 
 
 def test_xlsx_in_persian_and_jalali(sample: dict[str, Report]) -> None:

@@ -17,7 +17,7 @@ from muniops.lab import snmpd
 from muniops.lab.snmpsim import RECORDINGS, running_snmpsim
 
 V3_EXTRA = ('createUser ops256 SHA-256 "auth256pass" AES-256 "priv256pass"\n'
-            "rouser ops256 priv\n")
+            "rouser ops256 priv -V all\n")
 
 
 @pytest.fixture(scope="session")

@@ -116,6 +116,7 @@ def test_schedule_is_due_once_at_its_time() -> None:
 
 CUT_SHORT = """\
 name: uptime-report
+timeout: 2
 targets:
   platforms: [linux]
 steps:
@@ -130,16 +131,16 @@ def test_a_session_cut_mid_output_is_reported(tmp_path: Path, store: tuple[str, 
                                               sshd: openssh.OpenSsh,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     """A playbook from a file; the server drops one session mid-output (its sshd session
-    process killed), the other completes."""
+    process killed), another command hangs past the timeout, the third completes."""
     url, _ = store
     playbook = tmp_path / "uptime-report.yaml"
     playbook.write_text(CUT_SHORT)
     login = {"type": "ssh", "username": sshd.username, "key_file": str(sshd.key_file)}
     devices = [{"name": name, "address": f"127.0.0.1:{sshd.port}", "platform": "linux",
-                "credential": "key", "tags": [name]} for name in ("srv-a", "srv-b")]
+                "credential": "key", "tags": [name]} for name in ("srv-a", "srv-b", "srv-c")]
     config = write_config(tmp_path, url, devices, extra_credentials={"key": login})
     results = {}
-    for name, then in (("srv-a", "true"), ("srv-b", "kill -9 $PPID")):
+    for name, then in (("srv-a", "true"), ("srv-b", "kill -9 $PPID"), ("srv-c", "sleep 5")):
         capsys.readouterr()
         code = invoke(["--config", str(config), "playbook", "run", str(playbook),
                        "--target", f"tag={name}", "--var", f"then={then}", "--json"])
@@ -149,3 +150,5 @@ def test_a_session_cut_mid_output_is_reported(tmp_path: Path, store: tuple[str, 
     assert results["srv-a"]["steps"][0]["output"] == "starting\ndone\n"
     assert results["srv-b"]["cause"] == "disconnected"
     assert "before" in results["srv-b"]["error"]
+    assert results["srv-c"]["cause"] == "timeout"
+    assert "within 2s" in results["srv-c"]["error"]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import zlib
+from contextlib import nullcontext
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
@@ -128,7 +130,18 @@ def _parse(data: bytes) -> Report:
         raise Rejected(400, "malformed", where, f"{where}: {first['msg']}") from None
 
 
+# SQLite has one writer at a time and its busy handler polls with growing sleeps, so under
+# many concurrent ingests some requests would starve past the busy timeout. Queueing the
+# writers of this process on a lock first keeps the order fair and the waits short.
+_SQLITE_WRITER = threading.Lock()
+
+
 def _store(db: Database, agent_id: int, report: Report) -> agents.IngestResult:
+    with _SQLITE_WRITER if db.is_sqlite else nullcontext():
+        return _store_now(db, agent_id, report)
+
+
+def _store_now(db: Database, agent_id: int, report: Report) -> agents.IngestResult:
     try:
         with db.write() as s:
             agent = s.get(Agent, agent_id)
@@ -148,8 +161,9 @@ async def post_report(request: Request, db: DB) -> JSONResponse:
     agent = await run_in_threadpool(_agent_of, request, db)
     try:
         raw = await _read_body(request, limits.max_report_bytes)
-        report = _parse(_expand(raw, request.headers.get("content-encoding", ""),
-                                limits.max_report_expanded_bytes))
+        encoding = request.headers.get("content-encoding", "")
+        report = await run_in_threadpool(  # CPU work off the event loop
+            lambda: _parse(_expand(raw, encoding, limits.max_report_expanded_bytes)))
     except Rejected as exc:
         _count_reject(request, exc.reason)
         log.warning("report from agent %s refused: %s", agent.uid, exc.detail)
@@ -158,7 +172,8 @@ async def post_report(request: Request, db: DB) -> JSONResponse:
     try:
         result = await run_in_threadpool(_store, db, agent.id, report)
     except OperationalError as exc:
-        log.error("report %s not stored: %s", report.report_id, type(exc).__name__)
+        log.error("report %s not stored: %s: %s", report.report_id, type(exc).__name__,
+                  exc.orig)
         return JSONResponse({"detail": "store unavailable, send again later"}, status_code=503)
     counters = getattr(request.app.state, "agent_counters", None)
     if counters is not None:
