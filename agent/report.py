@@ -74,6 +74,8 @@ LINUX: dict[str, Probe] = {
     "processes": lambda e: system.processes(),
     "controllers": lambda e: system.controllers(),
     "repositories": lambda e: system.repositories(),
+    "firewall": lambda e: system.firewall(),
+    "agent": lambda e: system.agent_info(),
 }
 
 
@@ -102,6 +104,8 @@ def _windows(src: windows.Source) -> dict[str, Probe]:
         "health": lambda e: host.health(),
         "local_users": lambda e: windows.local_users(src),
         "processes": lambda e: system.processes(),
+        "firewall": lambda e: windows.firewall(src),
+        "agent": lambda e: system.agent_info(),
     }
 
 

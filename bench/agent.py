@@ -50,6 +50,7 @@ SECTIONS = {
     "local_groups": ["LOCAL_GROUPS"], "processes": ["PROCESSES"],
     "controllers": ["CONTROLLERS"], "repositories": ["REPOSITORY"],
     "health": [], "agent_version": ["VERSIONCLIENT"], "created_at": ["ACCESSLOG"],
+    "firewall": ["FIREWALL"], "agent": ["VERSIONPROVIDER"],
 }
 
 

@@ -69,7 +69,8 @@ def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _state(due: date, lead_days: int, today: date) -> PmState:
+def pm_state(due: date, lead_days: int, today: date) -> PmState:
+    """The state of an open task due on ``due`` with ``lead_days``, on ``today``."""
     if today > due:
         return PmState.OVERDUE
     if today >= due - timedelta(days=lead_days):
@@ -79,7 +80,7 @@ def _state(due: date, lead_days: int, today: date) -> PmState:
 
 def state_on(task: PmTask, today: date) -> PmState:
     """An open task's state on a site's ``today``."""
-    return _state(task.due_date, task.lead_days, today)
+    return pm_state(task.due_date, task.lead_days, today)
 
 
 class PmTaskPublic(BaseModel):
@@ -270,8 +271,8 @@ def _new_task(asset_id: int, rule: PmRule, due: date, today: date,
     """A new task's row, for one bulk insert."""
     return {"asset_id": asset_id, "policy": rule.name, "team": rule.team, "due_date": due,
             "lead_days": rule.lead_days, "interval_months": rule.interval_months,
-            "state": _state(due, rule.lead_days, today), "skip_reason": "", "closed_at": None,
-            "closed_by": "", "created_at": now}
+            "state": pm_state(due, rule.lead_days, today), "skip_reason": "",
+            "closed_at": None, "closed_by": "", "created_at": now}
 
 
 def refresh_states(session: Session, now: datetime | None = None) -> int:
@@ -287,7 +288,7 @@ def refresh_states(session: Session, now: datetime | None = None) -> int:
     for task_id, due, lead_days, current, tz in session.execute(stmt):
         if tz not in todays:
             todays[tz] = local_day(now, tz)
-        state = _state(due, lead_days, todays[tz])
+        state = pm_state(due, lead_days, todays[tz])
         if state != current:
             changes[state].append(task_id or 0)
     for state, ids in changes.items():

@@ -68,6 +68,19 @@ def add_device(session: Session, data: DeviceCreate, *, actor: str,
     return device
 
 
+def move_device(session: Session, device: SnmpDevice, address: str, port: int, *,
+                actor: str) -> SnmpDevice:
+    """Point a device at another address (a replaced management card, a lab restart)."""
+    if (device.address, device.port) == (address, port):
+        return device
+    before = audit.snapshot(device)
+    device.address, device.port = address, port
+    session.add(device)
+    audit.record(session, actor, "device.update", "snmp_device", device.id, before=before,
+                 after=audit.snapshot(device))
+    return device
+
+
 def remove_device(session: Session, device: SnmpDevice, *, actor: str) -> None:
     before = audit.snapshot(device)
     for event in session.exec(select(SnmpEvent).where(SnmpEvent.device_id == device.id)):
@@ -178,5 +191,5 @@ def list_links(session: Session) -> list[WirelessLink]:
 
 
 __all__ = ["DeviceCreate", "DeviceState", "LinkState", "PollOutcome", "SnmpEventKind",
-           "add_device", "get_device", "list_devices", "list_events", "list_links",
+           "add_device", "get_device", "move_device", "list_devices", "list_events", "list_links",
            "record_polls", "remove_device", "save_link_states", "serials_in", "site_names"]

@@ -57,6 +57,8 @@ LAB_PARTS: list[str] = [
     "muniops.lab.ssh_demo:demo",  # fake Cisco IOS switches (fakenos), backed up over SSH
     "muniops.lab.discovery_demo:demo",  # switch tables (snmpsim): unknown, locate, topology
     "muniops.lab.agents_demo:demo",  # this machine's muniops-agent daemon and 3 office PCs
+    "muniops.lab.pm_demo:demo",  # the preventive maintenance plan, made at start
+    "muniops.lab.snmp_demo:demo",  # snmpsim recordings: switches, bridges, UPS, printer
 ]
 
 

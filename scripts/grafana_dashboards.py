@@ -119,9 +119,8 @@ DASHBOARDS = [
                 P("timeseries", "Network devices answering by site", [Q(
                     f"avg by (site) (muniops_snmp_device_up{{{SEL}}})", "{{site}}")],
                   unit="percentunit", min=0, max=1),
-                P("timeseries", "PM completion this half-year", [Q(
-                    f"muniops_pm_completion_ratio{{{SEL}}}", "{{site}}")],
-                  unit="percentunit", min=0, max=1),
+                P("timeseries", "PM tasks by state", [Q(
+                    f"sum by (state) (muniops_pm_tasks{{{SEL}}})", "{{state}}")]),
             ]),
             Row("Alerts", [
                 P("table", "Alerts firing or pending", [Q(
@@ -318,7 +317,8 @@ DASHBOARDS = [
                     instant=True)], width=6),
                 P("timeseries", "Completion this half-year", [Q(
                     f"muniops_pm_completion_ratio{{{SEL}}}", "{{site}}")],
-                  unit="percentunit", min=0, max=1),
+                  unit="percentunit", min=0, max=1, description="Done among the tasks "
+                  "due so far this half-year; empty until the first task falls due."),
             ]),
             Row("Warranty and repairs", [
                 P("timeseries", "Warranties ending in 30 days", [Q(

@@ -107,3 +107,41 @@ def repositories() -> list[dict[str, Any]]:
                 if line.startswith(("baseurl=", "mirrorlist=", "metalink=")):
                     out.append({"manager": "yum", "file": str(f), "line": line})
     return out
+
+
+def firewall() -> dict[str, Any]:
+    """Whether a host firewall filters traffic: ufw, firewalld, or any nftables/iptables
+    rule. Needs root for nft/iptables; an unreadable source is named, not guessed."""
+    import shutil
+
+    from muniops.agent.probes.base import run
+
+    found: dict[str, Any] = {"sources": {}, "unreadable": []}
+    if shutil.which("ufw"):
+        try:
+            found["sources"]["ufw"] = "Status: active" in run(["ufw", "status"], timeout=20)
+        except ProbeUnavailable as exc:
+            found["unreadable"].append(str(exc))
+    found["sources"]["firewalld"] = any(
+        p.info["name"] == "firewalld" for p in psutil.process_iter(["name"]))
+    if shutil.which("nft"):
+        try:
+            rules = [line for line in run(["nft", "list", "ruleset"], timeout=20).splitlines()
+                     if line.strip() and not line.strip().startswith(("table", "chain",
+                                                                       "type", "}", "policy"))]
+            found["sources"]["nftables"] = bool(rules)
+        except ProbeUnavailable as exc:
+            found["unreadable"].append(str(exc))
+    found["status"] = "on" if any(found["sources"].values()) else (
+        "unknown" if found["unreadable"] else "off")
+    return found
+
+
+def agent_info() -> dict[str, Any]:
+    """The program that made the report: for telling agent versions and builds apart."""
+    import platform
+
+    from muniops import __version__
+
+    return {"name": "muniops-agent", "version": __version__,
+            "python": platform.python_version(), "executable": sys.executable}

@@ -347,6 +347,15 @@ def local_users(src: Source) -> list[dict[str, Any]]:
             if str(u.get("LocalAccount")).lower() == "true"]
 
 
+def firewall(src: Source) -> dict[str, Any]:
+    """Windows Firewall profiles (``MSFT_NetFirewallProfile``): on when every profile is."""
+    profiles = {str(p.get("Name")): str(p.get("Enabled")).lower() in ("true", "1")
+                for p in src.cim("MSFT_NetFirewallProfile", "root/StandardCimv2")}
+    if not profiles:
+        raise ProbeUnavailable("MSFT_NetFirewallProfile returned nothing")
+    return {"status": "on" if all(profiles.values()) else "off", "sources": profiles}
+
+
 # ---- antivirus ----------------------------------------------------------------------------
 
 def decode_product_state(state: int) -> dict[str, bool]:

@@ -3,25 +3,44 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from muniops.collector.reports.calendars import month_of
 from muniops.collector.reports.model import Column, ColumnType, Report, Section
 from muniops.collector.reports.request import ReportRequest
-from muniops.inventory.assets import label
 from muniops.inventory.models import Asset, Site
 from muniops.inventory.models.pm import OPEN_STATES, PmRecord, PmState, PmTask
-from muniops.inventory.pm import add_months, local_day, state_on
+from muniops.inventory.pm import add_months, local_day, pm_state
 
 T = ColumnType
 
 
-def _tasks(session: Session, req: ReportRequest, start: date,
-           end: date) -> list[tuple[PmTask, Asset, Site | None, PmState]]:
-    """Tasks due in [start, end] with their state as of now in their site's calendar."""
-    stmt = (select(PmTask, Asset, Site)
+@dataclass(frozen=True)
+class _Row:
+    """One task with what the PM reports show of its asset and site."""
+
+    task: int
+    team: str
+    due_date: date
+    state: PmState  # as of the report's moment, in the site's calendar
+    closed_at: datetime | None
+    skip_reason: str
+    asset: str
+    kind: str
+    site: Site | None
+
+
+def _tasks(session: Session, req: ReportRequest, start: date, end: date) -> list[_Row]:
+    """Tasks due in [start, end] with their state as of now in their site's calendar.
+    Columns, not ORM objects: a city's half-year is 20,000 rows."""
+    sites = {s.id: s for s in session.exec(select(Site))}
+    stmt = (sa_select(PmTask.id, PmTask.team, PmTask.due_date, PmTask.lead_days,
+                      PmTask.state, PmTask.closed_at, PmTask.skip_reason, Asset.id,
+                      Asset.asset_tag, Asset.serial, Asset.kind, Asset.site_id)
             .join(Asset, col(Asset.id) == PmTask.asset_id)
             .outerjoin(Site, col(Site.id) == Asset.site_id)
             .where(col(PmTask.due_date) >= start, col(PmTask.due_date) <= end)
@@ -31,13 +50,17 @@ def _tasks(session: Session, req: ReportRequest, start: date,
         if value:
             stmt = stmt.where(column == value)
     out = []
-    todays: dict[str | None, date] = {}
-    for task, asset, site in session.exec(stmt):
-        tz = site.timezone if site else req.settings.timezone
-        if tz not in todays:
-            todays[tz] = local_day(req.now, tz)
-        state = state_on(task, todays[tz]) if task.state in OPEN_STATES else task.state
-        out.append((task, asset, site, state))
+    todays: dict[int | None, date] = {}
+    for (task_id, team, due, lead, state, closed_at, reason, asset_id, tag, serial, kind,
+         site_id) in session.execute(stmt):
+        site = sites.get(site_id)
+        if site_id not in todays:
+            todays[site_id] = local_day(req.now, site.timezone if site else
+                                        req.settings.timezone)
+        if state in OPEN_STATES:
+            state = pm_state(due, lead, todays[site_id])
+        out.append(_Row(task_id, team, due, state, req.local(closed_at, site), reason,
+                        tag or serial or f"#{asset_id}", kind.value, site))
     return out
 
 
@@ -47,10 +70,10 @@ def pm_schedule(session: Session, req: ReportRequest) -> Report:
     rows = _tasks(session, req, start, end)
     counts: Counter[tuple[str, str, tuple[int, int]]] = Counter()
     done: Counter[tuple[str, str, tuple[int, int]]] = Counter()
-    for task, _asset, site, state in rows:
-        key = (site.name if site else "", task.team, month_of(task.due_date, req.calendar))
+    for r in rows:
+        key = (r.site.name if r.site else "", r.team, month_of(r.due_date, req.calendar))
         counts[key] += 1
-        done[key] += state == PmState.DONE
+        done[key] += r.state == PmState.DONE
     by_month = Section("by_month", [Column("site"), Column("team"), Column("month", T.MONTH),
                                     Column("tasks", T.INT), Column("done", T.INT)],
                        [(*k, n, done[k]) for k, n in sorted(counts.items())])
@@ -58,9 +81,9 @@ def pm_schedule(session: Session, req: ReportRequest) -> Report:
         Column("task", T.INT), Column("asset"), Column("kind", T.LABEL), Column("site"),
         Column("team"), Column("due_date", T.DATE), Column("state", T.LABEL),
         Column("closed_at", T.DATETIME), Column("skip_reason")],
-        [(t.id, label(a), a.kind.value, s.name if s else "", t.team, t.due_date, st.value,
-          req.local(t.closed_at, s), t.skip_reason) for t, a, s, st in rows])
-    states = Counter(st for *_x, st in rows)
+        [(r.task, r.asset, r.kind, r.site.name if r.site else "", r.team, r.due_date,
+          r.state.value, r.closed_at, r.skip_reason) for r in rows])
+    states = Counter(r.state for r in rows)
     return Report("pm-schedule", req.now, req.settings.timezone, (start, end),
                   summary=[("tasks", len(rows), T.INT),
                            *((f"state_{s.value}", states[s], T.INT) for s in PmState)],
@@ -74,8 +97,8 @@ def pm_completion(session: Session, req: ReportRequest) -> Report:
     start = req.date_from or add_months(end, -6) + timedelta(days=1)
     rows = _tasks(session, req, start, end)
     per: dict[str, Counter[PmState]] = defaultdict(Counter)
-    for _task, _asset, site, state in rows:
-        per[site.district if site else ""][state] += 1
+    for r in rows:
+        per[r.site.district if r.site else ""][r.state] += 1
     by_district = Section("by_district", [
         Column("district"), Column("tasks", T.INT), Column("done", T.INT),
         Column("skipped", T.INT), Column("overdue", T.INT), Column("open", T.INT),
@@ -87,26 +110,27 @@ def pm_completion(session: Session, req: ReportRequest) -> Report:
                                  c[PmState.OVERDUE], still_open,
                                  c[PmState.DONE] / total if total else 0.0))
     records = {r.task_id: r for r in session.exec(
-        select(PmRecord).where(col(PmRecord.task_id).in_([t.id for t, *_ in rows
-                                                           if t.state == PmState.DONE])))}
+        select(PmRecord).join(PmTask, col(PmTask.id) == PmRecord.task_id)
+        .where(col(PmTask.due_date) >= start, col(PmTask.due_date) <= end))}
     done = Section("done", [Column("task", T.INT), Column("asset"), Column("site"),
                             Column("performed_by"), Column("performed_at", T.DATETIME),
                             Column("failed_items"), Column("repair_ticket", T.INT)])
     missed = Section("not_done", [Column("task", T.INT), Column("asset"), Column("site"),
                                   Column("team"), Column("due_date", T.DATE),
                                   Column("state", T.LABEL), Column("skip_reason")])
-    for task, asset, site, state in rows:
-        record = records.get(task.id or 0)
+    for r in rows:
+        record = records.get(r.task)
+        site_name = r.site.name if r.site else ""
         if record is not None:
             failed = [i["item"] for i in record.items if i.get("result") == "not_ok"]
-            done.rows.append((task.id, label(asset), site.name if site else "",
-                              record.performed_by, req.local(record.performed_at, site),
-                              ", ".join(failed), record.repair_ticket_id))
-        elif state in (PmState.OVERDUE, PmState.SKIPPED):
-            missed.rows.append((task.id, label(asset), site.name if site else "", task.team,
-                                task.due_date, state.value, task.skip_reason))
+            done.rows.append((r.task, r.asset, site_name, record.performed_by,
+                              req.local(record.performed_at, r.site), ", ".join(failed),
+                              record.repair_ticket_id))
+        elif r.state in (PmState.OVERDUE, PmState.SKIPPED):
+            missed.rows.append((r.task, r.asset, site_name, r.team, r.due_date,
+                                r.state.value, r.skip_reason))
     total = len(rows)
-    n_done = sum(1 for *_x, st in rows if st == PmState.DONE)
+    n_done = sum(1 for r in rows if r.state == PmState.DONE)
     return Report("pm-completion", req.now, req.settings.timezone, (start, end),
                   summary=[("tasks", total, T.INT), ("done", n_done, T.INT),
                            ("completion_rate", n_done / total if total else 0.0, T.PERCENT)],

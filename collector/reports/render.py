@@ -87,7 +87,7 @@ def _xlsx_value(value: Any, ctype: ColumnType, p: Presenter) -> tuple[Any, str |
     if ctype == ColumnType.DATE and isinstance(value, date):
         return value, "yyyy-mm-dd"
     if ctype == ColumnType.INT:
-        return int(value), "0"
+        return int(value), None
     if ctype == ColumnType.NUMBER:
         return float(value), "#,##0.00"
     if ctype == ColumnType.PERCENT:
@@ -117,17 +117,21 @@ def _sheet(wb: Workbook, title: str, rows: list[list[Any]], formats: list[str | 
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = f"A1:{get_column_letter(len(rows[0]))}{len(rows)}"
     for number, row in enumerate(rows):
-        cells = []
+        cells: list[Any] = []
         for index, value in enumerate(row):
-            cell = WriteOnlyCell(ws, value)
             if header and number == 0:
+                cell = WriteOnlyCell(ws, value)
                 cell.font = Font(bold=True)
                 cell.alignment = Alignment(horizontal="center")
-            elif cell_formats and index == 1 and number in cell_formats:
-                cell.number_format = cell_formats[number]
-            elif index < len(formats) and formats[index]:
-                cell.number_format = formats[index]
-            cells.append(cell)
+                value = cell
+            else:
+                number_format = ((cell_formats or {}).get(number) if index == 1 else None) or (
+                    formats[index] if index < len(formats) else None)
+                if number_format and value is not None:
+                    cell = WriteOnlyCell(ws, value)
+                    cell.number_format = number_format
+                    value = cell
+            cells.append(value)  # plain values stay plain: a cell object costs time
         ws.append(cells)
 
 

@@ -85,6 +85,10 @@ def _decode_oid(data: bytes, start: int, end: int) -> tuple[int, ...]:
         raise BerError("empty OID")
     first = data[start]
     arcs = [first // 40, first % 40] if first < 80 else [2, first - 80]
+    rest = data[start + 1:end]
+    if not rest or max(rest) < 0x80:  # every arc below 128: the common case, done in C
+        arcs += rest
+        return tuple(arcs)
     arc = 0
     for i in range(start + 1, end):
         b = data[i]

@@ -167,6 +167,7 @@ class SnmpSession:
         never ends); stops everything past ``deadline`` (time.monotonic) or on an error
         after some rows were read, keeping the rows and naming the reason."""
         prefixes = {o: _parse(o) for o in oids}
+        names = {o: ber.oid_str(p) for o, p in prefixes.items()}  # normalised: no leading dot
         rows: dict[str, list[tuple[str, SnmpValue]]] = {o: [] for o in oids}
         cursor = dict(prefixes)
         active = list(dict.fromkeys(oids))
@@ -217,7 +218,7 @@ class SnmpSession:
                     partial = f"agent returned a non-increasing OID under {col}"
                     continue
                 col_rows = rows[col]
-                col_rows.append((ber.oid_str(oid), value))
+                col_rows.append((f"{names[col]}.{ber.oid_str(oid[len(prefix):])}", value))
                 cursor[col] = oid
                 if len(col_rows) >= max_rows:
                     done.add(col)

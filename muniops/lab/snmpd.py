@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from muniops.lab.net import free_port, wait_until
+from muniops.lab.snmpsim import answers
 
 SNMPD = os.environ.get("MUNIOPS_SNMPD", "/usr/sbin/snmpd")
 HEAVY = (".1.3.6.1.2.1.25.4", ".1.3.6.1.2.1.25.5", ".1.3.6.1.2.1.6", ".1.3.6.1.2.1.7",
@@ -25,12 +26,13 @@ HEAVY = (".1.3.6.1.2.1.25.4", ".1.3.6.1.2.1.25.5", ".1.3.6.1.2.1.6", ".1.3.6.1.2
 
 @dataclass(frozen=True)
 class Snmpd:
-    port: int
+    port: int  # the first of ``ports``
     state_dir: Path
     community: str
     v3_user: str
     v3_auth: str
     v3_priv: str
+    ports: tuple[int, ...] = ()  # every port it listens on (one agent, many "devices")
 
     def env(self) -> dict[str, str]:
         return dict(os.environ, SNMP_PERSISTENT_DIR=str(self.state_dir), MIBS="",
@@ -47,6 +49,27 @@ class Snmpd:
         return out.stdout
 
 
+def _free_run(count: int, start: int = 20000) -> tuple[int, ...]:
+    """``count`` consecutive UDP ports on 127.0.0.1 that nothing uses right now."""
+    base = start
+    while base + count < 65000:
+        run = tuple(range(base, base + count))
+        taken = next((p for p in run if not _udp_free(p)), None)
+        if taken is None:
+            return run
+        base = taken + 1
+    raise RuntimeError(f"no run of {count} free UDP ports")
+
+
+def _udp_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def available() -> bool:
     return Path(SNMPD).exists() and shutil.which("snmpbulkwalk") is not None
 
@@ -54,8 +77,9 @@ def available() -> bool:
 @contextmanager
 def running_snmpd(community: str = "public", v3_user: str = "opsv3",
                   v3_auth: str = "authpass123", v3_priv: str = "privpass123",
-                  extra_config: str = "") -> Iterator[Snmpd]:
-    """Start snmpd; yields how to reach it. Stopped by PID at the end."""
+                  extra_config: str = "", ports: int = 1) -> Iterator[Snmpd]:
+    """Start snmpd; yields how to reach it. Stopped by PID at the end. With ``ports`` > 1
+    the one agent listens on that many consecutive ports from its first, free ones."""
     work = Path(tempfile.mkdtemp(prefix="muniops-snmpd-"))
     state = work / "state"
     state.mkdir()
@@ -71,20 +95,22 @@ def running_snmpd(community: str = "public", v3_user: str = "opsv3",
         encoding="utf-8")
     conf.chmod(0o600)
     port = free_port(socket.SOCK_DGRAM)
+    all_ports = (port,) if ports == 1 else _free_run(ports)
+    port = all_ports[0]
     pidfile = work / "snmpd.pid"
     env = dict(os.environ, SNMP_PERSISTENT_DIR=str(state), MIBS="")
-    proc = subprocess.Popen([SNMPD, "-f", "-Lo", "-C", "-c", str(conf), "-p", str(pidfile),
-                             f"udp:127.0.0.1:{port}"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    agent = Snmpd(port, state, community, v3_user, v3_auth, v3_priv)
+    # its log goes to a file: a pipe nobody reads fills up and then snmpd stops answering
+    log = (work / "snmpd.log").open("wb")
+    proc = subprocess.Popen([SNMPD, "-f", "-Lf", str(work / "snmpd.log"), "-C", "-c",
+                             str(conf), "-p", str(pidfile),
+                             ",".join(f"udp:127.0.0.1:{p}" for p in all_ports)], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    agent = Snmpd(port, state, community, v3_user, v3_auth, v3_priv, all_ports)
     try:
         def ready() -> bool:
             if proc.poll() is not None:
                 raise RuntimeError(f"snmpd exited with {proc.returncode}")
-            try:
-                return bool(agent.tool("snmpget", "1.3.6.1.2.1.1.3.0"))
-            except subprocess.CalledProcessError:
-                return False
+            return answers(port, community)
 
         wait_until(ready, timeout=20, what="snmpd")
         yield agent
@@ -95,4 +121,5 @@ def running_snmpd(community: str = "public", v3_user: str = "opsv3",
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
         shutil.rmtree(work, ignore_errors=True)

@@ -53,11 +53,11 @@ def running_snmpsim(data_dir: Path | str = RECORDINGS) -> Iterator[int]:
         [_responder(), f"--data-dir={data_dir}", f"--cache-dir={work / 'cache'}",
          f"--agent-udpv4-endpoint=127.0.0.1:{port}", f"--logging-method=file:{log}",
          "--log-level=error"],  # it logs every varbind at info: a third of its time
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        env=env, stdout=subprocess.DEVNULL, stderr=(work / "stderr").open("wb"))
     try:
         def ready() -> bool:
             if proc.poll() is not None:
-                err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+                err = (work / "stderr").read_text(errors="replace")
                 raise RuntimeError(f"snmpsim exited with {proc.returncode}: {err[-500:]}")
             return answers(port, probe) if probe else log.exists()
 

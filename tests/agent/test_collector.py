@@ -196,6 +196,17 @@ def test_agents_report_into_the_register(collector: CollectorProcess, cli: Cli,
         assert full_at > datetime.fromisoformat(host["reported_at"])  # a new full inventory
         assert json.loads(run_agent(a1, "status").stdout)["pending"] == []
 
+        # the fleet views over the API, for a viewer's token
+        viewer = cli.ok("tokens", "create", "dash", "--role", "viewer", "--json").json()
+        req = urllib.request.Request(c.url + "/api/v1/agents/antivirus", headers={
+            "Authorization": f"Bearer {viewer['token']}"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            api_rows = json.loads(r.read())
+        assert {r["asset"] for r in api_rows} == {"MUN-PC-1", "SN-NEW-1"}
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            urllib.request.urlopen(c.url + "/api/v1/agents", timeout=30)
+        assert denied.value.code == 401
+
         # a revoked token: refused, and the report stays in the spool
         cli.ok("agents", "revoke", "ws-017")
         refused = run_agent(a2, "send", "--kind", "heartbeat")

@@ -69,7 +69,7 @@ def test_package_count_matches_dpkg_query(report: dict[str, Any]) -> None:
 
 def test_every_section_answers_or_says_why(report: dict[str, Any]) -> None:
     sections = ["identity", "os", "cpu", "memory", "disks", "filesystems", "network", "users",
-                "software", "antivirus", "health"]
+                "software", "antivirus", "health", "firewall", "agent"]
     for name in sections:
         assert report[name] is not None or name in report["errors"], name
     # no SMBIOS in this VM: the identity still names the host and the reason is given
@@ -159,3 +159,15 @@ def test_accounts_and_repositories_match_getent_and_apt(report: dict[str, Any]) 
     assert len(report["local_groups"]) == len(groups)
     pci = list(Path("/sys/bus/pci/devices").iterdir()) if Path("/sys/bus/pci").exists() else []
     assert len(report["controllers"] or []) == len(pci)
+
+
+def test_freshclam_log_gives_the_last_update_run(tmp_path: Path) -> None:
+    log = tmp_path / "freshclam.log"
+    log.write_text("--------------------------------------\n"
+                   "freshclam daemon 1.4.6 (OS: linux-gnu, ARCH: x86_64, CPU: x86_64)\n"
+                   "ClamAV update process started at Sun Aug 27 07:45:01 2023\n"
+                   "daily.cld database is up-to-date (version: 27014, sigs: 2040000)\n"
+                   "ClamAV update process started at Mon Aug 28 07:45:01 2023\n"
+                   "daily.cld updated (version: 27015, sigs: 2041000)\n")
+    assert clamav.last_freshclam_run([tmp_path / "missing.log", log]) == \
+        "Mon Aug 28 07:45:01 2023"

@@ -223,3 +223,12 @@ def test_windows_local_accounts_from_wmic_recording() -> None:
     users = {u["name"]: u for u in windows.local_users(src)}
     assert users["Administrateur"]["sid"].endswith("-500")
     assert users["Administrateur"]["disabled"] is True and "Invité" in users
+
+
+def test_windows_firewall_profiles() -> None:
+    profiles = [{"Name": "Domain", "Enabled": True}, {"Name": "Private", "Enabled": True},
+                {"Name": "Public", "Enabled": False}]
+    fw = windows.firewall(windows.Recorded(classes={"MSFT_NetFirewallProfile": profiles}))
+    assert fw == {"status": "off", "sources": {"Domain": True, "Private": True, "Public": False}}
+    with pytest.raises(ProbeUnavailable):
+        windows.firewall(windows.Recorded())

@@ -17,7 +17,7 @@ SYSTEM = ["1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.4.0", "1.3.6.
           "1.3.6.1.2.1.1.6.0"]
 # subtrees whose values change from one walk to the next on a live host
 VOLATILE = ("1.3.6.1.2.1.25.4.", "1.3.6.1.2.1.25.5.", "1.3.6.1.2.1.25.1.", "1.3.6.1.2.1.1.3.",
-            "1.3.6.1.4.1.2021.")
+            "1.3.6.1.4.1.2021.", "1.3.6.1.4.1.8072.1.5.")  # 8072.1.5: snmpd's cache states
 
 
 def netsnmp_walk(agent: Snmpd, oid: str, v3_cred: bool = False) -> dict[str, bytes | str]:
