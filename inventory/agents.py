@@ -210,7 +210,11 @@ def _match(session: Session, agent: Agent, report: Report, macs: list[str]) -> A
 
 
 def _discover(session: Session, agent: Agent, report: Report, macs: list[str]) -> Asset:
-    """A host the register does not know: a ``discovered`` asset for a technician."""
+    """A host the register does not know: a ``discovered`` asset for a technician.
+
+    Written directly rather than through ``assets.add_asset``: a machine without a readable
+    serial (a VM, a board with "To be filled by O.E.M.") has neither serial nor tag yet,
+    which people may not create but an agent must be able to report."""
     ident = report.identity
     serial = ident.serial if ident else None
     if serial and session.exec(select(Asset).where(Asset.serial == serial)).first():

@@ -20,6 +20,7 @@ from muniops.inventory.agent_policy import (
     signature_age_days,
 )
 from muniops.inventory.models import Agent, Asset, HostFacts, HostSoftware, Site
+from muniops.inventory.scope import EVERYWHERE, Scope
 from muniops.inventory.types import utcnow
 
 
@@ -75,13 +76,21 @@ def state_of(revoked_at: datetime | None, last_seen_at: datetime | None, now: da
     return "stale" if now - last_seen_at > stale_after else "active"
 
 
-def list_agents(session: Session, stale_after_minutes: int) -> list[AgentRow]:
+def _sites(session: Session, scope: Scope) -> dict[int | None, str]:
+    """Site names by id, only those the scope covers (a liaison's district)."""
+    return {s.id: s.name for s in session.exec(select(Site)) if scope.covers(s)}
+
+
+def list_agents(session: Session, stale_after_minutes: int,
+                scope: Scope = EVERYWHERE) -> list[AgentRow]:
     now = utcnow()
-    sites = {s.id: s.name for s in session.exec(select(Site))}
+    sites = _sites(session, scope)
     labels = {a.id: asset_ops.label(a) for a in session.exec(
         select(Asset).join(Agent, col(Agent.asset_id) == Asset.id))}
     rows = []
     for a in session.exec(select(Agent).order_by(col(Agent.hostname), col(Agent.id))):
+        if scope.is_limited and a.site_id not in sites:
+            continue
         rows.append(AgentRow(
             agent_id=a.uid, hostname=a.hostname, site=sites.get(a.site_id),
             asset=labels.get(a.asset_id), version=a.agent_version,
@@ -91,17 +100,19 @@ def list_agents(session: Session, stale_after_minutes: int) -> list[AgentRow]:
     return rows
 
 
-def _hosts(session: Session) -> list[tuple[HostFacts, Asset, str | None]]:
-    sites = {s.id: s.name for s in session.exec(select(Site))}
+def _hosts(session: Session, scope: Scope) -> list[tuple[HostFacts, Asset, str | None]]:
+    sites = _sites(session, scope)
     stmt = (select(HostFacts, Asset).join(Asset, col(Asset.id) == HostFacts.asset_id)
             .order_by(col(Asset.hostname), col(Asset.id)))
-    return [(f, a, sites.get(a.site_id)) for f, a in session.exec(stmt)]
+    return [(f, a, sites.get(a.site_id)) for f, a in session.exec(stmt)
+            if not scope.is_limited or a.site_id in sites]
 
 
-def av_compliance(session: Session, policy: AntivirusPolicy) -> list[AvRow]:
+def av_compliance(session: Session, policy: AntivirusPolicy,
+                  scope: Scope = EVERYWHERE) -> list[AvRow]:
     now = utcnow()
     rows = []
-    for facts, asset, site in _hosts(session):
+    for facts, asset, site in _hosts(session, scope):
         family = ((facts.facts.get("os") or {}).get("family") or "").lower()
         reasons = av_problems(facts.antivirus, family, policy, now)
         age = signature_age_days(facts.antivirus, now)

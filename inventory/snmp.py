@@ -190,6 +190,21 @@ def list_links(session: Session) -> list[WirelessLink]:
     return list(session.exec(select(WirelessLink).order_by(WirelessLink.name)))
 
 
-__all__ = ["DeviceCreate", "DeviceState", "LinkState", "PollOutcome", "SnmpEventKind",
-           "add_device", "get_device", "move_device", "list_devices", "list_events", "list_links",
-           "record_polls", "remove_device", "save_link_states", "serials_in", "site_names"]
+__all__ = [
+    "DeviceCreate",
+    "DeviceState",
+    "LinkState",
+    "PollOutcome",
+    "SnmpEventKind",
+    "add_device",
+    "get_device",
+    "list_devices",
+    "list_events",
+    "list_links",
+    "move_device",
+    "record_polls",
+    "remove_device",
+    "save_link_states",
+    "serials_in",
+    "site_names",
+]

@@ -151,11 +151,15 @@ DASHBOARDS = [
                 P("timeseries", "CPU", [Q(CPU, "{{device}}")],
                   unit="percentunit", min=0, max=1),
                 P("timeseries", "Temperature", [Q(
-                    f"muniops_snmp_temperature_celsius{{{DEV}}}",
-                    "{{device}} {{sensor_name}}")], unit="celsius"),
-                P("timeseries", "Memory used", [Q(
-                    f"sum by (device) (muniops_snmp_memory_used_bytes{{{DEV}}})",
-                    "{{device}}")], unit="bytes"),
+                    f"muniops_snmp_temperature_celsius{{{DEV}}}"
+                    f" or muniops_snmp_ups_battery_temperature_celsius{{{DEV}}}",
+                    "{{device}} {{sensor_name}}")], unit="celsius",
+                  description="Device sensors (CISCO-ENVMON) and UPS batteries."),
+                P("timeseries", "Memory and storage used", [Q(
+                    f"muniops_snmp_storage_used_bytes{{{DEV}}}"
+                    f" / muniops_snmp_storage_size_bytes{{{DEV}}} > 0",
+                    "{{device}} {{storage_name}}")], unit="percentunit", min=0, max=1,
+                  description="HOST-RESOURCES storage: RAM, swap and disks."),
                 P("table", "Environment not normal", [Q(
                     f"count(muniops_snmp_environment_state{{{DEV}}} != 1) or vector(0)",
                     instant=True)], description="CISCO-ENVMON sensors, fans and power "
@@ -221,7 +225,7 @@ DASHBOARDS = [
                     f"muniops_snmp_interface_admin_status{{{IFSEL}}} == 1) or vector(0)",
                     instant=True)], width=6, thresholds=COUNT_BAD),
                 P("table", "Speed", [Q(
-                    f"muniops_snmp_interface_speed_bits_per_second{{{IFSEL}}}",
+                    f"muniops_snmp_interface_speed_bytes_per_second{{{IFSEL}}} * 8",
                     instant=True)], unit="bps", width=12),
             ]),
         ],
@@ -252,12 +256,14 @@ DASHBOARDS = [
                     f" - muniops_snmp_wireless_noise_dbm{{{ENDS}}}", "{{device}}")],
                   unit="dB", repeat="device"),
                 P("timeseries", "CCQ · $device", [Q(
-                    f"muniops_snmp_wireless_ccq_ratio{{{ENDS}}}", "{{device}}")],
-                  unit="percentunit", min=0, max=1, repeat="device"),
+                    f"muniops_snmp_wireless_ccq_ratio{{{ENDS}}}"
+                    f" or muniops_snmp_wireless_quality_ratio{{{ENDS}}}", "{{device}}")],
+                  unit="percentunit", min=0, max=1, repeat="device",
+                  description="airMAX CCQ; radios without CCQ show their link quality."),
                 P("timeseries", "Rates · $device", [Q(
-                    f"muniops_snmp_wireless_tx_rate_bits_per_second{{{ENDS}}}",
+                    f"muniops_snmp_wireless_tx_rate_bytes_per_second{{{ENDS}}} * 8",
                     "{{device}} tx"), Q(
-                    f"muniops_snmp_wireless_rx_rate_bits_per_second{{{ENDS}}}",
+                    f"muniops_snmp_wireless_rx_rate_bytes_per_second{{{ENDS}}} * 8",
                     "{{device}} rx")], unit="bps", repeat="device"),
             ]),
         ],

@@ -159,12 +159,15 @@ def software(
         return
     policy = state.settings.agents.software
     with state.database().read() as s:
-        if flagged:
-            rows = fleet.flagged_hosts(s, policy)
-            emit_json(rows) if json else table(rows, ["asset", "hostname", "flag", "name",
-                                                      "version"], title="Flagged software")
-            return
-        summary = fleet.software_summary(s, policy, name)
+        rows = fleet.flagged_hosts(s, policy) if flagged else []
+        summary = [] if flagged else fleet.software_summary(s, policy, name)
+    if flagged:
+        if json:
+            emit_json(rows)
+        else:
+            table(rows, ["asset", "hostname", "flag", "name", "version"],
+                  title="Flagged software")
+        return
     if json:
         emit_json(summary)
     else:

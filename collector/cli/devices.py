@@ -46,7 +46,8 @@ def _device_row(d: SnmpDevice, sites: dict[int, str]) -> dict[str, Any]:
     return {"name": d.name, "address": f"{d.address}:{d.port}", "site": sites.get(d.site_id or 0),
             "credential": d.credential, "profile": d.profile or d.detected_profile,
             "state": d.state.value, "reason": d.state_reason, "last_poll": d.last_poll_at,
-            "last_success": d.last_success_at, "duration_s": d.last_duration_s,
+            "last_success": d.last_success_at,
+            "duration_s": round(d.last_duration_s, 2) if d.last_duration_s is not None else None,
             "pdus": d.last_pdus, "retries": d.last_retries, "errors": d.last_errors,
             "sys_name": facts.get("sys_name"), "enabled": d.enabled}
 
@@ -129,14 +130,7 @@ def remove(name: str) -> None:
 
 def _print_result(res: PollResult, json: bool) -> None:
     if json:
-        emit_json({"device": res.device, "state": res.state, "reason": res.reason,
-                   "kind": res.kind, "profiles": res.profiles,
-                   "duration_s": round(res.duration, 3), "pdus": res.stats.pdus,
-                   "retries": res.stats.retries, "errors": res.stats.errors,
-                   "max_repetitions": res.max_repetitions,
-                   "facts": {k: v for k, v in res.facts.items() if k != STATE_FACT},
-                   "values": [{"profile": r.profile, "metric": r.metric, "labels": r.labels,
-                               "value": r.value, "raw": r.raw, "oid": r.oid} for r in res.readings]})
+        emit_json(_json_result(res))
         return
     colour = {"up": "green", "partial": "yellow"}.get(res.state, "red")
     console.print(f"[bold]{res.device}[/bold] [{colour}]{res.state}[/{colour}] "
@@ -210,7 +204,8 @@ def poll(
 def _json_result(res: PollResult) -> dict[str, Any]:
     return {"device": res.device, "state": res.state, "reason": res.reason, "kind": res.kind,
             "profiles": res.profiles, "duration_s": round(res.duration, 3),
-            "pdus": res.stats.pdus, "retries": res.stats.retries,
+            "pdus": res.stats.pdus, "retries": res.stats.retries, "errors": res.stats.errors,
+            "max_repetitions": res.max_repetitions,
             "facts": {k: v for k, v in res.facts.items() if k != STATE_FACT},
             "values": [{"profile": r.profile, "metric": r.metric, "labels": r.labels,
                         "value": r.value, "raw": r.raw, "oid": r.oid} for r in res.readings]}

@@ -88,6 +88,14 @@ class TableSpec(_Strict):
     # rows whose ``require`` fact is empty are left out of the facts (empty slots)
     require: str | None = None
 
+    @field_validator("index")
+    @classmethod
+    def _index(cls, value: list[str]) -> list[str]:
+        for key in value:
+            if not _LABEL.match(key) or key in RESERVED_LABELS:
+                raise ValueError(f"bad or reserved index label name {key!r}")
+        return value
+
     @field_validator("labels", mode="before")
     @classmethod
     def _label_lists(cls, value: object) -> object:

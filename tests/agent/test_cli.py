@@ -109,3 +109,19 @@ def test_revoked_secret_enrolls_no_one(fleet: Cli, db_url: str) -> None:
     finally:
         db.dispose()
     assert fleet("agents", "enroll-secret", "Atlantis").code == 3
+
+
+def test_a_liaison_sees_only_their_district(fleet: Cli, db_url: str) -> None:
+    from muniops.inventory import fleet as views
+    from muniops.inventory.agent_policy import AntivirusPolicy
+    from muniops.inventory.scope import Scope
+
+    db = Database(db_url)
+    try:
+        with db.read() as s:
+            assert len(views.av_compliance(s, AntivirusPolicy(), Scope("D2"))) == 3
+            assert views.av_compliance(s, AntivirusPolicy(), Scope("Center")) == []
+            assert views.list_agents(s, 30, Scope("Center")) == []
+            assert len(views.list_agents(s, 30, Scope("D2"))) == 3
+    finally:
+        db.dispose()

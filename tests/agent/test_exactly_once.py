@@ -25,7 +25,7 @@ def _ledger(db: Database) -> int:
         return int(s.exec(select(func.count()).select_from(AgentReport)).one())
 
 
-def _wait_for(db: Database, n: int, timeout: float = 60) -> None:
+def _wait_for(db: Database, n: int, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while _ledger(db) < n:
         assert time.monotonic() < deadline, f"fewer than {n} reports arrived"
@@ -47,7 +47,7 @@ def test_kill_collector_and_agent_mid_delivery(cli: Cli, db_url: str, tmp_path: 
     collector = CollectorProcess(cli.config)
     states = [tmp_path / f"agent{i}" for i in range(AGENTS + 1)]
     try:
-        collector.start()
+        collector.start(timeout=180)
         expected: list[str] = []
         for state in states:
             assert run_agent(state, "enroll", "--server", collector.url,
@@ -55,7 +55,7 @@ def test_kill_collector_and_agent_mid_delivery(cli: Cli, db_url: str, tmp_path: 
             expected += _spool(state, REPORTS_EACH)
 
         # four agents deliver at once; the collector is SIGKILLed in the middle
-        procs = [subprocess.Popen(agent_argv(s, "flush", "--retry-for", "90"),
+        procs = [subprocess.Popen(agent_argv(s, "flush", "--retry-for", "240"),
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for s in states[:AGENTS]]
         _wait_for(db, 40)
@@ -63,9 +63,9 @@ def test_kill_collector_and_agent_mid_delivery(cli: Cli, db_url: str, tmp_path: 
         killed_at = _ledger(db)
         assert killed_at < AGENTS * REPORTS_EACH, "delivery ended before the kill"
         time.sleep(1.0)  # the agents find nobody there and keep their reports
-        collector.start()
+        collector.start(timeout=180)
         for proc in procs:
-            out, err = proc.communicate(timeout=120)
+            out, err = proc.communicate(timeout=300)
             assert proc.returncode == 0, err
             assert json.loads(out)["pending"] == 0
 

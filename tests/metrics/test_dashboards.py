@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -136,3 +137,11 @@ def test_provisioning_points_at_prometheus_and_the_dashboards() -> None:
     dp = yaml.safe_load((GRAFANA / "provisioning" / "dashboards" / "muniops.yml").read_text())
     (provider,) = dp["providers"]
     assert provider["type"] == "file" and provider["options"]["path"]
+
+
+def test_every_metric_a_panel_reads_is_documented() -> None:
+    text = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `(muniops_[a-z0-9_]+)`", text, re.MULTILINE))
+    used = {name for path in DASHBOARDS for q in queries(path)
+            for name in re.findall(r"muniops_[a-z0-9_]+", q.expr)}
+    assert sorted(used - documented) == []

@@ -3,6 +3,7 @@ tests (promtool test rules) that make it fire and keep it quiet."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,19 @@ def test_a_broken_rule_unit_test_fails(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(case))
     with pytest.raises(prometheus.PrometheusError, match="FAILED"):
         prometheus.promtool("test", "rules", str(path))
+
+
+def documented_metrics() -> set[str]:
+    text = (PROM.parents[1] / "docs" / "metrics.md").read_text(encoding="utf-8")
+    return set(re.findall(r"^\| `(muniops_[a-z0-9_]+)`", text, re.MULTILINE))
+
+
+def test_every_metric_a_rule_reads_is_documented() -> None:
+    """A rule on a name nobody exposes never fires: each name must be in docs/metrics.md,
+    the table of what the collector serves (tests/metrics/test_live.py checks that)."""
+    documented = documented_metrics()
+    unknown = set()
+    for path in RULES:
+        for rule in alerts_in(path):
+            unknown |= set(re.findall(r"muniops_[a-z0-9_]+", str(rule["expr"]))) - documented
+    assert sorted(unknown) == []

@@ -179,3 +179,20 @@ def test_cisco_cpu_and_memory_pools_are_librenms(polled: dict[str, PollResult]) 
             assert ours[oid] == [sensor["sensor_current"]], sensor["sensor_descr"]
             states += 1
     assert states == 9
+
+
+def test_a_cycle_over_two_processes_reads_the_same(sim_port: int,
+                                                   polled: dict[str, PollResult]) -> None:
+    from muniops.collector.snmp.config import BUILTIN_PROFILES
+    from muniops.collector.snmp.poller import poll_cycle
+
+    names = ["airos_airos8", "apc_smt750x-nmc2", "jetdirect_m252dw", "linux"]
+    specs = [DeviceSpec(n, sim_target(sim_port, n, timeout=5, retries=1)) for n in names]
+    results = poll_cycle(specs, [BUILTIN_PROFILES], workers=2)
+    assert [r.device for r in results] == names
+    for res in results:
+        assert res.state == "up"
+        assert [(r.metric, r.labels, r.raw) for r in res.readings if r.type == "gauge"
+                and "uptime" not in r.metric] == [
+            (r.metric, r.labels, r.raw) for r in polled[res.device].readings
+            if r.type == "gauge" and "uptime" not in r.metric]

@@ -174,3 +174,27 @@ def test_pysnmp_path_reads_the_same_as_the_fast_path(agent: Snmpd) -> None:
     assert len(compared) >= 7
     for oid, value in compared:
         assert dict(slow)[oid] == value, oid
+
+
+def test_snmp_v1_get_and_walk(agent: Snmpd) -> None:
+    """v1 has no GETBULK and answers a missing OID with noSuchName: GETNEXT walks, and the
+    missing OID still reads as None."""
+    from pydantic import SecretStr
+
+    from muniops.collector.credentials import SnmpCommunity
+
+    cred = SnmpCommunity(type="snmp_v1", community=SecretStr(agent.community))
+
+    async def read() -> tuple[dict[str, SnmpValue], list[tuple[str, SnmpValue]]]:
+        async with SnmpSession(SnmpTarget("127.0.0.1", agent.port, cred)) as s:
+            return (await s.get(["1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.99.0"]),
+                    await s.walk("1.3.6.1.2.1.2.2.1.2"))
+
+    got, walked = run(read())
+    out = subprocess.run(["snmpwalk", "-v1", "-c", agent.community, "-On", "-Oq", "-Ox",
+                          f"udp:127.0.0.1:{agent.port}", "1.3.6.1.2.1.2.2.1.2"],
+                         env=agent.env(), capture_output=True, text=True, check=True).stdout
+    theirs = dict(line[1:].split(" ", 1) for line in out.splitlines())
+    assert [oid for oid, _ in walked] == list(theirs)
+    assert all(same(v, theirs[o]) for o, v in walked)
+    assert got["1.3.6.1.2.1.1.99.0"] is None and isinstance(got["1.3.6.1.2.1.1.5.0"], bytes)

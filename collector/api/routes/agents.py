@@ -185,10 +185,12 @@ async def post_report(request: Request, db: DB) -> JSONResponse:
 @router.get("")
 def list_agents(caller: AnyCaller, request: Request, db: DB) -> list[fleet.AgentRow]:
     with db.read() as s:
-        return fleet.list_agents(s, request.app.state.settings.agents.stale_after_minutes)
+        return fleet.list_agents(s, request.app.state.settings.agents.stale_after_minutes,
+                                 caller.scope)
 
 
 @router.get("/antivirus")
 def antivirus(caller: AnyCaller, request: Request, db: DB) -> list[fleet.AvRow]:
     with db.read() as s:
-        return fleet.av_compliance(s, request.app.state.settings.agents.antivirus)
+        return fleet.av_compliance(s, request.app.state.settings.agents.antivirus,
+                                   caller.scope)
