@@ -1,14 +1,13 @@
 """A scrape that costs milliseconds at city scale.
 
 prometheus-client formats every sample on every scrape (about 20–30 µs each): 500 switches
-× 48 interfaces plus 5,000 PCs is ~150,000 samples, several seconds of CPU holding the GIL
-that the poller and the agent ingest need. So the high-cardinality families (per
-interface, per host) are kept as ``SeriesCache``\\ s: the producer hands over an owner's
-(a device's, a host's) rows when it learns them — once per poll or report — and they are
-formatted then; a scrape only joins the formatted blocks. ``SeriesCache`` is still an
-ordinary prometheus-client collector (``collect()`` builds the families), so
-``generate_latest`` and ``get_sample_value`` work on it in tests; ``Registry.exposition``
-is the fast path ``/metrics`` serves, and gives the same text."""
+× 48 interfaces is ~250,000 readings, seconds of CPU holding the GIL that the poller and
+the agent ingest need. So a collector with per-interface families keeps them as
+``VersionedBlocks``: each device's samples are formatted once per poll (keyed by the poll
+result) and a scrape only joins the blocks. Such a collector is ``Prerendered``: it still
+builds real families in ``collect()`` (so ``generate_latest`` and ``get_sample_value``
+work in tests), and gives the same text from ``exposition()``, the fast path
+``Registry.exposition`` (what /metrics serves) takes."""
 
 from __future__ import annotations
 
@@ -22,20 +21,15 @@ from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
-Labels = Sequence[str] | Mapping[str, str]
-Rows = Iterable[tuple[Labels, float]]
-
 
 @dataclass(frozen=True)
 class Family:
-    """One metric family of a SeriesCache; ``name`` is the sample name (``..._total`` for
-    a counter). Rows give label values in the order of ``labels``, or a mapping of label
-    names to values (for families whose label set varies, such as a profile's readings)."""
+    """One metric family of preformatted samples; ``name`` is the sample name (``_total``
+    for a counter). Its label set may vary from sample to sample (a profile's readings)."""
 
     name: str
     type: Literal["gauge", "counter"]
     help: str
-    labels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.type == "counter" and not self.name.endswith("_total"):
@@ -45,84 +39,15 @@ class Family:
         text = self.help.replace("\\", r"\\").replace("\n", r"\n")
         return f"# HELP {self.name} {text}\n# TYPE {self.name} {self.type}\n"
 
-    def label_map(self, values: Labels) -> dict[str, str]:
-        if isinstance(values, Mapping):
-            return dict(values)
-        if len(values) != len(self.labels):
-            raise ValueError(f"{self.name}: expected labels {self.labels}, got {values!r}")
-        return dict(zip(self.labels, values, strict=True))
-
     def line(self, labels: Mapping[str, str], value: float) -> str:
         pairs = ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items())
         return f"{self.name}{{{pairs}}} {floatToGoString(value)}\n"
-
-    def empty(self) -> Metric:
-        if self.type == "counter":
-            return Metric(self.name.removesuffix("_total"), self.help, "counter")
-        return Metric(self.name, self.help, "gauge")
 
 
 def _escape(value: str) -> str:
     if "\\" not in value and "\n" not in value and '"' not in value:
         return value
     return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
-
-
-class SeriesCache(Collector):
-    """Families whose samples belong to owners (devices, hosts), formatted when an owner's
-    rows change rather than on each scrape."""
-
-    def __init__(self, *families: Family) -> None:
-        self.families = {f.name: f for f in families}
-        self._rows: dict[Hashable, dict[str, list[tuple[dict[str, str], float]]]] = {}
-        self._text: dict[Hashable, dict[str, str]] = {}
-        self._lock = threading.Lock()
-
-    def put(self, owner: Hashable, rows: Mapping[str, Rows]) -> None:
-        """Replace everything ``owner`` contributes: family name → (label values, value)."""
-        unknown = set(rows) - set(self.families)
-        if unknown:
-            raise KeyError(f"not families of this cache: {sorted(unknown)}")
-        kept = {name: [(self.families[name].label_map(v), float(x)) for v, x in r]
-                for name, r in rows.items()}
-        text = {name: "".join(self.families[name].line(v, x) for v, x in r)
-                for name, r in kept.items()}
-        with self._lock:
-            self._rows[owner] = kept
-            self._text[owner] = text
-
-    def discard(self, owner: Hashable) -> None:
-        with self._lock:
-            self._rows.pop(owner, None)
-            self._text.pop(owner, None)
-
-    def owners(self) -> set[Hashable]:
-        with self._lock:
-            return set(self._rows)
-
-    def exposition(self) -> str:
-        """The text format of every family, from the blocks formatted at ``set`` time."""
-        with self._lock:
-            blocks = list(self._text.values())
-        out = []
-        for name, family in self.families.items():
-            out.append(family.header())
-            out.extend(b.get(name, "") for b in blocks)
-        return "".join(out)
-
-    def describe(self) -> Iterator[Metric]:
-        for family in self.families.values():
-            yield family.empty()
-
-    def collect(self) -> Iterator[Metric]:
-        with self._lock:
-            rows = list(self._rows.values())
-        for name, family in self.families.items():
-            metric = family.empty()
-            for owned in rows:
-                for labels, value in owned.get(name, ()):
-                    metric.add_sample(family.name, labels, value)
-            yield metric
 
 
 Row = tuple[Family, Mapping[str, str], float]
@@ -161,10 +86,6 @@ class VersionedBlocks:
                 by_family.setdefault(name, (family, []))[1].append(text)
         return "".join(family.header() + "".join(texts) for family, texts in by_family.values())
 
-    def exposition(self, owners: Iterable[Owner]) -> str:
-        self.refresh(owners)
-        return self.text()
-
 
 def _format(rows: Iterable[Row]) -> dict[str, tuple[Family, str]]:
     lines: dict[str, tuple[Family, list[str]]] = {}
@@ -188,8 +109,8 @@ class _Families(Collector):
 
 @runtime_checkable
 class Prerendered(Protocol):
-    """A collector that can give its exposition text directly (a SeriesCache, or a feature
-    collector that keeps one per device); ``collect()`` must describe the same samples."""
+    """A collector that can give its exposition text directly (one that keeps
+    VersionedBlocks); ``collect()`` must describe the same samples."""
 
     def exposition(self) -> str: ...
 
