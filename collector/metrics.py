@@ -82,7 +82,7 @@ class InventoryMetrics(PromCollector):
 
 def make_registry(db: Database) -> Registry:
     """A fresh registry with the inventory's collector; features register theirs on it
-    (per-interface and per-host families as ``exposition.SeriesCache``)."""
+    (per-interface families formatted once per poll: ``exposition.VersionedBlocks``)."""
     registry = Registry()
     registry.register(InventoryMetrics(db))
     return registry

@@ -17,14 +17,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 
 import muniops.collector.metrics  # noqa: F401  (the collector's exposition: no _created)
-from muniops.collector.exposition import Family, Registry, SeriesCache
+from muniops.collector.exposition import Family, Owner, Registry, VersionedBlocks
 from muniops.inventory.db import Database
 from muniops.lab import prometheus
 
-RX = Family("muniops_interface_receive_bytes_total", "counter", "Bytes received.",
-            ("device", "interface", "site"))
-UP = Family("muniops_interface_oper_up", "gauge", "1 when the link is up.",
-            ("device", "interface", "site"))
+RX = Family("muniops_interface_receive_bytes_total", "counter", "Bytes received.")
+UP = Family("muniops_interface_oper_up", "gauge", "1 when the link is up.")
 
 
 def samples(text: str) -> set[tuple[str, tuple[tuple[str, str], ...], float]]:
@@ -32,19 +30,48 @@ def samples(text: str) -> set[tuple[str, tuple[tuple[str, str], ...], float]]:
             for fam in text_string_to_metric_families(text) for s in fam.samples}
 
 
-def filled_cache() -> SeriesCache:
-    cache = SeriesCache(RX, UP)
+class Ports(Collector):
+    """A Prerendered collector as a feature writes one: per-device state replaced by each
+    poll, its samples kept in VersionedBlocks."""
+
+    def __init__(self) -> None:
+        self.latest: dict[str, list[tuple[Family, dict[str, str], float]]] = {}
+        self.blocks = VersionedBlocks()
+
+    def poll(self, device: str, ports: dict[str, float], site: str = "City Hall") -> None:
+        rows = []
+        for port, up in ports.items():
+            labels = {"device": device, "interface": port, "site": site}
+            rows += [(RX, labels, 1e12 + len(rows)), (UP, labels, up)]
+        self.latest[device] = rows
+
+    def _owners(self) -> list[Owner]:
+        return [(d, rows, lambda rows=rows: rows) for d, rows in self.latest.items()]
+
+    def exposition(self) -> str:
+        self.blocks.refresh(self._owners())
+        return self.blocks.text()
+
+    def collect(self) -> Iterator[Metric]:
+        families: dict[str, Metric] = {}
+        for rows in self.latest.values():
+            for family, labels, value in rows:
+                base = family.name.removesuffix("_total")
+                metric = families.setdefault(family.name, Metric(base, family.help, family.type))
+                metric.add_sample(family.name, labels, value)
+        yield from families.values()
+
+
+def filled() -> Ports:
+    ports = Ports()
     for d in range(3):
-        cache.put(f"sw-{d}", {
-            RX.name: [((f"sw-{d}", f"Gi0/{i}", "City Hall"), 1e12 + i) for i in range(4)],
-            UP.name: [((f"sw-{d}", f"Gi0/{i}", "City Hall"), i % 2) for i in range(4)],
-        })
-    return cache
+        ports.poll(f"sw-{d}", {f"Gi0/{i}": i % 2 for i in range(4)})
+    return ports
 
 
 def test_fast_exposition_equals_prometheus_client() -> None:
     registry = Registry()
-    registry.register(filled_cache())
+    registry.register(filled())
     jobs = Counter("muniops_job_failures_total", "Failures.", ["job_name"], registry=registry)
     jobs.labels("poll").inc(2)
     fast = registry.exposition().decode()
@@ -53,43 +80,55 @@ def test_fast_exposition_equals_prometheus_client() -> None:
 
 
 def test_label_values_are_escaped() -> None:
+    ports = Ports()
+    ports.poll("sw\\1", {'Gi0/1 "uplink"': 1}, site="line\nbreak")
     registry = Registry()
-    cache = SeriesCache(UP)
-    cache.put("odd", {UP.name: [(("sw\\1", 'Gi0/1 "uplink"', "line\nbreak"), 1)]})
-    registry.register(cache)
-    (sample,) = [s for f in text_string_to_metric_families(registry.exposition().decode())
-                 for s in f.samples]
-    assert sample.labels == {"device": "sw\\1", "interface": 'Gi0/1 "uplink"',
-                             "site": "line\nbreak"}
+    registry.register(ports)
+    found = [s for f in text_string_to_metric_families(registry.exposition().decode())
+             for s in f.samples]
+    assert {tuple(sorted(s.labels.items())) for s in found} == {
+        (("device", "sw\\1"), ("interface", 'Gi0/1 "uplink"'), ("site", "line\nbreak"))}
 
 
 @pytest.mark.skipif(not prometheus.available(), reason="Debian's promtool is not installed")
 def test_fast_exposition_passes_promtool() -> None:
     registry = Registry()
-    registry.register(filled_cache())
+    registry.register(filled())
     prometheus.promtool("check", "metrics", stdin=registry.exposition())
 
 
-def test_set_replaces_an_owners_rows_and_discard_drops_them() -> None:
-    cache = filled_cache()
-    cache.put("sw-0", {UP.name: [(("sw-0", "Gi0/9", "City Hall"), 1)]})
-    text = cache.exposition()
+def test_blocks_follow_each_new_poll_and_drop_devices_gone() -> None:
+    ports = filled()
+    first = ports.exposition()
+    ports.poll("sw-0", {"Gi0/9": 1})
+    text = ports.exposition()
+    assert 'device="sw-0",interface="Gi0/0"' in first
     assert 'device="sw-0",interface="Gi0/0"' not in text
     assert 'muniops_interface_oper_up{device="sw-0",interface="Gi0/9",site="City Hall"} 1.0' in text
-    cache.discard("sw-1")
-    assert 'device="sw-1"' not in cache.exposition()
-    assert cache.owners() == {"sw-0", "sw-2"}
-    assert cache.exposition().count("# TYPE") == 2  # families stay, even when empty
+    del ports.latest["sw-1"]
+    assert 'device="sw-1"' not in ports.exposition()
+    assert ports.exposition().count("# TYPE muniops_interface_oper_up gauge") == 1
 
 
-def test_bad_rows_are_refused_with_the_family_named() -> None:
-    cache = SeriesCache(UP)
-    with pytest.raises(ValueError, match="muniops_interface_oper_up"):
-        cache.put("x", {UP.name: [(("only-device",), 1)]})
-    with pytest.raises(KeyError, match="muniops_nope"):
-        cache.put("x", {"muniops_nope": []})
+def test_an_unchanged_device_is_not_formatted_again() -> None:
+    calls: list[str] = []
+    blocks = VersionedBlocks()
+    version = object()
+
+    def rows(device: str) -> list[tuple[Family, dict[str, str], float]]:
+        calls.append(device)
+        return [(UP, {"device": device}, 1)]
+
+    blocks.refresh([("sw-0", version, lambda: rows("sw-0"))])
+    blocks.refresh([("sw-0", version, lambda: rows("sw-0"))])
+    assert calls == ["sw-0"]
+    blocks.refresh([("sw-0", object(), lambda: rows("sw-0"))])
+    assert calls == ["sw-0", "sw-0"]
+
+
+def test_a_counter_family_must_end_in_total() -> None:
     with pytest.raises(ValueError, match="_total"):
-        Family("muniops_polls", "counter", "Polls.", ())
+        Family("muniops_polls", "counter", "Polls.")
 
 
 class SlowCollector(Collector):
@@ -108,7 +147,7 @@ class SlowCollector(Collector):
 def test_a_slow_scrape_does_not_hold_up_the_api_or_producers(sqlite_db: Database,
                                                              tmp_path: Path) -> None:
     """/metrics runs in FastAPI's threadpool: while it renders, /healthz answers and a
-    producer can update its SeriesCache."""
+    producer (a poll) can hand over new state."""
     import uvicorn
 
     from muniops.collector.api.app import create_app
@@ -119,8 +158,8 @@ def test_a_slow_scrape_does_not_hold_up_the_api_or_producers(sqlite_db: Database
     registry = make_registry(sqlite_db)
     slow = SlowCollector(3.0)
     registry.register(slow)
-    cache = SeriesCache(UP)
-    registry.register(cache)
+    ports = Ports()
+    registry.register(ports)
     port = free_port()
     app = create_app(Settings(data_dir=tmp_path), sqlite_db, registry)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
@@ -139,7 +178,8 @@ def test_a_slow_scrape_does_not_hold_up_the_api_or_producers(sqlite_db: Database
         scraper.start()
         assert slow.started.wait(10)
         assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=30).status_code == 200
-        cache.put("sw-0", {UP.name: [(("sw-0", "Gi0/1", "City Hall"), 1)]})
+        ports.poll("sw-0", {"Gi0/1": 1})
+        ports.blocks.refresh(ports._owners())
         finished.append("healthz and producer")
         scraper.join(30)
         assert finished == ["healthz and producer", "metrics"]

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 import muniops.inventory.types
 
 revision: str = '0200'
