@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from muniops.collector.credentials import SshLogin
 from muniops.collector.ssh.errors import SshError
 from muniops.collector.ssh.platforms import get_platform
 from muniops.collector.ssh.pool import run_each
-from muniops.collector.ssh.session import Connection, SshSession, SshTarget
+from muniops.collector.ssh.target import SshSession, SshTarget
 from muniops.inventory.configs import CheckOutcome
 from muniops.playbooks.model import Playbook, Step, Targets, render
 from muniops.playbooks.text import (
@@ -104,7 +105,7 @@ class DeviceResult:
 
 
 LoginLookup = Callable[[Device], SshLogin]
-Connect = Callable[[SshTarget], Connection]
+Connect = Callable[[SshTarget], AbstractContextManager[SshSession]]
 
 
 class Runner:
@@ -112,12 +113,16 @@ class Runner:
 
     def __init__(self, playbook: Playbook, login_for: LoginLookup, *, workers: int = 8,
                  variables: dict[str, Any] | None = None, connect_timeout: float = 20.0,
-                 connect: Connect = Connection) -> None:
+                 connect: Connect | None = None) -> None:
         self.playbook = playbook
         self.login_for = login_for
         self.workers = workers
         self.variables = {**playbook.vars, **(variables or {})}
         self.connect_timeout = connect_timeout
+        if connect is None:  # netmiko and paramiko load only when a playbook really runs
+            from muniops.collector.ssh.session import Connection
+
+            connect = Connection
         self.connect = connect
 
     def plan(self, device: Device) -> list[tuple[Step, str]]:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from muniops.collector.settings import Settings, load_settings
 from muniops.inventory.db import Database
-from muniops.inventory.migrate import is_up_to_date
 
 
 class NotInitialised(Exception):
@@ -41,6 +40,8 @@ class CliContext:
         if self._db is None:
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
             self._db = Database(self.settings.db_url)
+            from muniops.inventory.migrate import is_up_to_date  # alembic loads slowly
+
             if check_schema and not is_up_to_date(self._db.engine):
                 raise NotInitialised(
                     "the database is not initialised or is older than this muniops: "

@@ -10,13 +10,14 @@ import typer
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import console, done, emit_json
-from muniops.inventory import migrate
 
 config_app = typer.Typer(help="The collector's configuration.", no_args_is_help=True)
 
 
 def init(json: Json = False) -> None:
     """Create the store, or upgrade it to this version (keeping every row)."""
+    from muniops.inventory import migrate  # alembic loads slowly; only init needs it
+
     db = state.database(check_schema=False)
     before = migrate.current_revisions(db.engine)
     migrate.upgrade(db.engine)

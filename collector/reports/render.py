@@ -7,12 +7,8 @@ import html
 import io
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -22,6 +18,9 @@ from muniops.collector.reports.i18n import is_rtl
 from muniops.collector.reports.model import ColumnType, Report, Section
 from muniops.collector.reports.pdf import html_to_pdf
 from muniops.collector.reports.present import Presenter
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 
 def render(report: Report, fmt: Format, p: Presenter, section: str | None = None) -> bytes:
@@ -109,6 +108,10 @@ def _sheet(wb: Workbook, title: str, rows: list[list[Any]], formats: list[str | 
            *, rtl: bool, header: bool, cell_formats: dict[int, str] | None = None) -> None:
     """A write-only sheet (constant memory, linear time): typed cells with their number
     formats, a bold header with filters and frozen panes."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     ws = wb.create_sheet(title)
     ws.sheet_view.rightToLeft = rtl
     for index, width in enumerate(_widths(rows), start=1):
@@ -136,6 +139,8 @@ def _sheet(wb: Workbook, title: str, rows: list[list[Any]], formats: list[str | 
 
 
 def to_xlsx(report: Report, p: Presenter, section: str | None = None) -> bytes:
+    from openpyxl import Workbook  # loaded only when a workbook is asked for
+
     wb = Workbook(write_only=True)
     rtl = is_rtl(p.lang)
     used: set[str] = set()

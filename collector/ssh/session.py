@@ -10,9 +10,8 @@ import contextlib
 import logging
 import socket
 import time
-from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 import paramiko
 from netmiko import ConnectHandler
@@ -23,7 +22,6 @@ from netmiko.exceptions import (
     ReadTimeout,
 )
 
-from muniops.collector.credentials import SshLogin
 from muniops.collector.ssh.errors import (
     AuthFailed,
     DeviceTimeout,
@@ -34,26 +32,9 @@ from muniops.collector.ssh.errors import (
     UnknownPlatform,
 )
 from muniops.collector.ssh.platforms import Platform, get_platform
+from muniops.collector.ssh.target import SshSession, SshTarget
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class SshTarget:
-    """Where and how to log in. ``name`` is how the device is named in reports."""
-
-    name: str
-    host: str
-    platform: str
-    login: SshLogin = field(repr=False)
-    port: int = 22
-    timeout: float = 20.0  # connect, banner, auth, and each command's output
-
-
-class SshSession(Protocol):
-    def send_command(self, command: str, *, timeout: float | None = None) -> str: ...
-
-    def close(self) -> None: ...
 
 
 def _tcp(target: SshTarget) -> socket.socket:

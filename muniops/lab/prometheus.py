@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import yaml
 
@@ -120,14 +120,26 @@ def running_prometheus(config_text: str, *, rule_files: Sequence[Path] = (),
     """Start ``prometheus`` with this config (rule files copied beside it) and a private
     TSDB; stop it by PID. ``config_text`` names rule files by the paths given here."""
     root = Path(tempfile.mkdtemp(prefix="muniops-prom-"))
+    try:
+        config = _private_config(root, config_text, rule_files)
+        with (root / "prometheus.log").open("wb") as logfile:
+            yield from _serve(root, config, port or free_port(), logfile, timeout)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _private_config(root: Path, config_text: str, rule_files: Sequence[Path]) -> Path:
     for rule in rule_files:
         shutil.copy(rule, root / rule.name)
         config_text = config_text.replace(str(rule), str(root / rule.name))
     config = root / "prometheus.yml"
     config.write_text(config_text, encoding="utf-8")
     promtool("check", "config", str(config))
-    port = port or free_port()
-    logfile = (root / "prometheus.log").open("wb")
+    return config
+
+
+def _serve(root: Path, config: Path, port: int, logfile: IO[bytes],
+           timeout: float) -> Iterator[Prometheus]:
     proc = subprocess.Popen(
         [PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={root / 'data'}",
          f"--web.listen-address=127.0.0.1:{port}", "--web.enable-lifecycle",
@@ -135,7 +147,8 @@ def running_prometheus(config_text: str, *, rule_files: Sequence[Path] = (),
         stdout=logfile, stderr=subprocess.STDOUT)
     server = Prometheus(f"http://127.0.0.1:{port}", proc.pid, root)
     try:
-        wait_until(lambda: _ready(server.url, proc), timeout=timeout, what="prometheus")
+        wait_until(lambda: _ready(server.url, proc, root / "prometheus.log"), timeout=timeout,
+                   what="prometheus")
         log.info("prometheus on %s (pid %s)", server.url, proc.pid)
         yield server
     finally:
@@ -145,13 +158,13 @@ def running_prometheus(config_text: str, *, rule_files: Sequence[Path] = (),
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        logfile.close()
-        shutil.rmtree(root, ignore_errors=True)
 
 
-def _ready(url: str, proc: subprocess.Popen[bytes]) -> bool:
+def _ready(url: str, proc: subprocess.Popen[bytes], log_file: Path) -> bool:
     if proc.poll() is not None:
-        raise PrometheusError(f"prometheus exited with {proc.returncode} before it was ready")
+        said = log_file.read_text(errors="replace")[-2000:]
+        raise PrometheusError(f"prometheus exited with {proc.returncode} before it was ready:"
+                              f"\n{said}")
     try:
         with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as r:
             return r.status == 200

@@ -41,7 +41,7 @@ pytestmark = [
 DEMO_CONFIG = ROOT / "config" / "demo.yaml"
 OWN_PART = "muniops.lab.prometheus_demo:demo"  # this test starts its own, faster Prometheus
 # How long the lab's periodic jobs get to fill every panel before the test gives up.
-DATA_TIMEOUT = 75.0
+DATA_TIMEOUT = 120.0
 
 # Panel queries ("dashboard / panel / ref") and variables ("dashboard $name") whose source
 # cannot produce data in this lab, and why. Checked both ways: such a query must really be

@@ -108,3 +108,13 @@ def test_every_metric_a_rule_reads_is_documented() -> None:
         for rule in alerts_in(path):
             unknown |= set(re.findall(r"muniops_[a-z0-9_]+", str(rule["expr"]))) - documented
     assert sorted(unknown) == []
+
+
+def test_a_broken_rule_file_stops_prometheus_from_starting(tmp_path: Path) -> None:
+    """The lab checks the configuration before it starts the server, with promtool's words."""
+    bad = tmp_path / "bad.yml"
+    bad.write_text("groups:\n  - name: x\n    rules:\n      - alert: X\n        expr: rate(\n")
+    config = prometheus.scrape_config(["127.0.0.1:9"], rule_files=[bad])
+    with pytest.raises(prometheus.PrometheusError, match=r"bad\.yml"), \
+            prometheus.running_prometheus(config, rule_files=[bad]):
+        pass
