@@ -4,7 +4,6 @@ runs in production, for tests and benchmarks that scrape it or post to it."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import urllib.error
@@ -14,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from muniops.lab.net import free_port, wait_until
+from muniops.lab.net import free_port, stop, wait_until
 
 
 @dataclass
@@ -48,12 +47,7 @@ def running_collector(config: Path, *, listen: str | None = None, timeout: float
                        what="muniops collector")
             yield running
         finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, 30)
 
 
 def _healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> bool:

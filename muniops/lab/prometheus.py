@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -24,7 +23,7 @@ from typing import IO, Any
 
 import yaml
 
-from muniops.lab.net import free_port, wait_until
+from muniops.lab.net import free_port, stop, wait_until
 
 log = logging.getLogger(__name__)
 
@@ -152,12 +151,7 @@ def _serve(root: Path, config: Path, port: int, logfile: IO[bytes],
         log.info("prometheus on %s (pid %s)", server.url, proc.pid)
         yield server
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 10)
 
 
 def _ready(url: str, proc: subprocess.Popen[bytes], log_file: Path) -> bool:

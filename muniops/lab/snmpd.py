@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -15,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from muniops.lab.net import free_port, wait_until
+from muniops.lab.net import free_port, stop, wait_until
 from muniops.lab.snmpsim import answers
 
 SNMPD = os.environ.get("MUNIOPS_SNMPD", "/usr/sbin/snmpd")
@@ -115,11 +114,6 @@ def running_snmpd(community: str = "public", v3_user: str = "opsv3",
         wait_until(ready, timeout=20, what="snmpd")
         yield agent
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 5)
         log.close()
         shutil.rmtree(work, ignore_errors=True)

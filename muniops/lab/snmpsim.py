@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from muniops.lab.net import free_port, wait_until
+from muniops.lab.net import free_port, stop, wait_until
 
 RECORDINGS = Path(__file__).parent / "snmprec"
 
@@ -66,10 +65,5 @@ def running_snmpsim(data_dir: Path | str = RECORDINGS) -> Iterator[int]:
         wait_until(ready, timeout=120, what="snmpsim")
         yield port
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, 5)
         shutil.rmtree(work, ignore_errors=True)
