@@ -80,7 +80,7 @@ class JobRunner:
         finally:
             self.duration.labels(name).set(time.monotonic() - started)
         self.last_success.labels(name).set_to_current_time()
-        log.info("job %s done in %.2fs", name, time.monotonic() - started)
+        log.debug("job %s done in %.2fs", name, time.monotonic() - started)
         return True
 
     def start(self) -> None:
