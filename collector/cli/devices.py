@@ -28,10 +28,10 @@ app = typer.Typer(help="Devices polled over SNMP: switches, routers, bridges, pr
                        "UPSes.", no_args_is_help=True)
 
 
-def register(root: typer.Typer) -> None:
+def register(root: typer.Typer, panel: str) -> None:
     """``muniops poll`` and ``muniops links`` are top-level commands."""
-    root.command("poll")(poll)
-    root.command("links")(links)
+    root.command("poll", rich_help_panel=panel)(poll)
+    root.command("links", rich_help_panel=panel)(links)
 
 
 def _split_address(value: str) -> tuple[str, int]:

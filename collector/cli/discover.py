@@ -154,8 +154,8 @@ def topology(
                      "remote_address", "remote_platform", "site"], title="Topology")
 
 
-def register(root: typer.Typer) -> None:
-    root.command("unknown")(unknown)
-    root.command("locate")(locate)
-    root.command("topology")(topology)
+def register(root: typer.Typer, panel: str) -> None:
+    root.command("unknown", rich_help_panel=panel)(unknown)
+    root.command("locate", rich_help_panel=panel)(locate)
+    root.command("topology", rich_help_panel=panel)(topology)
 

@@ -39,28 +39,32 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-GROUPS: list[tuple[typer.Typer, str]] = [
-    (sites.app, "sites"),
-    (people.app, "people"),
-    (assets.app, "assets"),
-    (repairs.app, "repairs"),
-    (tokens.app, "tokens"),
-    (discover.app, "discover"),
-    (agents_cli.app, "agents"),
-    (agents_cli.av_app, "av"),
-    (agents_cli.host_app, "host"),
-    (agents_cli.software_app, "software"),
-    (pm_cli.app, "pm"),
-    (reports_cli.app, "report"),
-    (playbooks_cli.app, "playbook"),
-    (playbooks_cli.compliance_app, "compliance"),
-    (devices_cli.app, "devices"),
+# `muniops --help` lists commands under these headings
+REGISTER, NETWORK, ENDPOINTS, MAINTENANCE, SERVICE = (
+    "Asset register", "Network", "Endpoints", "Maintenance and reports", "Service")
+
+GROUPS: list[tuple[typer.Typer, str, str]] = [
+    (sites.app, "sites", REGISTER),
+    (people.app, "people", REGISTER),
+    (assets.app, "assets", REGISTER),
+    (repairs.app, "repairs", REGISTER),
+    (devices_cli.app, "devices", NETWORK),
+    (playbooks_cli.app, "playbook", NETWORK),
+    (playbooks_cli.compliance_app, "compliance", NETWORK),
+    (discover.app, "discover", NETWORK),
+    (agents_cli.app, "agents", ENDPOINTS),
+    (agents_cli.av_app, "av", ENDPOINTS),
+    (agents_cli.host_app, "host", ENDPOINTS),
+    (agents_cli.software_app, "software", ENDPOINTS),
+    (pm_cli.app, "pm", MAINTENANCE),
+    (reports_cli.app, "report", MAINTENANCE),
+    (tokens.app, "tokens", SERVICE),
 ]
-for group, name in GROUPS:
-    app.add_typer(group, name=name)
-system.register(app)
-discover.register(app)  # top-level unknown, locate, topology
-devices_cli.register(app)  # top-level poll, links (SNMP)
+for group, name, panel in GROUPS:
+    app.add_typer(group, name=name, rich_help_panel=panel)
+system.register(app, SERVICE)
+devices_cli.register(app, NETWORK)  # top-level poll, links (SNMP)
+discover.register(app, NETWORK)  # top-level unknown, locate, topology
 
 # exit codes a script can rely on (documented in the README)
 EXIT_CODES: dict[type[Exception], int] = {

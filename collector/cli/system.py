@@ -56,7 +56,7 @@ def check(json: Json = False) -> None:
     console.print_json(data=shown)
 
 
-def register(app: typer.Typer) -> None:
-    app.command("init")(init)
-    app.command("serve")(serve)
-    app.add_typer(config_app, name="config")
+def register(app: typer.Typer, panel: str) -> None:
+    app.command("init", rich_help_panel=panel)(init)
+    app.command("serve", rich_help_panel=panel)(serve)
+    app.add_typer(config_app, name="config", rich_help_panel=panel)
