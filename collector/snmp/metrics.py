@@ -114,25 +114,16 @@ class SnmpMetrics(PromCollector):
             yield fam
 
     def _readings(self, latest: dict[str, PollResult]) -> Iterator[Metric]:
-        r = self.runner
+        """The same rows as the preformatted path, as client_python families."""
         families: dict[str, Metric] = {}
         for name, res in sorted(latest.items()):
             if res.state == "down":
                 continue
-            site = r.sites.get(name, "")
-            for reading in res.readings:
-                spec = r.profiles.metric_specs.get(reading.metric)
-                if spec is None:
-                    continue
-                labels = {"device": name, "site": site, **reading.labels}
-                if reading.type == "counter":
-                    base = reading.metric.removesuffix("_total")
-                    fam = families.setdefault(reading.metric, Metric(base, spec.help, "counter"))
-                    fam.add_sample(base + "_total", labels, r.tracker.total(name, reading))
-                else:
-                    fam = families.setdefault(reading.metric,
-                                              Metric(reading.metric, spec.help, "gauge"))
-                    fam.add_sample(reading.metric, labels, reading.value)
+            for family, labels, value in self._reading_rows(name, res):
+                base = family.name.removesuffix("_total") if family.type == "counter" \
+                    else family.name
+                metric = families.setdefault(family.name, Metric(base, family.help, family.type))
+                metric.add_sample(family.name, labels, value)
         yield from families.values()
 
     def _links(self) -> Iterator[Metric]:
