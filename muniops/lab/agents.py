@@ -8,11 +8,9 @@ import os
 import signal
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from muniops.lab.net import free_port, wait_until
+from muniops.lab.net import free_port, http_ready, wait_until
 
 BIN = Path(sys.executable).parent
 
@@ -41,14 +39,7 @@ class CollectorProcess:
 
     def _healthy(self) -> bool:
         assert self.proc is not None
-        if self.proc.poll() is not None:
-            raise RuntimeError(f"muniops serve exited with {self.proc.returncode}:\n"
-                               f"{self.log.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as r:
-                return bool(r.status == 200)
-        except (urllib.error.URLError, OSError):
-            return False
+        return http_ready(f"{self.url}/healthz", self.proc, self.log, "muniops serve")
 
     def kill9(self) -> None:
         """SIGKILL: no graceful shutdown, requests in flight are cut."""

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from muniops.lab.net import free_port, stop, wait_until
+from muniops.lab.net import free_port, http_ready, stop, wait_until
 
 
 @dataclass
@@ -43,19 +43,9 @@ def running_collector(config: Path, *, listen: str | None = None, timeout: float
                                 env={**os.environ, **(env or {})})
         running = RunningCollector(f"http://{listen}", listen, proc.pid, log)
         try:
-            wait_until(lambda: _healthy(running.url, proc, log), timeout=timeout,
+            wait_until(lambda: http_ready(f"{running.url}/healthz", proc, log, "muniops serve"),
+                       timeout=timeout,
                        what="muniops collector")
             yield running
         finally:
             stop(proc, 30)
-
-
-def _healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> bool:
-    if proc.poll() is not None:
-        raise RuntimeError(f"muniops serve exited with {proc.returncode}:\n"
-                           f"{log.read_text(errors='replace')[-3000:]}")
-    try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=1) as r:
-            return r.status == 200
-    except (urllib.error.URLError, OSError):
-        return False

@@ -6,7 +6,10 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -44,3 +47,17 @@ def stop(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def http_ready(url: str, proc: subprocess.Popen[bytes], log: Path, what: str,
+               error: type[Exception] = RuntimeError) -> bool:
+    """Whether a started peer answers 200 at ``url``; if it died instead, raise ``error``
+    with the end of its log, so a wait fails at once with the reason."""
+    if proc.poll() is not None:
+        said = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+        raise error(f"{what} exited with {proc.returncode} before it was ready:\n{said}")
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False

@@ -23,7 +23,7 @@ from typing import IO, Any
 
 import yaml
 
-from muniops.lab.net import free_port, stop, wait_until
+from muniops.lab.net import free_port, http_ready, stop, wait_until
 
 log = logging.getLogger(__name__)
 
@@ -146,21 +146,10 @@ def _serve(root: Path, config: Path, port: int, logfile: IO[bytes],
         stdout=logfile, stderr=subprocess.STDOUT)
     server = Prometheus(f"http://127.0.0.1:{port}", proc.pid, root)
     try:
-        wait_until(lambda: _ready(server.url, proc, root / "prometheus.log"), timeout=timeout,
+        wait_until(lambda: http_ready(f"{server.url}/-/ready", proc, root / "prometheus.log",
+                                      "prometheus", PrometheusError), timeout=timeout,
                    what="prometheus")
         log.info("prometheus on %s (pid %s)", server.url, proc.pid)
         yield server
     finally:
         stop(proc, 10)
-
-
-def _ready(url: str, proc: subprocess.Popen[bytes], log_file: Path) -> bool:
-    if proc.poll() is not None:
-        said = log_file.read_text(errors="replace")[-2000:]
-        raise PrometheusError(f"prometheus exited with {proc.returncode} before it was ready:"
-                              f"\n{said}")
-    try:
-        with urllib.request.urlopen(f"{url}/-/ready", timeout=1) as r:
-            return r.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
