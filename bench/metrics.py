@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from muniops.collector.settings import Settings
+from muniops.collector.core.settings import Settings
 from muniops.inventory import migrate, sites
 from muniops.inventory.db import Database, sqlite_url
 from muniops.inventory.schemas import SiteCreate
@@ -70,7 +70,7 @@ def one_real_poll(port: int) -> Any:
     """One poll of the recording by the SNMP feature's own poller."""
     from pydantic import SecretStr
 
-    from muniops.collector.credentials import SnmpCommunity
+    from muniops.collector.core.credentials import SnmpCommunity
     from muniops.collector.snmp.poller import DeviceSpec, poll_device
     from muniops.collector.snmp.profiles import ProfileSet
     from muniops.collector.snmp.session import SnmpTarget
@@ -113,11 +113,19 @@ def fleet_of(template: Any) -> Iterator[Any]:
 
 
 def load_snmp(collector: Any, template: Any) -> int:
-    from muniops.collector.snmp import job as snmp_job
+    from muniops.collector.snmp.runtime import SnmpRuntime
+    from muniops.inventory import snmp as store
 
-    runner = snmp_job.attach(collector)
+    runtime = collector.runtimes["snmp"]
+    assert isinstance(runtime, SnmpRuntime)
+    runner = runtime.runner
+    fleet = list(fleet_of(template))
+    with collector.db.write() as s:  # /metrics shows registered devices only
+        for res in fleet:
+            store.add_device(s, store.DeviceCreate(name=res.device, address="127.0.0.1",
+                                                   credential="c"), actor="bench")
     n = 0
-    for d, res in enumerate(fleet_of(template)):
+    for d, res in enumerate(fleet):
         runner.tracker.observe(res, None, None, None)
         runner.sites[res.device] = SITES[d % len(SITES)]
         runner.polls[res.device] = {"polls": 1, "pdus": res.stats.pdus, "retries": 0,
@@ -203,7 +211,7 @@ def samples_in(body: bytes) -> int:
 
 
 def main() -> None:
-    from muniops.collector.service import Collector
+    from muniops.collector.core.service import Collector
 
     root = Path(tempfile.mkdtemp(prefix="muniops-bench-metrics-"))
     settings = Settings(data_dir=root)
@@ -227,7 +235,7 @@ def main() -> None:
         print(f"  {DEVICES} devices × {INTERFACES} interfaces: {readings} readings loaded "
               f"in {time.perf_counter() - t0:.1f} s", flush=True)
         t0 = time.perf_counter()
-        collector._snmp_metrics.refresh()  # what the poll job does after each cycle
+        collector.runtimes["snmp"].metrics_collector.refresh()  # as the poll job does
         took = time.perf_counter() - t0
         print(f"  formatting them, as the poll job does after a cycle: {took:.2f} s "
               f"({took / DEVICES * 1000:.1f} ms per device poll)", flush=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 import psutil
 from pydantic import SecretStr
 
-from muniops.collector.credentials import SnmpCommunity
+from muniops.collector.core.credentials import SnmpCommunity
 
 ROOT = Path(__file__).resolve().parent.parent
 REPEAT = int(os.environ.get("BENCH_REPEAT", 3))

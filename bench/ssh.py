@@ -17,9 +17,9 @@ from pathlib import Path
 from netmiko import ConnectHandler
 from pydantic import SecretStr
 
-from muniops.collector.credentials import SshLogin
-from muniops.collector.playbook_runs import run_and_record
-from muniops.collector.settings import Settings
+from muniops.collector.core.credentials import SshLogin
+from muniops.collector.core.settings import Settings
+from muniops.collector.ssh.runs import run_and_record
 from muniops.inventory.db import Database, sqlite_url
 from muniops.inventory.migrate import upgrade
 from muniops.lab.fakenos import FakeDevice, running_fakenos

@@ -96,6 +96,11 @@ def list_devices(session: Session, *, enabled_only: bool = False) -> list[SnmpDe
     return list(session.exec(stmt))
 
 
+def enabled_names(session: Session) -> set[str]:
+    """The names of the devices being polled, cheaply (for every scrape)."""
+    return set(session.exec(select(SnmpDevice.name).where(col(SnmpDevice.enabled).is_(True))))
+
+
 def site_names(session: Session) -> dict[int, str]:
     return {sid: name for sid, name in session.exec(select(Site.id, Site.name)) if sid}
 

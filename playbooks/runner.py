@@ -12,12 +12,13 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from muniops.collector.credentials import SshLogin
+from muniops.collector.core.credentials import SshLogin
 from muniops.collector.ssh.errors import SshError
 from muniops.collector.ssh.platforms import get_platform
 from muniops.collector.ssh.pool import run_each
 from muniops.collector.ssh.target import SshSession, SshTarget
 from muniops.inventory.configs import CheckOutcome
+from muniops.inventory.errors import CredentialError
 from muniops.playbooks.model import Playbook, Step, Targets, render
 from muniops.playbooks.text import (
     ParseError,
@@ -109,7 +110,8 @@ Connect = Callable[[SshTarget], AbstractContextManager[SshSession]]
 
 
 class Runner:
-    """Runs one playbook; ``login_for`` finds a device's SSH login (KeyError: none)."""
+    """Runs one playbook; ``login_for`` finds a device's SSH login (CredentialError: none
+    usable)."""
 
     def __init__(self, playbook: Playbook, login_for: LoginLookup, *, workers: int = 8,
                  variables: dict[str, Any] | None = None, connect_timeout: float = 20.0,
@@ -145,8 +147,8 @@ class Runner:
         started = time.monotonic()
         try:
             login = self.login_for(device)
-        except KeyError as exc:
-            result.cause, result.error = "no_credential", str(exc.args[0] if exc.args else exc)
+        except CredentialError as exc:  # this device's credential only: the others go on
+            result.cause, result.error = "no_credential", str(exc)
             return result
         target = SshTarget(device.name, device.host, device.platform, login, port=device.port,
                            timeout=self.connect_timeout)

@@ -33,7 +33,7 @@ DEMO_SITES = [
 
 
 def ensure_sites() -> None:
-    from muniops.collector.settings import load_settings
+    from muniops.collector.core.settings import load_settings
     from muniops.inventory import sites
     from muniops.inventory.db import Database
     from muniops.inventory.errors import Conflict

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from muniops.collector.service import Collector
-from muniops.collector.settings import Settings
+from muniops.collector.core.service import Collector
+from muniops.collector.core.settings import Settings
 from muniops.inventory import assets, sites, tokens
 from muniops.inventory.db import Database
 from muniops.inventory.models import Role

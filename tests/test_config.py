@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from muniops.collector.credentials import SnmpV3, SshLogin, load_credentials
-from muniops.collector.settings import ConfigError, load_settings
+from muniops.collector.core.credentials import CredentialStore, SnmpV3, SshLogin
+from muniops.inventory.errors import CredentialError
+from muniops.collector.core.settings import ConfigError, load_settings
 from tests.conftest import Cli
 
 
@@ -57,20 +58,29 @@ def test_credentials_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         "switches:\n  type: ssh\n  username: admin\n  password: s3cret-pw\n"
     )
     path.chmod(0o644)
+    store = CredentialStore(path)
     with pytest.raises(ConfigError, match="chmod 600"):
-        load_credentials(path)
+        store.ssh("switches")
     path.chmod(0o600)
-    with pytest.raises(ConfigError, match="AUTH_KEY is not set"):
-        load_credentials(path)
+    # an unset variable fails the credential that uses it, and nothing else
+    with pytest.raises(CredentialError, match="'core-v3': environment variable AUTH_KEY"):
+        store.snmp("core-v3")
+    ssh = store.ssh("switches")
+    assert [e.name for e in store.problems()] == ["core-v3"]
     monkeypatch.setenv("AUTH_KEY", "authpass123")
-    creds = load_credentials(path)
-    v3, ssh = creds["core-v3"], creds["switches"]
+    v3 = store.snmp("core-v3")
     assert isinstance(v3, SnmpV3) and isinstance(ssh, SshLogin)
     assert v3.auth_key is not None and v3.auth_key.get_secret_value() == "authpass123"
-    assert "authpass123" not in repr(creds) and "s3cret-pw" not in repr(creds)
+    assert "authpass123" not in repr(v3) and "s3cret-pw" not in repr(ssh)
+    with pytest.raises(CredentialError, match="'switches': is an ssh credential"):
+        store.snmp("switches")
+    with pytest.raises(CredentialError, match="'nope': no credential of that name"):
+        store.ssh("nope")
 
+    # the file is read again when it changes
     path.write_text("x:\n  type: ssh\n  username: a\n  password: leaked-value\n  pasword: y\n")
-    with pytest.raises(ConfigError) as info:
-        load_credentials(path)
-    assert "x.ssh.pasword: unknown key" in str(info.value)
+    with pytest.raises(CredentialError) as info:
+        store.ssh("x")
+    assert "ssh.pasword: unknown key" in str(info.value)
     assert "leaked-value" not in str(info.value)
+    assert store.names() == ["x"]

@@ -1,55 +1,49 @@
-"""The FastAPI application: routers, and the translation of inventory errors to HTTP."""
+"""The FastAPI application: the features' routers, and the one translation of muniops'
+errors to HTTP (each ``MuniopsError`` carries its status)."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request, status
+from collections.abc import Sequence
+
+from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
 from sqlalchemy.exc import IntegrityError
 
 from muniops import __version__
 from muniops.collector.api.limits import BodySizeLimit
-from muniops.collector.api.routes import agents, inventory, system
-from muniops.collector.settings import Settings
+from muniops.collector.core.feature import load
+from muniops.collector.core.settings import Settings
 from muniops.inventory.db import Database
-from muniops.inventory.errors import (
-    AccessDenied,
-    Conflict,
-    ImportRejected,
-    InvalidInput,
-    InventoryError,
-    NotFound,
-)
-
-ROUTERS = [system.router, inventory.router, agents.router]
-
-STATUS_OF: list[tuple[type[InventoryError], int]] = [
-    (NotFound, status.HTTP_404_NOT_FOUND),
-    (Conflict, status.HTTP_409_CONFLICT),
-    (AccessDenied, status.HTTP_403_FORBIDDEN),
-    (ImportRejected, status.HTTP_422_UNPROCESSABLE_CONTENT),
-    (InvalidInput, status.HTTP_422_UNPROCESSABLE_CONTENT),
-]
+from muniops.inventory.errors import InvalidInput, MuniopsError
 
 
-def create_app(settings: Settings, db: Database, registry: CollectorRegistry) -> FastAPI:
+def create_app(settings: Settings, db: Database, registry: CollectorRegistry,
+               routers: Sequence[str] | None = None) -> FastAPI:
+    """The API of the features whose routers are named (default: every feature's)."""
+    if routers is None:
+        from muniops.collector.features import FEATURES
+
+        routers = [r for f in FEATURES for r in f.routers]
     app = FastAPI(title="muniops", version=__version__, docs_url="/api/docs",
                   openapi_url="/api/openapi.json", redoc_url=None)
     app.state.settings = settings
     app.state.db = db
     app.state.registry = registry
+    app.state.runtimes = {}
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
-    for router in ROUTERS:
+    for target in routers:
+        router = load(target)
+        if not isinstance(router, APIRouter):
+            raise TypeError(f"{target} is not an APIRouter")
         app.include_router(router)
 
-    @app.exception_handler(InventoryError)
-    def _inventory_error(_request: Request, exc: InventoryError) -> JSONResponse:
-        code = next((c for cls, c in STATUS_OF if isinstance(exc, cls)),
-                    status.HTTP_400_BAD_REQUEST)
+    @app.exception_handler(MuniopsError)
+    def _muniops_error(_request: Request, exc: MuniopsError) -> JSONResponse:
         body: dict[str, object] = {"detail": str(exc)}
         if isinstance(exc, InvalidInput):
             body["field"] = exc.field
-        return JSONResponse(body, status_code=code)
+        return JSONResponse(body, status_code=exc.http_status)
 
     @app.exception_handler(IntegrityError)
     def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:

@@ -7,12 +7,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from muniops.collector.settings import Settings, load_settings
+from muniops.collector.core.settings import Settings, load_settings
 from muniops.inventory.db import Database
-
-
-class NotInitialised(Exception):
-    """The database is missing or older than the code; ``muniops init`` fixes it."""
+from muniops.inventory.errors import NotInitialised
 
 
 @dataclass

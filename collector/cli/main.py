@@ -1,81 +1,84 @@
-"""``muniops``: the admin CLI. Command groups are plural nouns (``muniops assets list``);
-each lives in its own module and is registered in ``GROUPS``."""
+"""``muniops``: the admin CLI. Each feature declares its commands
+(``collector/features.py``); they load only when called, so ``muniops --help`` and
+``muniops --version`` import no feature and the store's libraries load only for commands
+that use the store. Errors are translated here, once: usage mistakes exit 2 with one
+line, every ``MuniopsError`` with its own exit code, never a traceback."""
 
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import click
 import typer
-from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from typer.core import TyperGroup
 
 from muniops import __version__
-from muniops.collector.cli import agents as agents_cli  # endpoint agents
-from muniops.collector.cli import assets, discover, people, repairs, sites, system, tokens
-from muniops.collector.cli import devices as devices_cli  # SNMP devices, poll, links
-from muniops.collector.cli import playbooks as playbooks_cli  # SSH playbooks, config
-from muniops.collector.cli import pm as pm_cli
-from muniops.collector.cli import reports as reports_cli
-from muniops.collector.cli.context import NotInitialised, state
 from muniops.collector.cli.output import error
-from muniops.collector.settings import ConfigError
-from muniops.inventory.errors import (
-    AccessDenied,
-    Conflict,
-    ImportRejected,
-    InvalidInput,
-    InventoryError,
-    NotFound,
-)
+from muniops.collector.core.feature import Command, Feature, load
+from muniops.collector.features import FEATURES
+from muniops.inventory.errors import MuniopsError
+
+USAGE = 2
+
+
+class LazyGroup(TyperGroup):
+    """The root group: lists the features' commands from their declarations and imports a
+    command's module only when that command runs (or shows its own help)."""
+
+    features: Sequence[Feature] = FEATURES
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self._entries: dict[str, tuple[Command, str]] = {
+            c.name: (c, f.panel) for f in self.features for c in f.commands}
+        self._listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*self._entries, *(n for n in super().list_commands(ctx)
+                                  if n not in self._entries)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.commands or cmd_name not in self._entries:
+            return super().get_command(ctx, cmd_name)
+        command, panel = self._entries[cmd_name]
+        if self._listing:  # the root's help shows one line per command: import nothing
+            return typer.main.TyperCommand(cmd_name, help=command.help,
+                                           rich_help_panel=panel)
+        loaded = self._load(command, panel)
+        self.commands[cmd_name] = loaded
+        return loaded
+
+    @staticmethod
+    def _load(command: Command, panel: str) -> Any:
+        target = load(command.target)
+        if command.group:
+            group = typer.main.get_group(target)
+            group.name = command.name
+            group.rich_help_panel = panel
+            return group
+        single = typer.Typer()
+        single.command(command.name, rich_help_panel=panel)(target)
+        return typer.main.get_command(single)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
     name="muniops",
+    cls=LazyGroup,
     help="Network and IT-asset operations for a municipality's IT department.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-
-# `muniops --help` lists commands under these headings
-REGISTER, NETWORK, ENDPOINTS, MAINTENANCE, SERVICE = (
-    "Asset register", "Network", "Endpoints", "Maintenance and reports", "Service")
-
-GROUPS: list[tuple[typer.Typer, str, str]] = [
-    (sites.app, "sites", REGISTER),
-    (people.app, "people", REGISTER),
-    (assets.app, "assets", REGISTER),
-    (repairs.app, "repairs", REGISTER),
-    (devices_cli.app, "devices", NETWORK),
-    (playbooks_cli.app, "playbook", NETWORK),
-    (playbooks_cli.compliance_app, "compliance", NETWORK),
-    (discover.app, "discover", NETWORK),
-    (agents_cli.app, "agents", ENDPOINTS),
-    (agents_cli.av_app, "av", ENDPOINTS),
-    (agents_cli.host_app, "host", ENDPOINTS),
-    (agents_cli.software_app, "software", ENDPOINTS),
-    (pm_cli.app, "pm", MAINTENANCE),
-    (reports_cli.app, "report", MAINTENANCE),
-    (tokens.app, "tokens", SERVICE),
-]
-for group, name, panel in GROUPS:
-    app.add_typer(group, name=name, rich_help_panel=panel)
-system.register(app, SERVICE)
-devices_cli.register(app, NETWORK)  # top-level poll, links (SNMP)
-discover.register(app, NETWORK)  # top-level unknown, locate, topology
-
-# exit codes a script can rely on (documented in the README)
-EXIT_CODES: dict[type[Exception], int] = {
-    NotFound: 3,
-    Conflict: 4,
-    InvalidInput: 5,
-    ImportRejected: 5,
-    AccessDenied: 6,
-    ConfigError: 7,
-    NotInitialised: 8,
-}
 
 
 def _version(value: bool) -> None:
@@ -96,38 +99,69 @@ def main(
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version.")] = False,
 ) -> None:
+    from muniops.collector.cli.context import state
+
     state.reset(config, actor)
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _usage(exc: typer.TyperException) -> int:
+    """One line for a usage mistake, with where to read more; help when it asked for it."""
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a group named without a command
+        typer.echo(exc.format_message())
+        return 0
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    error(f"{exc.format_message()}{hint}")
+    return int(getattr(exc, "exit_code", USAGE))
+
+
+def _library_error(exc: Exception) -> tuple[str, int] | None:
+    """The message and exit code of a library error that reached the edge, if it is one
+    a user can act on. The libraries are imported only if they were loaded already."""
+    import sys
+
+    if "pydantic" in sys.modules:
+        from pydantic import ValidationError
+
+        if isinstance(exc, ValidationError):
+            return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: "
+                             f"{str(e['msg']).removeprefix('Value error, ')}"
+                             for e in exc.errors()), 5
+    if "sqlalchemy" in sys.modules:
+        from sqlalchemy.exc import IntegrityError, OperationalError
+
+        if isinstance(exc, IntegrityError):
+            return f"conflicts with what is stored (written at the same time?): {exc.orig}", 4
+        if isinstance(exc, OperationalError):
+            return f"database: {exc.orig or exc}", 1
+    return None
 
 
 def invoke(argv: list[str] | None = None) -> int:
     """Run one command line and turn muniops' errors into messages and exit codes."""
     try:
         result = app(args=argv, standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         error("aborted")
         return 130
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except (InventoryError, ConfigError, NotInitialised) as exc:
+    except typer.TyperException as exc:
+        return _usage(exc)
+    except MuniopsError as exc:
         error(str(exc))
-        return next((code for cls, code in EXIT_CODES.items() if isinstance(exc, cls)), 1)
-    except ValidationError as exc:
-        error("; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: "
-                        f"{str(e['msg']).removeprefix('Value error, ')}" for e in exc.errors()))
-        return 5
-    except IntegrityError as exc:
-        error(f"conflicts with what is stored (written at the same time?): {exc.orig}")
-        return 4
-    except OperationalError as exc:
-        error(f"database: {exc.orig or exc}")
-        return 1
+        return exc.exit_code
+    except Exception as exc:
+        known = _library_error(exc)
+        if known is None:
+            raise
+        error(known[0])
+        return known[1]
     finally:
-        state.reset(None, None)
+        if "muniops.collector.cli.context" in sys.modules:  # a command ran: close its store
+            sys.modules["muniops.collector.cli.context"].state.reset(None, None)
     return result if isinstance(result, int) else 0
 
 

@@ -6,12 +6,13 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-from pydantic_core import to_jsonable_python
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 console = Console()
 err_console = Console(stderr=True)
@@ -19,6 +20,8 @@ err_console = Console(stderr=True)
 
 def emit_json(data: Any) -> None:
     """Write ``data`` (models, lists of models, dicts) as JSON on stdout."""
+    from pydantic_core import to_jsonable_python
+
     sys.stdout.write(json.dumps(to_jsonable_python(data), indent=2, ensure_ascii=False) + "\n")
 
 
@@ -44,7 +47,7 @@ def table(rows: Sequence[BaseModel | dict[str, Any]], columns: Iterable[str],
     for c in cols:
         t.add_column(c.replace("_", " "))
     for row in rows:
-        data = row.model_dump() if isinstance(row, BaseModel) else row
+        data = row if isinstance(row, dict) else row.model_dump()
         t.add_row(*(cell(data.get(c)) for c in cols))
     console.print(t)
     if not rows:
@@ -53,7 +56,7 @@ def table(rows: Sequence[BaseModel | dict[str, Any]], columns: Iterable[str],
 
 def fields(obj: BaseModel | dict[str, Any], title: str | None = None) -> None:
     """Print one record as a two-column table of field and value."""
-    data = obj.model_dump() if isinstance(obj, BaseModel) else obj
+    data = obj if isinstance(obj, dict) else obj.model_dump()
     t = Table(title=title, show_header=False, box=None, pad_edge=False)
     t.add_column(style="bold")
     t.add_column()
@@ -67,4 +70,5 @@ def done(message: str) -> None:
 
 
 def error(message: str) -> None:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    err_console.print(f"[red]error:[/red] {message}", highlight=False, markup=True,
+                      soft_wrap=True)

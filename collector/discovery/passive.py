@@ -11,15 +11,16 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel
 
-from muniops.collector.credentials import SnmpCommunity, SnmpV3, load_credentials
+from muniops.collector.core.credentials import CredentialStore
+from muniops.collector.core.settings import Settings
 from muniops.collector.discovery import snmp_tables
 from muniops.collector.discovery.config import DiscoverySettings, SnmpSource
 from muniops.collector.discovery.oui import registry
-from muniops.collector.settings import ConfigError, Settings
 from muniops.collector.snmp.errors import SnmpError
 from muniops.collector.snmp.session import SnmpSession, SnmpTarget, SnmpValue
 from muniops.inventory import discovery
 from muniops.inventory.db import Database
+from muniops.inventory.errors import CredentialError
 from muniops.inventory.models.discovery import SeenBy
 
 log = logging.getLogger(__name__)
@@ -60,12 +61,9 @@ async def read_tables(target: SnmpTarget, tables: Sequence[str]) -> SourceTables
     return out
 
 
-def _target(source: SnmpSource, credentials: dict[str, object]) -> SnmpTarget:
-    cred = credentials.get(source.credential)
-    if not isinstance(cred, SnmpCommunity | SnmpV3):
-        raise ConfigError(f"discovery: device {source.name}: credential {source.credential!r} "
-                          "is not an SNMP credential in the credentials file")
-    return SnmpTarget(host=source.host, port=source.port, credential=cred,
+def _target(source: SnmpSource, credentials: CredentialStore) -> SnmpTarget:
+    return SnmpTarget(host=source.host, port=source.port,
+                      credential=credentials.snmp(source.credential),
                       timeout=source.timeout_seconds)
 
 
@@ -87,20 +85,18 @@ def record(db: Database, cfg: DiscoverySettings, site: str, source: SnmpSource,
 
 
 def poll_all(db: Database, settings: Settings, cfg: DiscoverySettings, site: str | None,
-             *, actor: str) -> list[SourceReport]:
+             *, actor: str, credentials: CredentialStore | None = None) -> list[SourceReport]:
     """Read every configured SNMP source (of ``site``, or all) one after the other."""
     sources = [(s, src) for s, nets in cfg.sites.items() for src in nets.snmp
                if site is None or s == site]
     if not sources:
         return []
-    if settings.credentials_file is None:
-        raise ConfigError("discovery: SNMP sources are configured but credentials_file is not")
-    credentials: dict[str, object] = dict(load_credentials(settings.credentials_file))
+    store = credentials or CredentialStore(settings.credentials_file)
     reports = []
     for site_name, source in sources:
         try:
-            tables = asyncio.run(read_tables(_target(source, credentials), source.tables))
-        except SnmpError as exc:
+            tables = asyncio.run(read_tables(_target(source, store), source.tables))
+        except (SnmpError, CredentialError) as exc:
             log.warning("discovery: %s (%s): %s", source.name, source.host, exc)
             reports.append(SourceReport(site=site_name, device=source.name, error=str(exc)))
             continue

@@ -14,7 +14,7 @@ from typing import Literal
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector as PromCollector
 
-from muniops.collector.exposition import Family, Owner, Row, VersionedBlocks, render
+from muniops.collector.core.exposition import Family, Owner, Row, VersionedBlocks, render
 from muniops.collector.snmp.poller import PollResult
 from muniops.collector.snmp.runner import SnmpRunner
 from muniops.inventory.models.snmp import LinkState
@@ -29,6 +29,7 @@ class SnmpMetrics(PromCollector):
         self._families: dict[str, Family] = {}
 
     def collect(self) -> Iterator[Metric]:
+        self.runner.forget_unregistered()
         latest = dict(self.runner.latest)
         yield from self._summary(latest)
         yield from self._readings(latest)
@@ -36,6 +37,7 @@ class SnmpMetrics(PromCollector):
     def exposition(self) -> str:
         """/metrics' fast path (collector/exposition.py): the readings of each device are
         formatted once per poll and reused by every scrape until the next poll."""
+        self.runner.forget_unregistered()
         latest = dict(self.runner.latest)
         self._blocks.refresh(self._owners(latest))
         return render(self._summary(latest)) + self._blocks.text()

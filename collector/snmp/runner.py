@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from muniops.collector.credentials import SnmpCommunity, SnmpV3, load_credentials
-from muniops.collector.settings import ConfigError, Settings
+from muniops.collector.core.credentials import CredentialStore, SnmpCommunity, SnmpV3
+from muniops.collector.core.settings import Settings
 from muniops.collector.snmp import links as link_state
 from muniops.collector.snmp.config import SnmpSettings
 from muniops.collector.snmp.poller import DeviceSpec, PollResult, poll_cycle
@@ -21,6 +21,7 @@ from muniops.collector.snmp.session import SnmpTarget
 from muniops.collector.snmp.tracking import Tracker
 from muniops.inventory import snmp as store
 from muniops.inventory.db import Database
+from muniops.inventory.errors import ConfigError
 from muniops.inventory.models.snmp import DeviceState, SnmpDevice, WirelessLink
 from muniops.inventory.types import utcnow
 
@@ -30,15 +31,6 @@ log = logging.getLogger(__name__)
 def snmp_settings(settings: Settings) -> SnmpSettings:
     section = getattr(settings, "snmp", None)
     return section if isinstance(section, SnmpSettings) else SnmpSettings()
-
-
-def credentials(settings: Settings) -> dict[str, SnmpCommunity | SnmpV3]:
-    """The SNMP credentials of the credentials file (SSH ones are someone else's)."""
-    if settings.credentials_file is None:
-        raise ConfigError(f"{settings.source}: credentials_file is not set; SNMP devices "
-                          "name a credential from it")
-    return {name: cred for name, cred in load_credentials(settings.credentials_file).items()
-            if isinstance(cred, SnmpCommunity | SnmpV3)}
 
 
 @dataclass
@@ -51,8 +43,10 @@ class CycleReport:
 class SnmpRunner:
     """Shared by the collector's job and the metrics collector (which reads ``latest``)."""
 
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: Settings, db: Database,
+                 credentials: CredentialStore | None = None) -> None:
         self.settings = settings
+        self.credentials = credentials or CredentialStore(settings.credentials_file)
         self.config = snmp_settings(settings)
         self.db = db
         self.profile_dirs: list[Path] = self.config.all_profile_dirs()
@@ -77,10 +71,9 @@ class SnmpRunner:
                 out.append(d)
         return out
 
-    def _spec(self, device: SnmpDevice, creds: dict[str, SnmpCommunity | SnmpV3],
-              site: str) -> DeviceSpec:
+    def _spec(self, device: SnmpDevice, cred: SnmpCommunity | SnmpV3, site: str) -> DeviceSpec:
         cfg = self.config
-        target = SnmpTarget(device.address, device.port, creds[device.credential],
+        target = SnmpTarget(device.address, device.port, cred,
                             timeout=cfg.timeout_seconds, retries=cfg.retries,
                             max_repetitions=device.max_repetitions or cfg.max_repetitions)
         forced = device.profile or device.detected_profile
@@ -102,20 +95,23 @@ class SnmpRunner:
             else:
                 devices = [store.get_device(s, n) for n in names]
             sites = store.site_names(s)
+        if names is None:
+            self.forget(set(self.latest) - {d.name for d in devices if d.enabled})
         if only_due:
             devices = self.due(devices)
         report = CycleReport([])
         if not devices and not self.config.links:
             return report
-        creds = credentials(self.settings) if devices else {}
         specs = []
         for d in devices:
-            if d.credential not in creds:
-                report.skipped.append(f"{d.name}: no SNMP credential named {d.credential!r}")
+            try:
+                cred = self.credentials.snmp(d.credential)
+            except ConfigError as exc:  # this device's credential only: the others go on
+                report.skipped.append(f"{d.name}: {exc}")
                 continue
             site = sites.get(d.site_id or 0, "")
             self.sites[d.name] = site
-            spec = self._spec(d, creds, site)
+            spec = self._spec(d, cred, site)
             if redetect and not d.profile:
                 spec = DeviceSpec(spec.name, spec.target, None, spec.site, spec.budget_seconds)
             specs.append(spec)
@@ -146,6 +142,24 @@ class SnmpRunner:
         for skipped in report.skipped:
             log.warning("snmp: %s", skipped)
         return report
+
+    def forget_unregistered(self) -> None:
+        """Forget the devices removed or disabled since their last poll (each scrape
+        calls this, so their series are gone at the next scrape)."""
+        with self.db.read() as s:
+            registered = store.enabled_names(s)
+        self.forget(set(self.latest) - registered)
+
+    def forget(self, devices: set[str]) -> None:
+        """Drop what is kept of devices no longer registered (or polled): their series
+        leave /metrics with them."""
+        for name in devices:
+            self.latest.pop(name, None)
+            self.sites.pop(name, None)
+            self.polls.pop(name, None)
+            self.tracker.forget(name)
+        if devices:
+            log.info("snmp: forgot %d device(s) no longer registered", len(devices))
 
     def _count(self, res: PollResult) -> None:
         c = self.polls.setdefault(res.device, {"polls": 0, "pdus": 0, "retries": 0,

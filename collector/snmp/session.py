@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from muniops.collector.credentials import SnmpCommunity, SnmpV3
+from muniops.collector.core.credentials import SnmpCommunity, SnmpV3
 from muniops.collector.snmp import ber
 from muniops.collector.snmp.errors import (
     SnmpAuthError,

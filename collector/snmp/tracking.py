@@ -36,6 +36,10 @@ class Tracker:
 
     counters: dict[tuple[str, str], _Counter] = field(default_factory=dict)
 
+    def forget(self, device: str) -> None:
+        for key in [k for k in self.counters if k[0] == device]:
+            del self.counters[key]
+
     def total(self, device: str, reading: Reading) -> float:
         c = self.counters.get((device, series_key(reading)))
         return c.total if c is not None else 0.0

@@ -3,15 +3,18 @@ SSH, how many at once, and when each playbook runs on its own."""
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from muniops.collector.core.addresses import split_address
 from muniops.collector.ssh.platforms import platforms
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+SSH_PORT = 22
 
 
 class Section(BaseModel):
@@ -43,28 +46,16 @@ class SshDevice(Section):
     @field_validator("address")
     @classmethod
     def _address(cls, value: str) -> str:
-        split_address(value)
+        split_address(value, SSH_PORT)
         return value
 
     @property
     def host(self) -> str:
-        return split_address(self.address)[0]
+        return split_address(self.address, SSH_PORT)[0]
 
     @property
     def port(self) -> int:
-        return split_address(self.address)[1]
-
-
-def split_address(value: str, default_port: int = 22) -> tuple[str, int]:
-    """``HOST``, ``HOST:PORT`` or ``[v6]:PORT`` into host and port."""
-    m = re.fullmatch(r"\[([^\]]+)\](?::(\d+))?|([^:\s]+)(?::(\d+))?|([0-9a-fA-F:]+)", value)
-    if not m:
-        raise ValueError(f"expected HOST or HOST:PORT, got {value!r}")
-    host = m.group(1) or m.group(3) or m.group(5)
-    port = int(m.group(2) or m.group(4) or default_port)
-    if not 0 < port < 65536:
-        raise ValueError(f"port out of range in {value!r}")
-    return host, port
+        return split_address(self.address, SSH_PORT)[1]
 
 
 class Schedule(Section):

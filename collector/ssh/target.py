@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from muniops.collector.credentials import SshLogin
+from muniops.collector.core.credentials import SshLogin
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from muniops.agent import credentials
-from muniops.collector.settings import load_settings
+from muniops.collector.core.settings import load_settings
 from muniops.inventory import agents
 from muniops.inventory.agent_schema import Report
 from muniops.inventory.db import Database

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from muniops.collector.credentials import SnmpCommunity
+from muniops.collector.core.credentials import SnmpCommunity
+from muniops.collector.core.settings import load_settings
 from muniops.collector.discovery import passive
 from muniops.collector.discovery.config import SnmpSource
-from muniops.collector.settings import load_settings
 from muniops.collector.snmp.errors import SnmpError
 from muniops.collector.snmp.session import SnmpTarget
 from muniops.inventory.db import Database

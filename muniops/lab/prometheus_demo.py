@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from muniops.collector.settings import load_settings
+from muniops.collector.core.settings import load_settings
 from muniops.lab import prometheus
 from muniops.lab.net import free_port, tcp_open
 

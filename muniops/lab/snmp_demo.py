@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from muniops.collector.settings import load_settings
+from muniops.collector.core.settings import load_settings
 from muniops.collector.snmp.runner import SnmpRunner
 from muniops.inventory import snmp as store
 from muniops.inventory.db import Database

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from muniops.collector.playbook_runs import run_and_record
-from muniops.collector.settings import load_settings
+from muniops.collector.core.settings import load_settings
+from muniops.collector.ssh.runs import run_and_record
 from muniops.inventory.db import Database
 from muniops.lab.fakenos import (
     FakeDevice,

@@ -10,11 +10,11 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from muniops.collector.cli import output
+from muniops.collector.core.settings import ConfigError, load_settings
 from muniops.collector.discovery.config import DiscoverySettings
 from muniops.collector.discovery.metrics import DiscoveryMetrics
 from muniops.collector.discovery.oui import OuiRegistry, registry
 from muniops.collector.discovery.run import plan
-from muniops.collector.settings import ConfigError, load_settings
 from muniops.inventory import discovery
 from muniops.inventory.db import Database
 from muniops.inventory.errors import InvalidInput

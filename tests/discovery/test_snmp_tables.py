@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from muniops.collector.credentials import SnmpCommunity
+from muniops.collector.core.credentials import SnmpCommunity
+from muniops.collector.core.settings import load_settings
 from muniops.collector.discovery import passive
 from muniops.collector.discovery.graph import to_dot
-from muniops.collector.settings import load_settings
 from muniops.collector.snmp.errors import SnmpError
 from muniops.collector.snmp.session import SnmpSession, SnmpTarget
 from muniops.inventory import discovery

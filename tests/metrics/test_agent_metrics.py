@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from muniops.collector.agents import AgentMetrics
+from muniops.collector.agents.metrics import AgentMetrics
 from muniops.inventory import agents, fleet, sites
 from muniops.inventory.agent_policy import AgentSettings
 from muniops.inventory.agent_schema import Report
@@ -107,5 +107,5 @@ def test_ageing_signatures_turn_a_host_noncompliant_without_a_new_report(
     metrics = AgentMetrics(db, AgentSettings())
     assert values(metrics)[("muniops_antivirus_compliant", "pc-1")] == 1
     later = datetime.now(UTC) + timedelta(days=2)
-    monkeypatch.setattr("muniops.collector.agents.utcnow", lambda: later)
+    monkeypatch.setattr("muniops.collector.agents.metrics.utcnow", lambda: later)
     assert values(metrics)[("muniops_antivirus_compliant", "pc-1")] == 0

@@ -16,8 +16,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.registry import Collector
 
-import muniops.collector.metrics  # noqa: F401  (the collector's exposition: no _created)
-from muniops.collector.exposition import Family, Owner, Registry, VersionedBlocks
+import muniops.collector.register.metrics  # noqa: F401  (the collector's exposition: no _created)
+from muniops.collector.core.exposition import Family, Owner, Registry, VersionedBlocks
 from muniops.inventory.db import Database
 from muniops.lab import prometheus
 
@@ -151,11 +151,13 @@ def test_a_slow_scrape_does_not_hold_up_the_api_or_producers(sqlite_db: Database
     import uvicorn
 
     from muniops.collector.api.app import create_app
-    from muniops.collector.metrics import make_registry
-    from muniops.collector.settings import Settings
+    from muniops.collector.core.exposition import Registry
+    from muniops.collector.core.settings import Settings
+    from muniops.collector.register.metrics import InventoryMetrics
     from muniops.lab.net import free_port, tcp_open, wait_until
 
-    registry = make_registry(sqlite_db)
+    registry = Registry()
+    registry.register(InventoryMetrics(sqlite_db))
     slow = SlowCollector(3.0)
     registry.register(slow)
     ports = Ports()
@@ -196,8 +198,8 @@ def polled() -> list[Any]:
 
     from pydantic import SecretStr
 
-    from muniops.collector.credentials import SnmpCommunity
-    from muniops.collector.settings import Settings
+    from muniops.collector.core.credentials import SnmpCommunity
+    from muniops.collector.core.settings import Settings
     from muniops.collector.snmp.poller import DeviceSpec, poll_many
     from muniops.collector.snmp.profiles import ProfileSet
     from muniops.collector.snmp.runner import snmp_settings
@@ -216,12 +218,19 @@ def polled() -> list[Any]:
 
 
 def snmp_collector(db: Database, tmp_path: Path, results: list[Any]) -> Any:
-    from muniops.collector.service import Collector
-    from muniops.collector.settings import Settings
-    from muniops.collector.snmp import job as snmp_job
+    from muniops.collector.core.service import Collector
+    from muniops.collector.core.settings import Settings
+    from muniops.collector.snmp.runtime import SnmpRuntime
+    from muniops.inventory import snmp as store
 
     collector = Collector(Settings(data_dir=tmp_path), db)
-    runner = snmp_job.attach(collector)
+    snmp_runtime = collector.runtimes["snmp"]
+    assert isinstance(snmp_runtime, SnmpRuntime)
+    runner = snmp_runtime.runner
+    with db.write() as s:  # the metrics show registered devices only
+        for res in results:
+            store.add_device(s, store.DeviceCreate(name=res.device, address="127.0.0.1",
+                                                   credential="c"), actor="test")
     for res in results:
         runner.tracker.observe(res, None, None, None)
         runner.sites[res.device] = "City Hall"

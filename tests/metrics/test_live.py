@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from muniops.collector.settings import PATH_KEYS
+from muniops.collector.core.settings import PATH_KEYS
 from muniops.inventory import importer, repairs, sites
 from muniops.inventory.assets import add_asset
 from muniops.inventory.db import Database, sqlite_url

@@ -8,8 +8,9 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 from sqlmodel import col, select
 
-from muniops.collector.pm import PmMetrics, keep_plan
-from muniops.collector.settings import Settings
+from muniops.collector.core.settings import Settings
+from muniops.collector.pm.metrics import PmMetrics
+from muniops.collector.pm.runtime import PmRuntime
 from muniops.inventory import assets, pm
 from muniops.inventory.db import Database
 from muniops.inventory.models.pm import PmState, PmTask
@@ -51,11 +52,12 @@ def test_metrics_count_tasks_by_state_and_site(city: Database) -> None:
 
 def test_the_job_plans_new_assets_and_drops_retired(city: Database) -> None:
     collector: Any = SimpleNamespace(db=city, settings=Settings(pm=policy()))
-    keep_plan(collector)
+    keep_plan = PmRuntime(collector).keep_plan
+    keep_plan()
     with city.write() as s:
         add(s, "PC-10")
         assets.retire(s, assets.get_asset(s, "PC-1"), actor="t")
-    keep_plan(collector)
+    keep_plan()
     with city.read() as s:
         open_tasks = list(s.exec(select(PmTask).where(col(PmTask.state).in_(pm.OPEN_STATES))))
         tags = {assets.get_asset(s, f"#{t.asset_id}").asset_tag for t in open_tasks}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from muniops.collector.credentials import SnmpCommunity, SnmpV3
+from muniops.collector.core.credentials import SnmpCommunity, SnmpV3
 from muniops.collector.snmp.config import BUILTIN_PROFILES
 from muniops.collector.snmp.profiles import ProfileSet
 from muniops.collector.snmp.session import SnmpTarget

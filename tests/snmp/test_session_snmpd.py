@@ -181,7 +181,7 @@ def test_snmp_v1_get_and_walk(agent: Snmpd) -> None:
     missing OID still reads as None."""
     from pydantic import SecretStr
 
-    from muniops.collector.credentials import SnmpCommunity
+    from muniops.collector.core.credentials import SnmpCommunity
 
     cred = SnmpCommunity(type="snmp_v1", community=SecretStr(agent.community))
 

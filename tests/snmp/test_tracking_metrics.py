@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from muniops.collector.settings import Settings
+from muniops.collector.core.settings import Settings
 from muniops.collector.snmp.config import LinkConfig, LinkThresholds
 from muniops.collector.snmp.links import evaluate
 from muniops.collector.snmp.metrics import SnmpMetrics

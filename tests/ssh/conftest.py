@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from muniops.collector.settings import Settings, load_settings
+from muniops.collector.core.settings import Settings, load_settings
 from muniops.lab.fakenos import FakeDevice, FakeLab, running_fakenos
 
 PASSWORD = "lab-only-password"

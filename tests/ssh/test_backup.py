@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import yaml
 
-from muniops.collector import playbook_runs
 from muniops.collector.cli.main import invoke
-from muniops.collector.playbook_runs import run_and_record
-from muniops.collector.settings import Settings, load_settings
+from muniops.collector.core.service import Collector
+from muniops.collector.core.settings import Settings, load_settings
+from muniops.collector.ssh.runs import run_and_record
+from muniops.collector.ssh.runtime import SshRuntime
 from muniops.inventory import configs
 from muniops.inventory.db import Database, sqlite_url
 from muniops.inventory.migrate import upgrade
@@ -105,13 +105,15 @@ def test_the_scheduled_job_backs_up_when_its_time_comes(ios_lab: FakeLab, tmp_pa
     raw = yaml.safe_load(config.read_text())
     raw["playbooks"]["schedule"] = [{"playbook": "backup-config", "at": at}]
     config.write_text(yaml.safe_dump(raw))
-    collector = SimpleNamespace(settings=load_settings(config), db=db)
-    playbook_runs._last_tick[id(collector)] = now - timedelta(minutes=3)
-    playbook_runs.scheduled_playbooks(collector)  # type: ignore[arg-type]
+    collector = Collector(load_settings(config), db)
+    ssh = collector.runtimes["ssh"]
+    assert isinstance(ssh, SshRuntime)
+    ssh._last_tick = now - timedelta(minutes=3)
+    assert collector.scheduler.run_now("ssh-playbooks")
     assert versions(db, "sw-hall") == [1]
     with db.read() as s:
         first = configs.backup_states(s)[0].last_success_at
-    playbook_runs.scheduled_playbooks(collector)  # type: ignore[arg-type]
+    assert collector.scheduler.run_now("ssh-playbooks")
     with db.read() as s:
         assert configs.backup_states(s)[0].last_success_at == first  # not run again
     db.dispose()

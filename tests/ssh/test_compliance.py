@@ -10,9 +10,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from muniops.collector.cli.main import invoke
-from muniops.collector.playbook_metrics import PlaybookMetrics
-from muniops.collector.playbook_runs import RunStats, run_and_record
-from muniops.collector.settings import Settings
+from muniops.collector.core.settings import Settings
+from muniops.collector.ssh.metrics import PlaybookMetrics
+from muniops.collector.ssh.runs import RunStats, run_and_record
 from muniops.inventory import assets, configs
 from muniops.inventory.db import Database
 from muniops.inventory.models import AssetKind

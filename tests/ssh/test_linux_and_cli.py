@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from muniops.collector.cli.main import invoke
-from muniops.collector.playbook_runs import due, run_and_record
-from muniops.collector.settings import load_settings
+from muniops.collector.core.settings import load_settings
 from muniops.collector.ssh.config import Schedule
+from muniops.collector.ssh.runs import due, run_and_record
 from muniops.inventory import configs
 from muniops.inventory.db import Database, sqlite_url
 from muniops.inventory.migrate import upgrade

@@ -1,5 +1,5 @@
 """``muniops playbook list/show/run``, ``muniops compliance``, and the configuration
-backups' ``muniops config history/diff/get`` (added to the ``config`` group)."""
+backups' ``history``, ``diff`` and ``get`` (commands of the ``config`` group)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,10 @@ from pydantic import SecretStr
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import emit_json, err_console, error, table
-from muniops.collector.cli.system import config_app
-from muniops.collector.credentials import SshLogin
-from muniops.collector.playbook_runs import configured_devices, run_and_record
-from muniops.collector.ssh.config import split_address
+from muniops.collector.core.addresses import split_address
+from muniops.collector.core.credentials import SshLogin
 from muniops.collector.ssh.platforms import platforms
+from muniops.collector.ssh.runs import configured_devices, run_and_record
 from muniops.inventory import configs
 from muniops.inventory.models.configs import ConfigVersion
 from muniops.playbooks.loader import PlaybookError, builtin_playbooks, load_playbook
@@ -78,7 +77,7 @@ def _ad_hoc(address: str, platform: str, username: str, password_env: str | None
         raise typer.BadParameter(f"unknown platform {platform!r}; known: "
                                  f"{', '.join(sorted(platforms()))}", param_hint="--platform")
     try:
-        host, port = split_address(address)
+        host, port = split_address(address, 22)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--address") from None
 
@@ -255,7 +254,6 @@ def _redactor(version: ConfigVersion, secrets: bool) -> Any:
     return lambda text: redact(text, rules)
 
 
-@config_app.command("history")
 def history(device: Annotated[str, typer.Argument(help="Device name.")],
             json: Json = False) -> None:
     """A device's stored configuration versions (one per real change)."""
@@ -272,7 +270,6 @@ def history(device: Annotated[str, typer.Argument(help="Device name.")],
               title=f"Configuration history of {device}")
 
 
-@config_app.command("diff")
 def diff(
     device: Annotated[str, typer.Argument(help="Device name.")],
     from_: Annotated[int | None, typer.Option("--from", help="Older version "
@@ -293,7 +290,6 @@ def diff(
         sys.stdout.write(text or f"versions {old.version} and {new.version} are the same\n")
 
 
-@config_app.command("get")
 def get(
     device: Annotated[str, typer.Argument(help="Device name.")],
     version: Annotated[int | None, typer.Option(help="Version (default: latest).")] = None,

@@ -14,31 +14,28 @@ from pydantic import SecretStr
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import console, done, emit_json, error, fields, table
-from muniops.collector.credentials import SnmpCommunity, SnmpV3
+from muniops.collector.core.addresses import split_address
+from muniops.collector.core.credentials import CredentialStore, SnmpCommunity, SnmpV3
 from muniops.collector.snmp.poller import DeviceSpec, PollResult, poll_device
 from muniops.collector.snmp.profiles import ProfileSet
-from muniops.collector.snmp.runner import SnmpRunner, credentials, snmp_settings
+from muniops.collector.snmp.runner import SnmpRunner, snmp_settings
 from muniops.collector.snmp.session import SnmpTarget
 from muniops.collector.snmp.tracking import STATE_FACT
 from muniops.inventory import snmp as store
 from muniops.inventory.errors import InvalidInput
 from muniops.inventory.models.snmp import SnmpDevice
 
+SNMP_PORT = 161
+
 app = typer.Typer(help="Devices polled over SNMP: switches, routers, bridges, printers, "
                        "UPSes.", no_args_is_help=True)
 
 
-def register(root: typer.Typer, panel: str) -> None:
-    """``muniops poll`` and ``muniops links`` are top-level commands."""
-    root.command("poll", rich_help_panel=panel)(poll)
-    root.command("links", rich_help_panel=panel)(links)
-
-
-def _split_address(value: str) -> tuple[str, int]:
-    host, sep, port = value.rpartition(":")
-    if sep and port.isdigit() and host and not host.endswith(":"):
-        return host.strip("[]"), int(port)
-    return value.strip("[]"), 161
+def _address(value: str) -> tuple[str, int]:
+    try:
+        return split_address(value, SNMP_PORT)
+    except ValueError as exc:
+        raise InvalidInput("address", str(exc)) from None
 
 
 def _device_row(d: SnmpDevice, sites: dict[int, str]) -> dict[str, Any]:
@@ -64,9 +61,10 @@ def add(
     json: Json = False,
 ) -> None:
     """Register a device to poll."""
-    host, port = _split_address(address)
+    host, port = _address(address)
     settings = state.settings
-    known = credentials(settings).keys() if settings.credentials_file else None
+    known = (CredentialStore(settings.credentials_file).names("snmp")
+             if settings.credentials_file else None)
     if profile:
         profiles = ProfileSet.load(snmp_settings(settings).all_profile_dirs())
         missing = [p for p in profile.split(",") if p not in profiles.by_name]
@@ -186,7 +184,7 @@ def poll(
         if report.skipped or any(r.state == "down" for r in report.results):
             raise typer.Exit(1)
         return
-    host, port = _split_address(address)
+    host, port = _address(address)
     cred = _adhoc_credential(version, community, v3_user, auth_protocol, priv_protocol,
                              auth_key_env, priv_key_env)
     cfg = snmp_settings(settings)

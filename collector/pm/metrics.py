@@ -1,12 +1,11 @@
-"""Preventive maintenance in the running collector: a job that keeps the plan in step with
-the register and the task states in step with each site's calendar, and the metrics."""
+"""Preventive maintenance metrics: tasks by state and site, overdue tasks, and this
+half-year's completion rate, from the store on each scrape."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
 from datetime import date
-from typing import TYPE_CHECKING
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector as PromCollector
@@ -14,27 +13,13 @@ from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
-from muniops.collector.scheduler import job
 from muniops.inventory import pm
 from muniops.inventory.db import Database
 from muniops.inventory.models import Asset, Site
 from muniops.inventory.models.pm import PmState, PmTask
 from muniops.inventory.types import utcnow
 
-if TYPE_CHECKING:
-    from muniops.collector.service import Collector
-
 log = logging.getLogger(__name__)
-
-
-@job("pm-plan", every_seconds=900)
-def keep_plan(collector: Collector) -> None:
-    """New assets get a task, retired ones lose theirs, due and overdue follow the clock."""
-    with collector.db.write() as s:
-        result = pm.sync_plan(s, collector.settings.pm, actor="collector:pm-plan")
-        changed = pm.refresh_states(s)
-    log.info("pm plan: %d created, %d removed, %d state changes", result.created,
-             result.removed, changed)
 
 
 def half_year(day: date) -> tuple[date, date]:

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from muniops import __version__
 from muniops.collector.api.auth import DB, Admin, AnyCaller, BearerCreds, authenticate
-from muniops.collector.exposition import exposition
+from muniops.collector.core.exposition import exposition
 from muniops.inventory.models import AuditEntry
 
 router = APIRouter(tags=["system"])

@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
-from muniops.collector.playbook_runs import STATS, RunStats
+from muniops.collector.ssh.runs import RunStats
 from muniops.inventory import configs
 from muniops.inventory.db import Database
 from muniops.inventory.models.configs import ComplianceResult
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 
 class PlaybookMetrics(PromCollector):
-    def __init__(self, db: Database, stats: RunStats = STATS) -> None:
+    def __init__(self, db: Database, stats: RunStats) -> None:
         self.db = db
         self.stats = stats
 

@@ -1,4 +1,4 @@
-"""Top-level commands: ``init``, ``serve``, ``config check``."""
+"""Top-level commands: ``init``, ``serve``, and the ``config`` group."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def serve(
     listen: Annotated[str | None, typer.Option(help="HOST:PORT (default from the config).")] = None,
 ) -> None:
     """Run the collector: API, /metrics and periodic jobs, until SIGTERM."""
-    from muniops.collector.service import Collector
+    from muniops.collector.core.service import Collector
 
     settings = state.settings
     logging.getLogger().setLevel(settings.logging.level)
@@ -56,7 +56,13 @@ def check(json: Json = False) -> None:
     console.print_json(data=shown)
 
 
-def register(app: typer.Typer, panel: str) -> None:
-    app.command("init", rich_help_panel=panel)(init)
-    app.command("serve", rich_help_panel=panel)(serve)
-    app.add_typer(config_app, name="config", rich_help_panel=panel)
+def _device_config_commands() -> None:
+    """``config history/diff/get``: the SSH feature's stored device configurations."""
+    from muniops.collector.ssh import cli as ssh_cli
+
+    config_app.command("history")(ssh_cli.history)
+    config_app.command("diff")(ssh_cli.diff)
+    config_app.command("get")(ssh_cli.get)
+
+
+_device_config_commands()

@@ -11,21 +11,15 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-from muniops.collector.credentials import SshLogin, load_credentials
-from muniops.collector.scheduler import job
-from muniops.collector.settings import ConfigError, Settings
+from muniops.collector.core.credentials import CredentialStore, SshLogin
+from muniops.collector.core.settings import Settings
 from muniops.collector.ssh.config import WEEKDAYS, Schedule
 from muniops.inventory import configs
 from muniops.inventory.db import Database
-from muniops.inventory.types import utcnow
 from muniops.playbooks.loader import load_playbook
 from muniops.playbooks.model import Playbook
 from muniops.playbooks.runner import Device, DeviceResult, LoginLookup, Runner, selected
-
-if TYPE_CHECKING:
-    from muniops.collector.service import Collector
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +30,11 @@ def configured_devices(settings: Settings) -> list[Device]:
             for d in settings.playbooks.devices]
 
 
-def ssh_logins(settings: Settings) -> LoginLookup:
-    """A device's SSH login from the credentials file (read once, here)."""
-    path = settings.credentials_file
-    creds = load_credentials(path) if path is not None else {}
+def ssh_logins(credentials: CredentialStore) -> LoginLookup:
+    """A device's SSH login, checked when that device needs it."""
 
     def login_for(device: Device) -> SshLogin:
-        found = creds.get(device.credential)
-        if not isinstance(found, SshLogin):
-            raise KeyError(f"no ssh credential named {device.credential!r} in the "
-                           "credentials file")
-        return found
+        return credentials.ssh(device.credential)
 
     return login_for
 
@@ -94,13 +82,12 @@ class RunStats:
                     self.failures[key] = self.failures.get(key, 0) + 1
 
 
-STATS = RunStats()
-
-
 def run_and_record(settings: Settings, db: Database | None, playbook_ref: str, *,
                    devices: Iterable[Device] | None = None, actor: str,
                    variables: dict[str, str] | None = None, workers: int | None = None,
                    login_for: LoginLookup | None = None,
+                   credentials: CredentialStore | None = None,
+                   stats: RunStats | None = None,
                    progress: Callable[[DeviceResult], None] | None = None,
                    ) -> tuple[Playbook, list[DeviceResult]]:
     """Run a playbook on its target devices (or ``devices``), recording each result in
@@ -108,7 +95,8 @@ def run_and_record(settings: Settings, db: Database | None, playbook_ref: str, *
     playbook = load_playbook(playbook_ref)
     chosen = selected(playbook.targets,
                       configured_devices(settings) if devices is None else devices)
-    runner = Runner(playbook, login_for or ssh_logins(settings),
+    logins = login_for or ssh_logins(credentials or CredentialStore(settings.credentials_file))
+    runner = Runner(playbook, logins,
                     workers=workers or settings.playbooks.workers, variables=variables,
                     connect_timeout=settings.playbooks.connect_timeout)
     started = time.monotonic()
@@ -119,7 +107,8 @@ def run_and_record(settings: Settings, db: Database | None, playbook_ref: str, *
         if progress is not None:
             progress(result)
         results.append(result)
-    STATS.add(playbook.name, time.monotonic() - started, results)
+    if stats is not None:
+        stats.add(playbook.name, time.monotonic() - started, results)
     return playbook, sorted(results, key=lambda r: r.device)
 
 
@@ -132,26 +121,3 @@ def due(entry: Schedule, after: datetime, until: datetime) -> bool:
             return True
         day += timedelta(days=1)
     return False
-
-
-_last_tick: dict[int, datetime] = {}
-
-
-@job("ssh-playbooks", every_seconds=60)
-def scheduled_playbooks(collector: Collector) -> None:
-    """Run each scheduled playbook whose time came since the last tick."""
-    now = utcnow()
-    since = _last_tick.get(id(collector), now)
-    _last_tick[id(collector)] = now
-    for entry in collector.settings.playbooks.schedule:
-        if not due(entry, since, now):
-            continue
-        try:
-            _, results = run_and_record(collector.settings, collector.db, entry.playbook,
-                                        actor=f"schedule:{entry.playbook}")
-        except ConfigError as exc:
-            log.error("scheduled playbook %s: %s", entry.playbook, exc)
-            continue
-        failed = [r for r in results if not r.ok]
-        log.info("scheduled playbook %s: %d device(s), %d failed", entry.playbook,
-                 len(results), len(failed))

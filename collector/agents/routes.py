@@ -20,7 +20,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from muniops.collector.agents.runtime import AgentsRuntime
 from muniops.collector.api.auth import DB, AnyCaller
+from muniops.collector.core.feature import runtime_of
 from muniops.inventory import agents, fleet
 from muniops.inventory.agent_schema import SCHEMA_VERSIONS, Report
 from muniops.inventory.db import Database
@@ -52,9 +54,9 @@ class Rejected(Exception):
 
 
 def _count_reject(request: Request, reason: str) -> None:
-    counters = getattr(request.app.state, "agent_counters", None)
-    if counters is not None:
-        counters.rejected.labels(reason).inc()
+    running = runtime_of(request.app.state, AgentsRuntime)
+    if running is not None:
+        running.counters.rejected.labels(reason).inc()
 
 
 @router.post("/enroll", status_code=status.HTTP_201_CREATED)
@@ -175,9 +177,9 @@ async def post_report(request: Request, db: DB) -> JSONResponse:
         log.error("report %s not stored: %s: %s", report.report_id, type(exc).__name__,
                   exc.orig)
         return JSONResponse({"detail": "store unavailable, send again later"}, status_code=503)
-    counters = getattr(request.app.state, "agent_counters", None)
-    if counters is not None:
-        counters.received.labels(report.kind, result.status).inc()
+    running = runtime_of(request.app.state, AgentsRuntime)
+    if running is not None:
+        running.counters.received.labels(report.kind, result.status).inc()
     return JSONResponse({"status": result.status, "report_id": str(report.report_id),
                          "asset_id": result.asset_id})
 

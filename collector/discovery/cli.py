@@ -152,10 +152,3 @@ def topology(
     else:
         table(rows, ["device", "local_port", "protocol", "remote_name", "remote_port",
                      "remote_address", "remote_platform", "site"], title="Topology")
-
-
-def register(root: typer.Typer, panel: str) -> None:
-    root.command("unknown", rich_help_panel=panel)(unknown)
-    root.command("locate", rich_help_panel=panel)(locate)
-    root.command("topology", rich_help_panel=panel)(topology)
-

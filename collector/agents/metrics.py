@@ -1,32 +1,25 @@
-"""The collector's side of the endpoint agents apart from the API: Prometheus metrics
-(built from the store on each scrape, plus in-process counters of reports) and the job
-that forgets report UUIDs older than the ledger's retention."""
+"""Prometheus metrics of the endpoint agents, built from the store on each scrape, and the
+in-process counters of reports the API answers."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector as PromCollector
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-from muniops.collector.scheduler import job
-from muniops.inventory import agents, fleet
+from muniops.inventory import fleet
 from muniops.inventory.agent_policy import AgentSettings, av_problems, signature_age_days
 from muniops.inventory.db import Database
 from muniops.inventory.models import Agent, Asset, HostFacts
 from muniops.inventory.types import utcnow
-
-if TYPE_CHECKING:
-    from muniops.collector.service import Collector
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +27,19 @@ AGENT_STATES = ("active", "stale", "never_seen", "revoked")
 REJECT_REASONS = ("malformed", "schema_version", "too_large", "unauthorized")
 
 
-@dataclass
 class ReportCounters:
-    received: Counter
-    rejected: Counter
+    """Reports the API answered, by kind and outcome, and those it refused, by reason."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.received = Counter(
+            "muniops_agent_reports_total",
+            "Agent reports answered 200, by kind and outcome (accepted or duplicate).",
+            ["kind", "outcome"], registry=registry)
+        self.rejected = Counter("muniops_agent_reports_rejected_total",
+                                "Agent reports refused, by reason.", ["reason"],
+                                registry=registry)
+        for reason in REJECT_REASONS:
+            self.rejected.labels(reason)
 
 
 class _AvFacts(NamedTuple):
@@ -132,26 +134,3 @@ class AgentMetrics(PromCollector):
             for kind, names in hosts.items():
                 flagged.add_metric([kind], len(names))
         yield from (by_state, seen, av, compliant, age, flagged)
-
-
-def install(app: FastAPI, registry: CollectorRegistry, db: Database,
-            settings: AgentSettings) -> None:
-    """Register the agent metrics on the collector's registry; the API counts reports."""
-    registry.register(AgentMetrics(db, settings))
-    received = Counter("muniops_agent_reports_total",
-                       "Agent reports answered 200, by kind and outcome (accepted or duplicate).",
-                       ["kind", "outcome"], registry=registry)
-    rejected = Counter("muniops_agent_reports_rejected_total",
-                       "Agent reports refused, by reason.", ["reason"], registry=registry)
-    for reason in REJECT_REASONS:
-        rejected.labels(reason)
-    app.state.agent_counters = ReportCounters(received, rejected)
-
-
-@job("agent-ledger-prune", every_seconds=24 * 3600)
-def prune_ledger(collector: Collector) -> None:
-    """Forget report UUIDs older than ``agents.ledger_days``; an agent's spool never holds
-    a report that long."""
-    with collector.db.write() as s:
-        n = agents.prune_ledger(s, collector.settings.agents.ledger_days)
-    log.info("agent ledger: forgot %d report ids", n)

@@ -14,7 +14,6 @@ from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
-from muniops.collector.exposition import Registry
 from muniops.inventory.db import Database
 from muniops.inventory.models import Asset, AssetStatus, RepairTicket, Site
 from muniops.inventory.types import utcnow
@@ -78,11 +77,3 @@ class InventoryMetrics(PromCollector):
             ):
                 expiring.add_metric([sites.get(site_id, "")], n)
         yield from (assets, repairs, expiring)
-
-
-def make_registry(db: Database) -> Registry:
-    """A fresh registry with the inventory's collector; features register theirs on it
-    (per-interface families formatted once per poll: ``exposition.VersionedBlocks``)."""
-    registry = Registry()
-    registry.register(InventoryMetrics(db))
-    return registry

@@ -12,19 +12,19 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from muniops.collector.core.addresses import split_address
 from muniops.collector.discovery.config import DiscoverySettings
 from muniops.collector.reports.config import ReportSettings  # report defaults
 from muniops.collector.snmp.config import SnmpSettings  # SNMP polling
 from muniops.collector.ssh.config import PlaybookSettings  # SSH devices and playbooks
 from muniops.inventory.agent_policy import AgentSettings  # endpoint agents
 from muniops.inventory.db import sqlite_url
+from muniops.inventory.errors import ConfigError
 from muniops.inventory.pm_policy import PmSettings  # preventive maintenance policy
 
+__all__ = ["ConfigError", "Section", "Settings", "load_settings"]
+
 CONFIG_ENV = "MUNIOPS_CONFIG"
-
-
-class ConfigError(Exception):
-    """The configuration is wrong; the message names the file, the key and the problem."""
 
 
 class Section(BaseModel):
@@ -42,18 +42,16 @@ class ApiSettings(Section):
     @field_validator("listen")
     @classmethod
     def _host_port(cls, value: str) -> str:
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"expected HOST:PORT, got {value!r}")
+        split_address(value)
         return value
 
     @property
     def host(self) -> str:
-        return self.listen.rpartition(":")[0].strip("[]")
+        return split_address(self.listen)[0]
 
     @property
     def port(self) -> int:
-        return int(self.listen.rpartition(":")[2])
+        return split_address(self.listen)[1]
 
 
 class LoggingSettings(Section):

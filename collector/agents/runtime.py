@@ -1,0 +1,38 @@
+"""Endpoint agents inside ``muniops serve``: their metrics, the counters of reports the
+API answers, and the daily job that forgets report UUIDs older than the ledger keeps."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from prometheus_client.registry import Collector as PromCollector
+
+from muniops.collector.agents.metrics import AgentMetrics, ReportCounters
+from muniops.collector.core.feature import Job, Runtime
+from muniops.inventory import agents
+
+if TYPE_CHECKING:
+    from muniops.collector.core.service import Collector
+
+log = logging.getLogger(__name__)
+
+
+class AgentsRuntime(Runtime):
+    def __init__(self, collector: Collector) -> None:
+        super().__init__(collector)
+        self.counters = ReportCounters(collector.registry)
+
+    def jobs(self) -> Sequence[Job]:
+        return [Job("agent-ledger-prune", 24 * 3600, self.prune_ledger)]
+
+    def metrics(self) -> Iterable[PromCollector]:
+        return [AgentMetrics(self.collector.db, self.collector.settings.agents)]
+
+    def prune_ledger(self) -> None:
+        """Forget report UUIDs older than ``agents.ledger_days``; an agent's spool never
+        holds a report that long."""
+        with self.collector.db.write() as s:
+            n = agents.prune_ledger(s, self.collector.settings.agents.ledger_days)
+        log.info("agent ledger: forgot %d report ids", n)

@@ -1,1 +1,0 @@
-"""API routers, one module per resource; ``ROUTERS`` is what the app mounts."""

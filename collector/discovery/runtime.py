@@ -1,0 +1,29 @@
+"""Discovery inside ``muniops serve``: reading the configured routers' and switches'
+tables every 15 minutes, in a pool of its own. Active sweeps need raw sockets and run from
+``muniops discover run`` (cron or a systemd timer), not inside the API process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from prometheus_client.registry import Collector as PromCollector
+
+from muniops.collector.core.feature import Job, Runtime
+from muniops.collector.discovery.metrics import DiscoveryMetrics
+
+
+class DiscoveryRuntime(Runtime):
+    def jobs(self) -> Sequence[Job]:
+        return [Job("discovery-passive", 900, self.read_tables, pool="discovery")]
+
+    def metrics(self) -> Iterable[PromCollector]:
+        return [DiscoveryMetrics(self.collector.db, self.collector.settings.discovery)]
+
+    def read_tables(self) -> None:
+        from muniops.collector.discovery import passive
+
+        c = self.collector
+        cfg = c.settings.discovery
+        if any(nets.snmp for nets in cfg.sites.values()):
+            passive.poll_all(c.db, c.settings, cfg, None, actor="discovery",
+                             credentials=c.credentials)

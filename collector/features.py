@@ -1,0 +1,15 @@
+"""Every feature of the collector, in the order ``muniops --help`` lists their commands.
+Adding a feature is a folder with a ``FEATURE`` declaration and a line here."""
+
+from muniops.collector.agents import FEATURE as AGENTS
+from muniops.collector.core.feature import Feature, check_unique
+from muniops.collector.discovery import FEATURE as DISCOVERY
+from muniops.collector.pm import FEATURE as PM
+from muniops.collector.register import FEATURE as REGISTER
+from muniops.collector.reports import FEATURE as REPORTS
+from muniops.collector.snmp import FEATURE as SNMP
+from muniops.collector.ssh import FEATURE as SSH
+from muniops.collector.system import FEATURE as SYSTEM
+
+FEATURES: tuple[Feature, ...] = (REGISTER, SNMP, SSH, DISCOVERY, AGENTS, PM, REPORTS, SYSTEM)
+check_unique(FEATURES)

@@ -1,0 +1,1 @@
+"""The register's CLI groups: ``sites``, ``people``, ``assets``, ``repairs``."""

@@ -1,0 +1,54 @@
+"""SSH playbooks inside ``muniops serve``: the nightly/weekly schedule and the metrics of
+this process's runs. Runs go to the ``ssh`` pool: a long run never delays polling."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from prometheus_client.registry import Collector as PromCollector
+
+from muniops.collector.core.feature import Job, Runtime
+from muniops.collector.ssh.metrics import PlaybookMetrics
+from muniops.collector.ssh.runs import RunStats, due, run_and_record
+from muniops.inventory.errors import ConfigError
+from muniops.inventory.types import utcnow
+
+if TYPE_CHECKING:
+    from muniops.collector.core.service import Collector
+
+log = logging.getLogger(__name__)
+
+
+class SshRuntime(Runtime):
+    def __init__(self, collector: Collector) -> None:
+        super().__init__(collector)
+        self.stats = RunStats()
+        self._last_tick: datetime | None = None
+
+    def jobs(self) -> Sequence[Job]:
+        return [Job("ssh-playbooks", 60, self.run_scheduled, pool="ssh")]
+
+    def metrics(self) -> Iterable[PromCollector]:
+        return [PlaybookMetrics(self.collector.db, self.stats)]
+
+    def run(self, playbook: str, *, actor: str) -> None:
+        c = self.collector
+        _, results = run_and_record(c.settings, c.db, playbook, actor=actor,
+                                    credentials=c.credentials, stats=self.stats)
+        failed = [r for r in results if not r.ok]
+        log.info("playbook %s: %d device(s), %d failed", playbook, len(results), len(failed))
+
+    def run_scheduled(self) -> None:
+        """Run each scheduled playbook whose time came since the last tick."""
+        now = utcnow()
+        since, self._last_tick = self._last_tick or now, now
+        for entry in self.collector.settings.playbooks.schedule:
+            if not due(entry, since, now):
+                continue
+            try:
+                self.run(entry.playbook, actor=f"schedule:{entry.playbook}")
+            except ConfigError as exc:
+                log.error("scheduled playbook %s: %s", entry.playbook, exc)
