@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy agent collector inventory playbooks muniops
+	scripts/typecheck.sh
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n auto --dist loadfile

@@ -58,7 +58,7 @@ def get_asset(session: Session, ref: str, scope: Scope = EVERYWHERE) -> Asset:
     """Find an asset by tag, serial, or ``#id``; outside the scope it does not exist."""
     ref = ref.strip()
     asset = session.exec(
-        select(Asset).where(or_(Asset.asset_tag == ref, Asset.serial == ref))
+        select(Asset).where(or_(col(Asset.asset_tag) == ref, col(Asset.serial) == ref))
     ).first()
     if asset is None and ref.startswith("#") and ref[1:].isdigit():
         asset = session.get(Asset, int(ref[1:]))

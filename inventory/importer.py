@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from muniops.inventory import audit
 from muniops.inventory.assets import ASSET, label
@@ -401,8 +401,8 @@ def _insert_new(session: Session, index: _Index, rows: list[_Row], result: Impor
         holders.append(person.id if person else None)
     conn = session.connection()
     newest = conn.execute(sa.select(sa.func.max(col(Asset.id)))).scalar() or 0
-    conn.execute(sa.insert(Asset.__table__), values)
-    id_of: dict[tuple[str | None, str | None], int] = {
+    conn.execute(sa.insert(table_of(Asset)), values)
+    id_of: dict[tuple[str | None, str | None], int | None] = {
         (tag, serial): asset_id for asset_id, tag, serial in conn.execute(
             sa.select(col(Asset.id), col(Asset.asset_tag), col(Asset.serial))
             .where(col(Asset.id) > newest))}
@@ -410,11 +410,11 @@ def _insert_new(session: Session, index: _Index, rows: list[_Row], result: Impor
     macs = [{"asset_id": i, "mac": m} for i, row in zip(ids, rows, strict=True)
             for m in row.data.macs or []]
     if macs:
-        conn.execute(sa.insert(AssetMac.__table__), macs)
+        conn.execute(sa.insert(table_of(AssetMac)), macs)
     assignments = [{"asset_id": i, "person_id": p, "assigned_at": now, "note": "import"}
                    for i, p in zip(ids, holders, strict=True) if p is not None]
     if assignments:
-        conn.execute(sa.insert(Assignment.__table__), assignments)
+        conn.execute(sa.insert(table_of(Assignment)), assignments)
     result.assigned += len(assignments)
     entries = []
     for asset_id, row, value in zip(ids, rows, values, strict=True):
@@ -423,7 +423,14 @@ def _insert_new(session: Session, index: _Index, rows: list[_Row], result: Impor
             after["assigned_to"] = row.assigned_to
         entries.append({"at": now, "actor": actor, "action": "asset.import", "entity": ASSET,
                         "entity_id": asset_id, "before": None, "after": after})
-    conn.execute(sa.insert(AuditEntry.__table__), entries)
+    conn.execute(sa.insert(table_of(AuditEntry)), entries)
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The table a model maps to, for bulk inserts through Core."""
+    table = sa.inspect(model).local_table
+    assert isinstance(table, sa.Table)
+    return table
 
 
 def _person_for(index: _Index, ref: str) -> Person:

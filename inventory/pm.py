@@ -179,7 +179,8 @@ class _AssetRow:
 
 
 def _asset_rows(session: Session) -> dict[int, _AssetRow]:
-    stmt = sa_select(Asset.id, Asset.kind, Asset.status, Asset.site_id, Asset.asset_tag)
+    stmt = sa_select(col(Asset.id), col(Asset.kind), col(Asset.status), col(Asset.site_id),
+                     col(Asset.asset_tag))
     return {row[0]: _AssetRow(*row) for row in session.execute(stmt.order_by(col(Asset.id)))}
 
 
@@ -192,8 +193,9 @@ def sync_plan(session: Session, settings: PmSettings, *, actor: str,
     zones = {sid: tz for sid, tz in session.exec(select(Site.id, Site.timezone))}
     assets = _asset_rows(session)
     rules = {a.id: settings.rule_for(a) for a in assets.values()}
-    open_tasks = session.exec(select(PmTask.id, PmTask.asset_id, PmTask.team, PmTask.due_date)
-                              .where(col(PmTask.state).in_(OPEN_STATES))).all()
+    open_tasks = session.execute(
+        sa_select(col(PmTask.id), col(PmTask.asset_id), col(PmTask.team), col(PmTask.due_date))
+        .where(col(PmTask.state).in_(OPEN_STATES))).all()
     drop: list[int] = []
     planned: set[int] = set()
     loads = _Loads(settings.max_per_week)
@@ -279,7 +281,8 @@ def refresh_states(session: Session, now: datetime | None = None) -> int:
     """Move open tasks to ``due`` or ``overdue`` as their site's calendar says; returns how
     many changed. A change of state by the clock is not an audited change."""
     now = now or utcnow()
-    stmt = (sa_select(PmTask.id, PmTask.due_date, PmTask.lead_days, PmTask.state, Site.timezone)
+    stmt = (sa_select(col(PmTask.id), col(PmTask.due_date), col(PmTask.lead_days),
+                      col(PmTask.state), col(Site.timezone))
             .join(Asset, col(Asset.id) == PmTask.asset_id)
             .outerjoin(Site, col(Site.id) == Asset.site_id)
             .where(col(PmTask.state).in_(OPEN_STATES)))

@@ -162,6 +162,7 @@ def record_polls(session: Session, outcomes: Sequence[PollOutcome]) -> None:
                     device.asset_id = asset.id
         session.add(device)
         for kind, subject, detail in o.events:
+            assert device.id is not None  # a stored device
             session.add(SnmpEvent(device_id=device.id, at=o.at, kind=kind,
                                   subject=subject[:200], detail=detail[:500]))
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from muniops.collector.core.credentials import CredentialStore, SnmpV3, SshLogin
-from muniops.inventory.errors import CredentialError
 from muniops.collector.core.settings import ConfigError, load_settings
+from muniops.inventory.errors import CredentialError
 from tests.conftest import Cli
 
 

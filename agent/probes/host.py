@@ -8,6 +8,7 @@ import os
 import platform
 import re
 import socket
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -157,7 +158,7 @@ def users() -> list[dict[str, Any]]:
 
 
 def health() -> dict[str, Any]:
-    out: dict[str, Any] = {"uptime_seconds": int(psutil.time.time() - psutil.boot_time()),
+    out: dict[str, Any] = {"uptime_seconds": int(time.time() - psutil.boot_time()),
                            "memory_used_percent": psutil.virtual_memory().percent}
     if hasattr(os, "getloadavg"):
         out["load_1m"] = round(os.getloadavg()[0], 2)

@@ -78,7 +78,7 @@ class AgentMetrics(PromCollector):
                         select(HostFacts.asset_id, HostFacts.updated_at, family,
                                HostFacts.antivirus).where(col(HostFacts.asset_id).in_(chunk))):
                     self._av[aid] = _AvFacts(at, names.get(aid, f"#{aid}"),
-                                             (fam or "").lower(), antivirus or {})
+                                             (fam or "").lower(), dict(antivirus or {}))
             for gone in set(self._av) - set(current):
                 del self._av[gone]
             return list(self._av.values())

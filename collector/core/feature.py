@@ -49,7 +49,7 @@ class Job:
     per feature unless it says otherwise): a long job never delays another pool's jobs."""
 
     name: str
-    every_seconds: float
+    every_seconds: int
     run: Callable[[], None]
     pool: str = ""
     concurrency: int = 1

@@ -76,7 +76,7 @@ class Scheduler:
             raise ValueError(f"job {job.name!r}: every_seconds must be positive")
         self._jobs[job.name] = job
         self.metrics.declare(job.name)
-        self._due[job.name] = self._schedule.every(job.every_seconds).seconds.do(
+        self._due[job.name] = self._schedule.every(int(job.every_seconds)).seconds.do(
             self._submit, job.name)
 
     @property

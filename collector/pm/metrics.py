@@ -63,7 +63,7 @@ class PmMetrics(PromCollector):
             late: dict[str, int] = {}
             for state, site_id, n in s.exec(stmt):
                 site = sites.get(site_id, "")
-                tasks.add_metric([state.value, site], n)
+                tasks.add_metric([str(state), site], n)
                 late[site] = late.get(site, 0) + (n if state == PmState.OVERDUE else 0)
             for site, n in sorted(late.items()):
                 overdue.add_metric([site], n)  # 0 too: an alert sees the site

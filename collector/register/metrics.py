@@ -59,7 +59,7 @@ class InventoryMetrics(PromCollector):
                 select(Asset.kind, Asset.status, Asset.site_id, func.count())
                 .group_by(col(Asset.kind), col(Asset.status), col(Asset.site_id))
             ):
-                assets.add_metric([kind.value, status.value, sites.get(site_id, "")], n)
+                assets.add_metric([str(kind), str(status), sites.get(site_id, "")], n)
             for site_id, n in s.exec(
                 select(Asset.site_id, func.count())
                 .join(RepairTicket, col(RepairTicket.asset_id) == Asset.id)

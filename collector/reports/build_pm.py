@@ -38,9 +38,10 @@ def _tasks(session: Session, req: ReportRequest, start: date, end: date) -> list
     """Tasks due in [start, end] with their state as of now in their site's calendar.
     Columns, not ORM objects: a city's half-year is 20,000 rows."""
     sites = {s.id: s for s in session.exec(select(Site))}
-    stmt = (sa_select(PmTask.id, PmTask.team, PmTask.due_date, PmTask.lead_days,
-                      PmTask.state, PmTask.closed_at, PmTask.skip_reason, Asset.id,
-                      Asset.asset_tag, Asset.serial, Asset.kind, Asset.site_id)
+    stmt = (sa_select(col(PmTask.id), col(PmTask.team), col(PmTask.due_date),
+                      col(PmTask.lead_days), col(PmTask.state), col(PmTask.closed_at),
+                      col(PmTask.skip_reason), col(Asset.id), col(Asset.asset_tag),
+                      col(Asset.serial), col(Asset.kind), col(Asset.site_id))
             .join(Asset, col(Asset.id) == PmTask.asset_id)
             .outerjoin(Site, col(Site.id) == Asset.site_id)
             .where(col(PmTask.due_date) >= start, col(PmTask.due_date) <= end)
@@ -48,7 +49,7 @@ def _tasks(session: Session, req: ReportRequest, start: date, end: date) -> list
     for value, column in ((req.site, Site.name), (req.district, Site.district),
                           (req.team, PmTask.team), (req.scope.district, Site.district)):
         if value:
-            stmt = stmt.where(column == value)
+            stmt = stmt.where(col(column) == value)
     out = []
     todays: dict[int | None, date] = {}
     for (task_id, team, due, lead, state, closed_at, reason, asset_id, tag, serial, kind,

@@ -255,10 +255,12 @@ def links(
     if json:
         emit_json(rows)
         return
-    for row in rows:
-        row["signal"] = " / ".join(
+    for shown in rows:
+        readings = shown["readings"]
+        assert isinstance(readings, dict)
+        shown["signal"] = " / ".join(
             f"{v['signal_dbm']:g}" if "signal_dbm" in v else "-"
-            for v in (row["readings"].get(row["device_a"], {}),
-                      row["readings"].get(row["device_b"], {})))
+            for v in (readings.get(str(shown["device_a"]), {}),
+                      readings.get(str(shown["device_b"]), {})))
     table(rows, ["name", "site_a", "site_b", "state", "signal", "reason", "updated_at"],
           title="Wireless links")

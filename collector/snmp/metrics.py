@@ -125,7 +125,7 @@ class SnmpMetrics(PromCollector):
                 base = family.name.removesuffix("_total") if family.type == "counter" \
                     else family.name
                 metric = families.setdefault(family.name, Metric(base, family.help, family.type))
-                metric.add_sample(family.name, labels, value)
+                metric.add_sample(family.name, dict(labels), value)
         yield from families.values()
 
     def _links(self) -> Iterator[Metric]:

@@ -43,8 +43,8 @@ _ERROR_STATUS = ["noError", "tooBig", "noSuchName", "badValue", "readOnly", "gen
 @dataclass(frozen=True)
 class SnmpTarget:
     host: str
-    port: int = 161
-    credential: SnmpCommunity | SnmpV3 = field(default=None, repr=False)
+    port: int
+    credential: SnmpCommunity | SnmpV3 = field(repr=False)
     timeout: float = 2.0
     retries: int = 1
     max_repetitions: int = 25

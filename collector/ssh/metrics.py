@@ -62,7 +62,7 @@ class PlaybookMetrics(PromCollector):
                 .where(col(ComplianceResult.passed).is_(False))
                 .group_by(col(ComplianceResult.rule), col(ComplianceResult.severity))
             ):
-                compliance.add_metric([rule, severity.value], n)
+                compliance.add_metric([rule, str(severity)], n)
         return [last, failing, changes, compliance]
 
     def _runs(self) -> Iterator[Metric]:
