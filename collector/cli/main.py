@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -62,6 +63,17 @@ class LazyGroup(TyperGroup):
         single = typer.Typer()
         single.command(command.name, rich_help_panel=panel)(target)
         return typer.main.get_command(single)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.TyperException as exc:  # a mistyped command: suggest the lazy ones too
+            message = getattr(exc, "message", "")
+            close = get_close_matches(args[0], list(self._entries)) if args else []
+            if close and "Did you mean" not in message:
+                exc.message = f"{message.rstrip('.')}. Did you mean " \
+                              f"{', '.join(repr(c) for c in close)}?"
+            raise
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self._listing = True
