@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import delete, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from muniops.inventory import audit
 from muniops.inventory.agent_schema import Report
+from muniops.inventory.db import table_of
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
 from muniops.inventory.models import (
     Agent,
@@ -265,8 +267,37 @@ def _record_changes(session: Session, asset: Asset, before: dict[str, Any],
     return changed
 
 
-def _software_digest(packages: list[dict[str, str]]) -> str:
-    return hashlib.sha256(json.dumps(packages, sort_keys=True).encode()).hexdigest()
+Package = tuple[str, str, str]  # name, version, publisher
+
+
+def _software_digest(packages: list[Package]) -> str:
+    return hashlib.sha256(json.dumps(packages).encode()).hexdigest()
+
+
+def _replace_software(session: Session, asset_id: int, packages: list[Package], *,
+                      known: str | None) -> None:
+    """Make the host's rows say ``packages``, writing only what changed: a host's first
+    report inserts its ~800 rows, a later one the few packages updated or removed. Core
+    statements on the table, not ORM objects: that is most of a report's cost otherwise."""
+    table = table_of(HostSoftware)
+    conn = session.connection()
+    wanted = set(packages)
+    gone: list[int] = []
+    if known is not None:
+        for row_id, *key in conn.execute(
+                sa_select(table.c.id, table.c.name, table.c.version, table.c.publisher)
+                .where(table.c.asset_id == asset_id)):
+            package = (key[0], key[1], key[2])
+            if package in wanted:
+                wanted.discard(package)
+            else:
+                gone.append(row_id)
+    for start in range(0, len(gone), 500):
+        conn.execute(table.delete().where(table.c.id.in_(gone[start:start + 500])))
+    if wanted:
+        conn.execute(table.insert(), [
+            {"asset_id": asset_id, "name": n, "version": v, "publisher": pub}
+            for n, v, pub in sorted(wanted)])
 
 
 def _apply_full(session: Session, agent: Agent, report: Report) -> IngestResult:
@@ -294,16 +325,12 @@ def _apply_full(session: Session, agent: Agent, report: Report) -> IngestResult:
     facts.reported_at = report.created_at
     facts.updated_at = utcnow()
     if report.software is not None:
-        packages = sorted(({"name": p.name, "version": p.version or "",
-                            "publisher": p.publisher or ""} for p in report.software),
-                          key=lambda p: (p["name"], p["version"], p["publisher"]))
+        packages = sorted({(p.name, p.version or "", p.publisher or "")
+                           for p in report.software})
         digest = _software_digest(packages)
         if digest != facts.software_digest:
-            session.exec(delete(HostSoftware).where(
-                col(HostSoftware.asset_id) == asset.id))
-            if packages:  # a Core executemany: thousands of rows without ORM objects
-                session.execute(insert(HostSoftware), [p | {"asset_id": asset.id}
-                                                       for p in packages])
+            _replace_software(session, asset.id, packages,
+                              known=facts.software_digest or None)
             facts.software_digest = digest
     session.add(facts)
     if not asset.hostname:

@@ -13,10 +13,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _WRITE_OPTION = "muniops_write"
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The table a model maps to, for bulk statements through Core (no ORM objects)."""
+    table = sa.inspect(model).local_table
+    assert isinstance(table, sa.Table)
+    return table
 
 
 def sqlite_url(data_dir: Path) -> str:

@@ -22,6 +22,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from muniops.inventory import audit
 from muniops.inventory.assets import ASSET, label
+from muniops.inventory.db import table_of
 from muniops.inventory.errors import ImportRejected, InvalidInput, RowError
 from muniops.inventory.models import (
     Asset,
@@ -424,13 +425,6 @@ def _insert_new(session: Session, index: _Index, rows: list[_Row], result: Impor
         entries.append({"at": now, "actor": actor, "action": "asset.import", "entity": ASSET,
                         "entity_id": asset_id, "before": None, "after": after})
     conn.execute(sa.insert(table_of(AuditEntry)), entries)
-
-
-def table_of(model: type[SQLModel]) -> sa.Table:
-    """The table a model maps to, for bulk inserts through Core."""
-    table = sa.inspect(model).local_table
-    assert isinstance(table, sa.Table)
-    return table
 
 
 def _person_for(index: _Index, ref: str) -> Person:

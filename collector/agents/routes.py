@@ -7,20 +7,20 @@ the report and sends it again."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-import threading
 import zlib
-from contextlib import nullcontext
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from muniops.collector.agents.runtime import AgentsRuntime
+from muniops.collector.agents.writer import Pending, apply_batch
 from muniops.collector.api.auth import DB, AnyCaller
 from muniops.collector.core.feature import runtime_of
 from muniops.inventory import agents, fleet
@@ -113,6 +113,19 @@ def _expand(raw: bytes, encoding: str, limit: int) -> bytes:
 
 
 def _parse(data: bytes) -> Report:
+    """A valid report is parsed and validated in one pass by pydantic-core (several times
+    faster than ``json.loads`` then validation); anything else is read again the slow way,
+    to say exactly what is wrong with it."""
+    try:
+        report = Report.model_validate_json(data)
+    except ValidationError:
+        return _explain(data)
+    if report.schema_version not in SCHEMA_VERSIONS:
+        return _explain(data)
+    return report
+
+
+def _explain(data: bytes) -> Report:
     try:
         doc: Any = json.loads(data)
     except (UnicodeDecodeError, ValueError) as exc:
@@ -132,28 +145,11 @@ def _parse(data: bytes) -> Report:
         raise Rejected(400, "malformed", where, f"{where}: {first['msg']}") from None
 
 
-# SQLite has one writer at a time and its busy handler polls with growing sleeps, so under
-# many concurrent ingests some requests would starve past the busy timeout. Queueing the
-# writers of this process on a lock first keeps the order fair and the waits short.
-_SQLITE_WRITER = threading.Lock()
-
-
-def _store(db: Database, agent_id: int, report: Report) -> agents.IngestResult:
-    with _SQLITE_WRITER if db.is_sqlite else nullcontext():
-        return _store_now(db, agent_id, report)
-
-
-def _store_now(db: Database, agent_id: int, report: Report) -> agents.IngestResult:
-    try:
-        with db.write() as s:
-            agent = s.get(Agent, agent_id)
-            assert agent is not None
-            return agents.ingest(s, agent, report)
-    except IntegrityError:
-        with db.read() as s:  # the same report, committed by a concurrent request
-            if agents.already_accepted(s, str(report.report_id)):
-                return agents.IngestResult(agents.DUPLICATE)
-        raise
+def _apply_here(db: Database, agent_id: int, report: Report) -> agents.IngestResult:
+    """Without the running service (an app made alone, in tests): a batch of one."""
+    item = Pending(agent_id, report)
+    apply_batch(db, [item])
+    return item.done.result()
 
 
 @router.post("/reports")
@@ -171,13 +167,16 @@ async def post_report(request: Request, db: DB) -> JSONResponse:
         log.warning("report from agent %s refused: %s", agent.uid, exc.detail)
         return JSONResponse({"detail": exc.detail, "field": exc.field}, status_code=exc.code)
     assert agent.id is not None
+    running = runtime_of(request.app.state, AgentsRuntime)
     try:
-        result = await run_in_threadpool(_store, db, agent.id, report)
+        if running is not None:
+            result = await asyncio.wrap_future(running.writer.submit(agent.id, report))
+        else:
+            result = await run_in_threadpool(_apply_here, db, agent.id, report)
     except OperationalError as exc:
         log.error("report %s not stored: %s: %s", report.report_id, type(exc).__name__,
                   exc.orig)
         return JSONResponse({"detail": "store unavailable, send again later"}, status_code=503)
-    running = runtime_of(request.app.state, AgentsRuntime)
     if running is not None:
         running.counters.received.labels(report.kind, result.status).inc()
     return JSONResponse({"status": result.status, "report_id": str(report.report_id),

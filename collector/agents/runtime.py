@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from prometheus_client.registry import Collector as PromCollector
 
 from muniops.collector.agents.metrics import AgentMetrics, ReportCounters
+from muniops.collector.agents.writer import IngestWriter
 from muniops.collector.core.feature import Job, Runtime
 from muniops.inventory import agents
 
@@ -23,12 +24,16 @@ class AgentsRuntime(Runtime):
     def __init__(self, collector: Collector) -> None:
         super().__init__(collector)
         self.counters = ReportCounters(collector.registry)
+        self.writer = IngestWriter(collector.db)
 
     def jobs(self) -> Sequence[Job]:
         return [Job("agent-ledger-prune", 24 * 3600, self.prune_ledger)]
 
     def metrics(self) -> Iterable[PromCollector]:
         return [AgentMetrics(self.collector.db, self.collector.settings.agents)]
+
+    def close(self) -> None:
+        self.writer.close()
 
     def prune_ledger(self) -> None:
         """Forget report UUIDs older than ``agents.ledger_days``; an agent's spool never

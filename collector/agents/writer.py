@@ -1,0 +1,104 @@
+"""Agent reports into the store in batches: one writer thread takes whatever reports are
+waiting (up to ``max_batch``), applies each in its own SAVEPOINT and commits them in one
+transaction. A commit and a write lock are paid once per batch instead of once per
+report, and SQLite's single writer is never fought over by the API's threads. Each request
+is answered only once its batch has committed, so an accepted report is never lost; a
+report that fails (a duplicate sent twice at once, a bad row) fails alone."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from muniops.inventory import agents
+from muniops.inventory.agent_schema import Report
+from muniops.inventory.db import Database
+from muniops.inventory.models import Agent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Pending:
+    agent_id: int
+    report: Report
+    done: Future[agents.IngestResult] = field(default_factory=Future)
+
+
+def apply_batch(db: Database, batch: Sequence[Pending]) -> None:
+    """Apply every report of ``batch`` in one transaction, each in a SAVEPOINT; resolve
+    each one's future once the transaction committed (or failed)."""
+    results: list[tuple[Pending, agents.IngestResult | BaseException]] = []
+    try:
+        with db.write() as s:
+            for item in batch:
+                try:
+                    with s.begin_nested():
+                        agent = s.get(Agent, item.agent_id)
+                        assert agent is not None
+                        results.append((item, agents.ingest(s, agent, item.report)))
+                except IntegrityError as exc:  # the same report, sent twice at once
+                    if agents.already_accepted(s, str(item.report.report_id)):
+                        results.append((item, agents.IngestResult(agents.DUPLICATE)))
+                    else:
+                        results.append((item, exc))
+                except OperationalError:
+                    raise  # the store itself failed: the whole batch is sent again
+                except Exception as exc:  # this report's fault (or a bug): it fails alone
+                    log.exception("report %s not applied", item.report.report_id)
+                    results.append((item, exc))
+    except Exception as exc:  # the commit failed: nothing of the batch was stored
+        for item in batch:
+            item.done.set_exception(exc)
+        return
+    for item, outcome in results:
+        if isinstance(outcome, BaseException):
+            item.done.set_exception(outcome)
+        else:
+            item.done.set_result(outcome)
+
+
+class IngestWriter:
+    """The writer thread of one collector process."""
+
+    def __init__(self, db: Database, max_batch: int = 32) -> None:
+        self.db = db
+        self.max_batch = max_batch
+        self._queue: queue.Queue[Pending | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._loop, name="muniops-ingest",
+                                        daemon=True)
+        self._thread.start()
+
+    def submit(self, agent_id: int, report: Report) -> Future[agents.IngestResult]:
+        item = Pending(agent_id, report)
+        self._queue.put(item)
+        return item.done
+
+    def _loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.max_batch:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                batch.append(nxt)
+            apply_batch(self.db, batch)
+            log.debug("ingest: %d report(s) in one transaction", len(batch))
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Apply what is queued, then stop."""
+        self._queue.put(None)
+        self._thread.join(timeout)
