@@ -294,10 +294,12 @@ def _replace_software(session: Session, asset_id: int, packages: list[Package], 
                 gone.append(row_id)
     for start in range(0, len(gone), 500):
         conn.execute(table.delete().where(table.c.id.in_(gone[start:start + 500])))
-    if wanted:
-        conn.execute(table.insert(), [
-            {"asset_id": asset_id, "name": n, "version": v, "publisher": pub}
-            for n, v, pub in sorted(wanted)])
+    if wanted:  # the driver's own executemany: SQLAlchemy's per-row work was half the cost
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            f"INSERT INTO {table.name} (asset_id, name, version, publisher) "
+            f"VALUES ({mark}, {mark}, {mark}, {mark})",
+            [(asset_id, n, v, pub) for n, v, pub in sorted(wanted)])
 
 
 def _apply_full(session: Session, agent: Agent, report: Report) -> IngestResult:
