@@ -239,15 +239,28 @@ def ingest(tmp: Path, agents: int, backend: str, db_url: str | None) -> None:
             tokens = list(pool.map(lambda i: _enroll(collector.url, secret["secret"],
                                                      f"pc-{i:05d}"), range(agents)))
         url = collector.url + "/api/v1/agents/reports"
+        assert collector.proc is not None
+        server = psutil.Process(collector.proc.pid)
+        cpu0 = _cpu_seconds(server)
         full_rate, full_lat = _phase(url, [(r[0], t) for r, t in zip(reports, tokens,
                                                                      strict=True)])
+        cpu1 = _cpu_seconds(server)
         beats = [(b, t) for r, t in zip(reports, tokens, strict=True) for b in r[1]]
         beat_rate, beat_lat = _phase(url, beats)
+        cpu2 = _cpu_seconds(server)
     size = statistics.mean(len(r[0]) for r in reports) / 1024
+    # the collector's own CPU per report: what a busy machine changes least
+    full_cpu, beat_cpu = (cpu1 - cpu0) / len(reports) * 1000, (cpu2 - cpu1) / len(beats) * 1000
     print(f"   {backend:10} full ({len(base['software'])} packages, {size:.0f} KiB gz): "
           f"{full_rate:6.1f}/s  p50 {_pct(full_lat, .5):6.0f} ms  p99 {_pct(full_lat, .99):6.0f}"
-          f" ms | heartbeats: {beat_rate:6.1f}/s  p50 {_pct(beat_lat, .5):5.0f} ms  "
-          f"p99 {_pct(beat_lat, .99):5.0f} ms")
+          f" ms  {full_cpu:5.1f} CPU-ms each | heartbeats: {beat_rate:6.1f}/s  p50 "
+          f"{_pct(beat_lat, .5):5.0f} ms  p99 {_pct(beat_lat, .99):5.0f} ms  {beat_cpu:5.1f} "
+          f"CPU-ms each")
+
+
+def _cpu_seconds(proc: psutil.Process) -> float:
+    times = proc.cpu_times()
+    return float(times.user + times.system)
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, func
 from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
 from muniops.inventory import audit
@@ -154,9 +155,10 @@ def ingest(session: Session, agent: Agent, report: Report) -> IngestResult:
         agent.last_full_at = now
         result = _apply_full(session, agent, report)
     elif agent.asset_id is not None and report.health is not None:
-        facts = session.get(HostFacts, agent.asset_id)
-        if facts is not None:
-            facts.facts = {**facts.facts, "health": report.health.model_dump(mode="json")}
+        # one small UPDATE: the host's full facts are neither read nor written again
+        session.execute(sa_update(table_of(HostFacts))
+                        .where(table_of(HostFacts).c.asset_id == agent.asset_id)
+                        .values(health=report.health.model_dump(mode="json")))
     session.add(agent)
     return result
 
@@ -324,6 +326,7 @@ def _apply_full(session: Session, agent: Agent, report: Report) -> IngestResult:
     facts.facts = body
     facts.hardware = hardware
     facts.antivirus = body.get("antivirus") or {}
+    facts.health = body.get("health")
     facts.reported_at = report.created_at
     facts.updated_at = utcnow()
     if report.software is not None:

@@ -174,7 +174,8 @@ def host_detail(session: Session, asset: Asset) -> dict[str, Any]:
     return {"asset": asset_ops.to_public(session, [asset])[0].model_dump(),
             "agents": agents,
             "reported_at": facts.reported_at if facts else None,
-            "facts": facts.facts if facts else None,
+            "facts": ({**facts.facts, "health": facts.health or facts.facts.get("health")}
+                      if facts else None),
             "hardware": facts.hardware if facts else None,
             "software": software,
             "history": changes}

@@ -52,7 +52,7 @@ def _agent_facts(session: Session, asset: Asset) -> dict[str, Any] | None:
     return {
         "reported_at": host.reported_at.isoformat(),
         "disk_fill": disks,
-        "health": facts.get("health"),
+        "health": host.health or facts.get("health"),
         "temperatures": facts.get("temperatures", "not reported by the agent"),
         "antivirus": {"state": antivirus.get("state"),
                       "products": [{k: p.get(k) for k in ("product", "enabled", "realtime",

@@ -79,6 +79,8 @@ class HostFacts(SQLModel, table=True):
     facts: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     hardware: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
     antivirus: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    # the latest health (load, memory, uptime) from any report: heartbeats write only this
+    health: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     software_digest: str = Field(default="", max_length=64)
     reported_at: datetime = Field(sa_type=UTCDateTime)  # the report's own time
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
