@@ -43,7 +43,12 @@ class SoftwarePolicy(Strict):
 class AgentSettings(Strict):
     stale_after_minutes: int = Field(default=30, ge=1)
     max_report_bytes: int = Field(default=4 * 1024 * 1024, gt=0)  # as sent (gzip)
-    max_report_expanded_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
+    # once expanded; a full report of a PC with 800 packages is ~150 KB
+    max_report_expanded_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+    # reports expanded and parsed at once: bounds the memory a burst of big reports takes
+    max_concurrent_parses: int = Field(default=4, ge=1, le=256)
+    # how far ahead of the collector's clock an agent's clock may be
+    max_clock_skew_minutes: int = Field(default=10, ge=0)
     ledger_days: int = Field(default=90, ge=1)  # how long report UUIDs are remembered
     antivirus: AntivirusPolicy = AntivirusPolicy()
     software: SoftwarePolicy = SoftwarePolicy()

@@ -1,33 +1,87 @@
 """The agent report as the collector accepts it (schema version 1). Known fields are typed
-and bounded; fields a newer agent adds are kept but not interpreted. A validation error
-names the field by its path (``software.12.name``)."""
+and bounded (every string, list and time; control characters are removed from text);
+fields a newer agent adds are kept but not interpreted, within a bound on their depth and
+size. A validation error names the field by its path (``software.12.name``)."""
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import datetime
-from typing import Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSIONS = (1,)
-Text = str | None
+MAX_TEXT = 4096  # any string of a report
+MAX_ITEMS = 4096  # any list, but software
+MAX_INT = 2**63 - 1  # what a store's integer holds
+MAX_EXTRA_DEPTH = 8  # nesting of fields this collector does not know
+MAX_EXTRA_VALUES = 100_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+EARLIEST, LATEST = datetime(1990, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def clean(value: str) -> str:
+    """Text without control characters or lone surrogates: a host name with ESC clears
+    a technician's terminal, a NUL breaks a spreadsheet, a surrogate breaks UTF-8."""
+    return _CONTROL.sub("", value)
+
+
+def _moment(value: datetime) -> datetime:
+    """A time with its zone, that exists in UTC, between 1990 and 2200."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("a time needs its UTC offset")
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("a time out of range") from None
+    if not EARLIEST <= utc < LATEST:
+        raise ValueError(f"a time out of range ({utc.year})")
+    return utc
+
+
+CleanStr = Annotated[str, AfterValidator(clean)]
+Text = CleanStr | None
+Moment = Annotated[datetime, AfterValidator(_moment)]
+
+
+def _extra_size(value: Any, depth: int = 0, budget: list[int] | None = None) -> None:
+    budget = budget if budget is not None else [MAX_EXTRA_VALUES]
+    budget[0] -= 1
+    if depth > MAX_EXTRA_DEPTH or budget[0] < 0:
+        raise ValueError(f"fields this collector does not know are nested deeper than "
+                         f"{MAX_EXTRA_DEPTH} or hold more than {MAX_EXTRA_VALUES} values")
+    if isinstance(value, dict):
+        for v in value.values():
+            _extra_size(v, depth + 1, budget)
+    elif isinstance(value, list):
+        for v in value:
+            _extra_size(v, depth + 1, budget)
+    elif isinstance(value, str) and len(value) > MAX_TEXT:
+        raise ValueError(f"a text longer than {MAX_TEXT} characters")
 
 
 class Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", str_max_length=MAX_TEXT)
+
+    @model_validator(mode="after")
+    def _bounded_extra(self) -> Self:
+        if self.model_extra:
+            _extra_size(self.model_extra)
+        return self
 
 
 class HostNames(Open):
-    hostname: str = Field(min_length=1, max_length=255)
-    fqdn: str | None = Field(default=None, max_length=255)
+    hostname: CleanStr = Field(min_length=1, max_length=255)
+    fqdn: CleanStr | None = Field(default=None, max_length=255)
 
 
 class Identity(HostNames):
-    smbios_uuid: str | None = Field(default=None, max_length=64)
-    serial: str | None = Field(default=None, max_length=128)
-    manufacturer: str | None = Field(default=None, max_length=120)
-    model: str | None = Field(default=None, max_length=200)
+    smbios_uuid: CleanStr | None = Field(default=None, max_length=64)
+    serial: CleanStr | None = Field(default=None, max_length=128)
+    manufacturer: CleanStr | None = Field(default=None, max_length=120)
+    model: CleanStr | None = Field(default=None, max_length=200)
     chassis_type: Text = None
     bios_vendor: Text = None
     bios_version: Text = None
@@ -35,72 +89,72 @@ class Identity(HostNames):
 
 
 class OsInfo(Open):
-    family: str | None = Field(default=None, max_length=32)
+    family: CleanStr | None = Field(default=None, max_length=32)
     name: Text = None
     version: Text = None
     build: Text = None
     kernel: Text = None
     arch: Text = None
-    last_boot: datetime | None = None
+    last_boot: Moment | None = None
 
 
 class Cpu(Open):
     model: Text = None
-    physical_cores: int | None = Field(default=None, ge=0)
-    logical_cores: int | None = Field(default=None, ge=0)
+    physical_cores: int | None = Field(default=None, ge=0, le=MAX_INT)
+    logical_cores: int | None = Field(default=None, ge=0, le=MAX_INT)
 
 
 class MemoryModule(Open):
     slot: Text = None
-    size_bytes: int | None = Field(default=None, ge=0)
+    size_bytes: int | None = Field(default=None, ge=0, le=MAX_INT)
     type: Text = None
-    speed_mts: int | None = Field(default=None, ge=0)
+    speed_mts: int | None = Field(default=None, ge=0, le=MAX_INT)
     manufacturer: Text = None
     serial: Text = None
     part_number: Text = None
 
 
 class Memory(Open):
-    total_bytes: int = Field(ge=0)
-    modules: list[MemoryModule] | None = None
+    total_bytes: int = Field(ge=0, le=MAX_INT)
+    modules: list[MemoryModule] | None = Field(default=None, max_length=256)
 
 
 class Disk(Open):
-    name: str
+    name: CleanStr
     model: Text = None
     serial: Text = None
-    size_bytes: int = Field(ge=0)
+    size_bytes: int = Field(ge=0, le=MAX_INT)
 
 
 class Filesystem(Open):
-    mountpoint: str
-    size_bytes: int = Field(ge=0)
-    used_bytes: int = Field(ge=0)
+    mountpoint: CleanStr
+    size_bytes: int = Field(ge=0, le=MAX_INT)
+    used_bytes: int = Field(ge=0, le=MAX_INT)
 
 
 class Interface(Open):
-    name: str
+    name: CleanStr
     mac: Text = None
-    addresses: list[str] = Field(default_factory=list)
-    speed_mbps: int | None = None
+    addresses: list[CleanStr] = Field(default_factory=list, max_length=256)
+    speed_mbps: int | None = Field(default=None, ge=-1, le=MAX_INT)
     up: bool = False
     physical: bool | None = None
 
 
 class User(Open):
-    name: str
+    name: CleanStr
 
 
 class Package(Open):
-    name: str = Field(min_length=1, max_length=300)
-    version: str | None = Field(default=None, max_length=120)
-    publisher: str | None = Field(default=None, max_length=200)
+    name: CleanStr = Field(min_length=1, max_length=300)
+    version: CleanStr | None = Field(default=None, max_length=120)
+    publisher: CleanStr | None = Field(default=None, max_length=200)
 
 
 class AvProduct(Open):
     product: Text = None
-    signature_version: str | int | None = None
-    signature_time: datetime | None = None
+    signature_version: CleanStr | int | None = None
+    signature_time: Moment | None = None
     enabled: bool | None = None
     realtime: bool | None = None
     up_to_date: bool | None = None
@@ -108,32 +162,30 @@ class AvProduct(Open):
 
 class Antivirus(Open):
     state: Literal["found", "none", "unknown"]
-    products: list[AvProduct] = Field(default_factory=list)
-    problems: list[str] = Field(default_factory=list)
+    products: list[AvProduct] = Field(default_factory=list, max_length=64)
+    problems: list[CleanStr] = Field(default_factory=list, max_length=256)
 
 
 class Health(Open):
-    uptime_seconds: int | None = Field(default=None, ge=0)
+    uptime_seconds: int | None = Field(default=None, ge=0, le=MAX_INT)
 
 
-class Report(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-    schema_version: int
+class Report(Open):
+    schema_version: int = Field(ge=0, le=MAX_INT)
     report_id: uuid.UUID
     kind: Literal["full", "heartbeat"]
-    agent_version: str = Field(max_length=40)
-    created_at: AwareDatetime
+    agent_version: CleanStr = Field(max_length=40)
+    created_at: Moment
     host: HostNames
     identity: Identity | None = None
     os: OsInfo | None = None
     cpu: Cpu | None = None
     memory: Memory | None = None
-    disks: list[Disk] | None = None
-    filesystems: list[Filesystem] | None = None
-    network: list[Interface] | None = None
-    users: list[User] | None = None
-    software: list[Package] | None = None
+    disks: list[Disk] | None = Field(default=None, max_length=MAX_ITEMS)
+    filesystems: list[Filesystem] | None = Field(default=None, max_length=MAX_ITEMS)
+    network: list[Interface] | None = Field(default=None, max_length=MAX_ITEMS)
+    users: list[User] | None = Field(default=None, max_length=MAX_ITEMS)
+    software: list[Package] | None = Field(default=None, max_length=100_000)
     antivirus: Antivirus | None = None
     health: Health | None = None
-    errors: dict[str, str] = Field(default_factory=dict)
+    errors: dict[str, CleanStr] = Field(default_factory=dict, max_length=256)

@@ -31,6 +31,7 @@ from muniops.inventory.models import (
     EnrollmentSecret,
     HostFacts,
     HostSoftware,
+    Site,
 )
 from muniops.inventory.schemas import normalize_mac
 from muniops.inventory.sites import get_site
@@ -130,16 +131,21 @@ class IngestResult:
     changes: dict[str, Any] = field(default_factory=dict)
 
 
-def already_accepted(session: Session, report_id: str) -> bool:
-    stmt = select(AgentReport.id).where(AgentReport.report_id == report_id)
-    return session.exec(stmt).first() is not None
+def already_accepted(session: Session, report_id: str, agent_id: int | None = None) -> bool:
+    """Whether the ledger holds ``report_id`` (sent by ``agent_id``, if given). The same id
+    from another agent is a Conflict: never a silent "duplicate" that drops a report."""
+    owner = session.exec(select(AgentReport.agent_id)
+                         .where(AgentReport.report_id == report_id)).first()
+    if owner is not None and agent_id is not None and owner != agent_id:
+        raise Conflict(f"report id {report_id} was already used by another agent")
+    return owner is not None
 
 
 def ingest(session: Session, agent: Agent, report: Report) -> IngestResult:
     """Apply one report. The ledger row and every effect commit together, so a report
     delivered again (after a lost answer or a crash) is recognised and applied once."""
     rid = str(report.report_id)
-    if already_accepted(session, rid):
+    if already_accepted(session, rid, agent.id):
         return IngestResult(DUPLICATE, agent.asset_id)
     assert agent.id is not None
     session.add(AgentReport(report_id=rid, agent_id=agent.id, kind=report.kind,
@@ -187,30 +193,63 @@ def _kind_of(report: Report) -> AssetKind:
     return AssetKind.PC
 
 
-def _match(session: Session, agent: Agent, report: Report, macs: list[str]) -> Asset | None:
-    """The asset this host is: the agent's own, else by serial, SMBIOS UUID, MAC, hostname."""
+def _match(session: Session, agent: Agent, report: Report,
+           macs: list[str]) -> tuple[Asset | None, str]:
+    """The asset this host is, and how it was found: the agent's own, else by serial,
+    SMBIOS UUID, MAC, hostname (among the assets of the agent's district only)."""
     if agent.asset_id is not None:
         asset = session.get(Asset, agent.asset_id)
         if asset is not None and asset.status != AssetStatus.RETIRED:
-            return asset
+            return asset, "own"
     ident = report.identity
     if ident and ident.serial:
         asset = session.exec(select(Asset).where(Asset.serial == ident.serial)).first()
         if asset is not None:
-            return asset
+            return asset, "serial"
     if ident and ident.smbios_uuid:
         facts = session.exec(select(HostFacts).where(
             HostFacts.smbios_uuid == ident.smbios_uuid.lower())).first()
         if facts is not None:
-            return session.get(Asset, facts.asset_id)
+            return session.get(Asset, facts.asset_id), "smbios_uuid"
     if macs:
         owner = session.exec(select(AssetMac).where(col(AssetMac.mac).in_(macs))).first()
         if owner is not None:
-            return session.get(Asset, owner.asset_id)
-    named = list(session.exec(select(Asset).where(
+            return session.get(Asset, owner.asset_id), "mac"
+    named = [a for a in session.exec(select(Asset).where(
         func.lower(Asset.hostname) == report.host.hostname.lower(),
-        Asset.status != AssetStatus.RETIRED)))
-    return named[0] if len(named) == 1 else None
+        Asset.status != AssetStatus.RETIRED)) if _claimable(session, agent, a)]
+    return (named[0], "hostname") if len(named) == 1 else (None, "")
+
+
+def _claimable(session: Session, agent: Agent, asset: Asset) -> bool:
+    """An agent may claim only an asset of its own district (or one at no site): a secret
+    of District 1 must not write District 2's facts."""
+    if asset.site_id is None or agent.site_id is None or asset.site_id == agent.site_id:
+        return True
+    districts = dict(session.exec(select(Site.id, Site.district).where(
+        col(Site.id).in_([asset.site_id, agent.site_id]))).all())
+    return districts.get(asset.site_id) == districts.get(agent.site_id)
+
+
+def _claim(session: Session, agent: Agent, report: Report,
+           macs: list[str]) -> Asset | None:
+    """The asset the report is applied to. A first claim of an existing asset is written
+    to the audit log; a claim across districts is refused (and written there, for a
+    technician to look at): the report is kept in the ledger but applied to nothing."""
+    asset, how = _match(session, agent, report, macs)
+    actor = f"agent:{report.host.hostname}"
+    if asset is None:
+        return _discover(session, agent, report, macs)
+    if how == "own":
+        return asset
+    if not _claimable(session, agent, asset):
+        audit.record(session, actor, "agent.claim_refused", "asset", asset.id,
+                     after={"agent": agent.uid, "matched_by": how,
+                            "agent_site_id": agent.site_id})
+        return None
+    audit.record(session, actor, "agent.claim", "asset", asset.id,
+                 after={"agent": agent.uid, "matched_by": how})
+    return asset
 
 
 def _discover(session: Session, agent: Agent, report: Report, macs: list[str]) -> Asset:
@@ -306,7 +345,9 @@ def _replace_software(session: Session, asset_id: int, packages: list[Package], 
 
 def _apply_full(session: Session, agent: Agent, report: Report) -> IngestResult:
     macs = _physical_macs(report)
-    asset = _match(session, agent, report, macs) or _discover(session, agent, report, macs)
+    asset = _claim(session, agent, report, macs)
+    if asset is None:
+        return IngestResult(ACCEPTED, None)
     assert asset.id is not None
     agent.asset_id = asset.id
     facts = session.get(HostFacts, asset.id)

@@ -60,7 +60,7 @@ def get_asset(session: Session, ref: str, scope: Scope = EVERYWHERE) -> Asset:
     asset = session.exec(
         select(Asset).where(or_(col(Asset.asset_tag) == ref, col(Asset.serial) == ref))
     ).first()
-    if asset is None and ref.startswith("#") and ref[1:].isdigit():
+    if asset is None and ref.startswith("#") and ref[1:].isdigit() and int(ref[1:]) < 2**63:
         asset = session.get(Asset, int(ref[1:]))
     if asset is None or not scope.covers(_site_of(session, asset)):
         raise NotFound(ASSET, repr(ref))

@@ -163,7 +163,7 @@ class AssetFilter(Strict):
     search: str | None = None  # tag, serial, hostname or model contains
     warranty_before: date | None = None
     include_retired: bool = True
-    limit: int | None = Field(default=None, ge=1)
+    limit: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
 class HistoryEntry(BaseModel):

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from muniops.inventory import audit
@@ -56,7 +57,10 @@ def authenticate(session: Session, plain: str) -> ApiToken | None:
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
         token.last_used_at = now
         session.add(token)
-        session.commit()
+        try:
+            session.commit()
+        except OperationalError:  # a full disk or a busy store: the caller is still known
+            session.rollback()
     return token
 
 

@@ -24,7 +24,7 @@ from muniops.inventory.types import utcnow
 log = logging.getLogger(__name__)
 
 AGENT_STATES = ("active", "stale", "never_seen", "revoked")
-REJECT_REASONS = ("malformed", "schema_version", "too_large", "unauthorized")
+REJECT_REASONS = ("malformed", "schema_version", "too_large", "unauthorized", "conflict")
 
 
 class ReportCounters:

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import zlib
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
@@ -24,14 +25,17 @@ from muniops.collector.agents.writer import Pending, apply_batch
 from muniops.collector.api.auth import DB, AnyCaller
 from muniops.collector.core.feature import runtime_of
 from muniops.inventory import agents, fleet
+from muniops.inventory.agent_policy import AgentSettings
 from muniops.inventory.agent_schema import SCHEMA_VERSIONS, Report
 from muniops.inventory.db import Database
-from muniops.inventory.errors import InvalidInput
+from muniops.inventory.errors import Conflict, InvalidInput
 from muniops.inventory.models import Agent
+from muniops.inventory.types import utcnow
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
+RETRY_AFTER_SECONDS = 60
 
 
 class EnrollBody(BaseModel):
@@ -130,6 +134,8 @@ def _explain(data: bytes) -> Report:
         doc: Any = json.loads(data)
     except (UnicodeDecodeError, ValueError) as exc:
         raise Rejected(400, "malformed", "body", f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise Rejected(400, "malformed", "body", "JSON nested too deeply") from None
     if not isinstance(doc, dict):
         raise Rejected(400, "malformed", "body", "a report is a JSON object")
     version = doc.get("schema_version")
@@ -143,6 +149,28 @@ def _explain(data: bytes) -> Report:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise Rejected(400, "malformed", where, f"{where}: {first['msg']}") from None
+
+
+def _parse_slots(request: Request, slots: int) -> asyncio.Semaphore:
+    """At most ``slots`` reports expanded and parsed at once, per app."""
+    sem: asyncio.Semaphore | None = getattr(request.app.state, "ingest_parse_slots", None)
+    if sem is None:
+        sem = request.app.state.ingest_parse_slots = asyncio.Semaphore(slots)
+    return sem
+
+
+def _check_age(report: Report, limits: AgentSettings) -> None:
+    """A report from the future would freeze a host's facts (newer always wins); one older
+    than the ledger remembers could be applied a second time."""
+    now = utcnow()
+    if report.created_at > now + timedelta(minutes=limits.max_clock_skew_minutes):
+        raise Rejected(400, "malformed", "created_at",
+                       f"created_at {report.created_at.isoformat()} is in the future: "
+                       "check the host's clock")
+    if report.created_at < now - timedelta(days=limits.ledger_days - 1):
+        raise Rejected(400, "malformed", "created_at",
+                       f"created_at is older than the {limits.ledger_days - 1} days this "
+                       "collector remembers reports for")
 
 
 def _apply_here(db: Database, agent_id: int, report: Report) -> agents.IngestResult:
@@ -160,8 +188,10 @@ async def post_report(request: Request, db: DB) -> JSONResponse:
     try:
         raw = await _read_body(request, limits.max_report_bytes)
         encoding = request.headers.get("content-encoding", "")
-        report = await run_in_threadpool(  # CPU work off the event loop
-            lambda: _parse(_expand(raw, encoding, limits.max_report_expanded_bytes)))
+        async with _parse_slots(request, limits.max_concurrent_parses):
+            report = await run_in_threadpool(  # CPU work off the event loop
+                lambda: _parse(_expand(raw, encoding, limits.max_report_expanded_bytes)))
+        _check_age(report, limits)
     except Rejected as exc:
         _count_reject(request, exc.reason)
         log.warning("report from agent %s refused: %s", agent.uid, exc.detail)
@@ -176,7 +206,12 @@ async def post_report(request: Request, db: DB) -> JSONResponse:
     except OperationalError as exc:
         log.error("report %s not stored: %s: %s", report.report_id, type(exc).__name__,
                   exc.orig)
-        return JSONResponse({"detail": "store unavailable, send again later"}, status_code=503)
+        return JSONResponse({"detail": "store unavailable, send again later"}, status_code=503,
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    except Conflict as exc:
+        _count_reject(request, "conflict")
+        log.warning("report from agent %s refused: %s", agent.uid, exc)
+        return JSONResponse({"detail": str(exc), "field": "report_id"}, status_code=409)
     if running is not None:
         running.counters.received.labels(report.kind, result.status).inc()
     return JSONResponse({"status": result.status, "report_id": str(report.report_id),

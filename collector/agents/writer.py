@@ -15,10 +15,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
 
 from muniops.inventory import agents
 from muniops.inventory.agent_schema import Report
 from muniops.inventory.db import Database
+from muniops.inventory.errors import MuniopsError
 from muniops.inventory.models import Agent
 
 log = logging.getLogger(__name__)
@@ -31,34 +33,41 @@ class Pending:
     done: Future[agents.IngestResult] = field(default_factory=Future)
 
 
+def _apply_one(s: Session, item: Pending) -> agents.IngestResult | Exception:
+    """One report in its own SAVEPOINT: what goes wrong with it stays with it."""
+    try:
+        with s.begin_nested():
+            agent = s.get(Agent, item.agent_id)
+            assert agent is not None
+            return agents.ingest(s, agent, item.report)
+    except OperationalError:
+        raise  # the store itself failed: the whole batch is answered 503, and sent again
+    except IntegrityError as exc:  # the same report, sent twice at once
+        try:
+            if agents.already_accepted(s, str(item.report.report_id), item.agent_id):
+                return agents.IngestResult(agents.DUPLICATE)
+        except MuniopsError as refused:
+            return refused
+        return exc
+    except MuniopsError as exc:  # refused on purpose (a report id of another agent)
+        return exc
+    except Exception as exc:  # a bug: this report fails alone, logged whole
+        log.exception("report %s not applied", item.report.report_id)
+        return exc
+
+
 def apply_batch(db: Database, batch: Sequence[Pending]) -> None:
     """Apply every report of ``batch`` in one transaction, each in a SAVEPOINT; resolve
     each one's future once the transaction committed (or failed)."""
-    results: list[tuple[Pending, agents.IngestResult | BaseException]] = []
     try:
         with db.write() as s:
-            for item in batch:
-                try:
-                    with s.begin_nested():
-                        agent = s.get(Agent, item.agent_id)
-                        assert agent is not None
-                        results.append((item, agents.ingest(s, agent, item.report)))
-                except IntegrityError as exc:  # the same report, sent twice at once
-                    if agents.already_accepted(s, str(item.report.report_id)):
-                        results.append((item, agents.IngestResult(agents.DUPLICATE)))
-                    else:
-                        results.append((item, exc))
-                except OperationalError:
-                    raise  # the store itself failed: the whole batch is sent again
-                except Exception as exc:  # this report's fault (or a bug): it fails alone
-                    log.exception("report %s not applied", item.report.report_id)
-                    results.append((item, exc))
+            results = [(item, _apply_one(s, item)) for item in batch]
     except Exception as exc:  # the commit failed: nothing of the batch was stored
         for item in batch:
             item.done.set_exception(exc)
         return
     for item, outcome in results:
-        if isinstance(outcome, BaseException):
+        if isinstance(outcome, Exception):
             item.done.set_exception(outcome)
         else:
             item.done.set_result(outcome)

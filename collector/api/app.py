@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from muniops import __version__
 from muniops.collector.api.limits import BodySizeLimit
@@ -16,6 +16,8 @@ from muniops.collector.core.feature import load
 from muniops.collector.core.settings import Settings
 from muniops.inventory.db import Database
 from muniops.inventory.errors import InvalidInput, MuniopsError
+
+RETRY_AFTER_SECONDS = 60
 
 
 def create_app(settings: Settings, db: Database, registry: CollectorRegistry,
@@ -44,6 +46,13 @@ def create_app(settings: Settings, db: Database, registry: CollectorRegistry,
         if isinstance(exc, InvalidInput):
             body["field"] = exc.field
         return JSONResponse(body, status_code=exc.http_status)
+
+    @app.exception_handler(OperationalError)
+    def _store_error(_request: Request, exc: OperationalError) -> JSONResponse:
+        # the store is away, locked or its disk full: the caller should come back later
+        return JSONResponse({"detail": f"store unavailable: {type(exc.orig).__name__}"},
+                            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
     @app.exception_handler(IntegrityError)
     def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:

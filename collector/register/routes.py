@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 from pydantic import BaseModel
 
 from muniops.collector.api.auth import DB, Admin, AnyCaller, Writer
@@ -152,7 +152,8 @@ def open_repair(ref: str, body: RepairOpen, caller: Writer, db: DB) -> RepairPub
 
 
 @router.post("/repairs/{ticket_id}/close")
-def close_repair(ticket_id: int, body: RepairClose, caller: Writer, db: DB) -> RepairPublic:
+def close_repair(ticket_id: Annotated[int, Path(ge=1, lt=2**63)], body: RepairClose,
+                 caller: Writer, db: DB) -> RepairPublic:
     with db.write() as s:
         repairs.close_ticket(s, ticket_id, body, actor=caller.actor, scope=caller.scope)
         return next(t for t in repairs.list_tickets(s, open_only=False, scope=caller.scope)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -19,16 +20,28 @@ from muniops.inventory.models import AuditEntry
 router = APIRouter(tags=["system"])
 
 
+# below this much free space a SQLite store cannot take a day of agent reports
+MIN_FREE_BYTES = 64 * 1024 * 1024
+
+
 @router.get("/healthz")
-def healthz(db: DB) -> dict[str, str]:
-    """Liveness and store reachability; says nothing about the register's contents."""
+def healthz(request: Request, db: DB) -> dict[str, str]:
+    """Liveness and the store's state: it answers, and (SQLite) its disk has room to
+    write. Says nothing about the register's contents."""
     try:
         with db.read() as s:
             s.connection().execute(text("SELECT 1"))
     except Exception as exc:  # any store failure means "not healthy", with its kind
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
-                            f"store unavailable: {type(exc).__name__}") from None
-    return {"status": "ok", "version": __version__}
+                            f"store unavailable: {type(exc).__name__}",
+                            headers={"Retry-After": "60"}) from None
+    if db.is_sqlite:
+        free = shutil.disk_usage(request.app.state.settings.data_dir).free
+        if free < MIN_FREE_BYTES:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                                f"store degraded: {free // 2**20} MiB free on its disk",
+                                headers={"Retry-After": "60"})
+    return {"status": "ok", "version": __version__, "store": "ok"}
 
 
 @router.get("/metrics", include_in_schema=False)
@@ -61,7 +74,8 @@ class AuditPublic(BaseModel):
 
 
 @router.get("/api/v1/audit")
-def audit_log(caller: Admin, db: DB, limit: int = 100) -> list[AuditPublic]:
+def audit_log(caller: Admin, db: DB,
+              limit: Annotated[int, Query(ge=1, le=10_000)] = 100) -> list[AuditPublic]:
     with db.read() as s:
         rows = s.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit))
         return [AuditPublic(**r.model_dump()) for r in rows]
