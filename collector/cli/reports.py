@@ -75,10 +75,8 @@ def _command(kind: str) -> Callable[..., None]:
             calendar=calendar or defaults.calendar,
             date_from=_date(from_, "from"), date_to=_date(to, "to"), days=days, site=site,
             district=district, team=team, kind=kind_, status=status)
-        language = lang or defaults.lang
-        presenter = Presenter(
-            lang=language, calendar=req.calendar,
-            persian_digits=defaults.persian_digits if persian_digits is None else persian_digits)
+        presenter = Presenter.of(defaults, lang=lang, calendar=req.calendar,
+                                 persian_digits=persian_digits)
         with state.database().read() as s:
             report = build(s, kind, req)
         chosen = fmt or (_format_of(output) if output else defaults.format)

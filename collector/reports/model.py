@@ -18,6 +18,7 @@ class ColumnType(StrEnum):
     DATE = "date"
     DATETIME = "datetime"  # aware; shown in the zone it carries (the site's)
     MONTH = "month"  # (year, month) in the report's calendar
+    LABELS = "labels"  # a list of slugs or configured values, each translated
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,25 @@ class Section:
     missing_source: str | None = None
 
 
+class ChartKind(StrEnum):
+    BAR = "bar"  # one bar per series in each category
+    STACKED = "stacked"  # the series stacked: parts of a whole per category
+    PIE = "pie"  # one series, its categories as slices
+
+
+@dataclass
+class Chart:
+    """A picture of some of the report's numbers: values per category for each series.
+    Series keys and LABEL categories are translated like any label."""
+
+    key: str
+    categories: list[str]
+    series: list[tuple[str, list[float]]]
+    kind: ChartKind = ChartKind.BAR
+    category_type: ColumnType = ColumnType.TEXT
+    value_type: ColumnType = ColumnType.INT
+
+
 @dataclass
 class Report:
     kind: str
@@ -43,6 +63,12 @@ class Report:
     period: tuple[date, date] | None = None
     summary: list[tuple[str, Any, ColumnType]] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    # a document's own heading lines (the receipt's person, the batch's decision) shown
+    # before the summary; label key, value, type
+    facts: list[tuple[str, Any, ColumnType]] = field(default_factory=list)
+    # the document's running number, fills {seq} in organisation.document_number
+    number: str = ""
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)

@@ -14,10 +14,19 @@ from rich.table import Table
 from rich.text import Text
 
 from muniops.collector.reports.config import Calendar, Format
+from muniops.collector.reports.document import (
+    DOCUMENT_CSS,
+    document_number,
+    facts_table,
+    letterhead,
+    page_css,
+    signature_block,
+)
 from muniops.collector.reports.i18n import is_rtl
 from muniops.collector.reports.model import ColumnType, Report, Section
 from muniops.collector.reports.pdf import html_to_pdf
 from muniops.collector.reports.present import Presenter
+from muniops.inventory.pm import zone
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -56,8 +65,10 @@ def to_csv(report: Report, p: Presenter, section: str | None = None) -> bytes:
         if sec.missing_source:
             writer.writerow([f"# {p.missing(sec.missing_source)}"])
             continue
-        writer.writerow([p.label(c.key) for c in sec.columns])
-        writer.writerows(p.cells(sec.columns, row, digits=False) for row in sec.rows)
+        zones = p.column_zones(sec)
+        writer.writerow(p.headers(sec, zones))
+        writer.writerows(p.cells(sec.columns, row, digits=False, zones=zones)
+                         for row in sec.rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel then reads UTF-8
 
 
@@ -161,7 +172,7 @@ def to_xlsx(report: Report, p: Presenter, section: str | None = None) -> bytes:
         if sec.missing_source:
             _sheet(wb, title, [[p.missing(sec.missing_source)]], [], rtl=rtl, header=False)
             continue
-        rows: list[list[Any]] = [[p.label(c.key) for c in sec.columns]]
+        rows: list[list[Any]] = [p.headers(sec)]
         formats: list[str | None] = [None] * len(sec.columns)
         for row in sec.rows:
             typed = [_xlsx_value(v, c.type, p) for c, v in zip(sec.columns, row, strict=True)]
@@ -177,7 +188,6 @@ def to_xlsx(report: Report, p: Presenter, section: str | None = None) -> bytes:
 # ---- HTML: one printable page (A4 landscape), right to left for Persian ----
 
 _CSS = """
-@page { size: A4 landscape; margin: 12mm; }
 body { font-family: "Vazirmatn", "Noto Sans Arabic", "Noto Sans", "DejaVu Sans", sans-serif;
        font-size: 10pt; color: #111; margin: 0; }
 h1 { font-size: 16pt; margin: 0 0 4pt; }
@@ -218,32 +228,54 @@ def _html_table(headers: list[str] | None, rows: list[list[str]],
     return f"<table>{head}<tbody>{body}</tbody></table>"
 
 
+def _section_html(sec: Section, p: Presenter) -> str:
+    head = f'<h2 id="{html.escape(sec.key)}">{html.escape(p.label(sec.key))}</h2>'
+    if sec.missing_source:
+        return head + f'<p class="missing">{html.escape(p.missing(sec.missing_source))}</p>'
+    if not sec.rows:
+        return head + f'<p class="none">{html.escape(p.label("none"))}</p>'
+    zones = p.column_zones(sec)
+    return head + _html_table(p.headers(sec, zones),
+                              [p.cells(sec.columns, r, zones=zones) for r in sec.rows],
+                              [c.type for c in sec.columns])
+
+
+def _summary_html(report: Report, p: Presenter) -> str:
+    if not report.summary:
+        return ""
+    return (f"<h2>{html.escape(p.label('summary'))}</h2>" + '<table class="summary"><tbody>'
+            + "".join(f"<tr><th>{html.escape(p.label(k))}</th>{_td(p.text(v, c), c)}</tr>"
+                      for k, v, c in report.summary) + "</tbody></table>")
+
+
+def _charts_html(report: Report, p: Presenter) -> str:
+    from muniops.collector.reports.charts import to_svg  # pygal loads only for documents
+
+    return "".join(f'<figure class="chart"><figcaption>{html.escape(p.label(c.key))}'
+                   f"</figcaption>{to_svg(c, p)}</figure>" for c in report.charts)
+
+
 def to_html(report: Report, p: Presenter, section: str | None = None) -> bytes:
+    """A printable document: letterhead, facts, summary, charts, the sections, and the
+    signature lines; in PDF every page is numbered and headed."""
     direction = "rtl" if is_rtl(p.lang) else "ltr"
     title = html.escape(p.title(report))
+    day = report.generated_at.astimezone(zone(report.timezone)).date()
+    number = document_number(p.org, report, p, day)
     meta = [f"{html.escape(p.label('generated'))}: "
             f'<bdi dir="ltr">{html.escape(p.generated(report))}</bdi>']
     if report.period:
         meta.append(f"{html.escape(p.label('period'))}: "
                     f'<bdi dir="ltr">{html.escape(p.period(report))}</bdi>')
-    parts = [f"<h1>{title}</h1>", f'<div class="meta">{" · ".join(meta)}</div>']
-    if report.summary:
-        parts.append(f"<h2>{html.escape(p.label('summary'))}</h2>")
-        parts.append('<table class="summary"><tbody>' + "".join(
-            f"<tr><th>{html.escape(p.label(k))}</th>{_td(p.text(v, c), c)}</tr>"
-            for k, v, c in report.summary) + "</tbody></table>")
-    for sec in _sections(report, section):
-        parts.append(f'<h2 id="{html.escape(sec.key)}">{html.escape(p.label(sec.key))}</h2>')
-        if sec.missing_source:
-            parts.append(f'<p class="missing">{html.escape(p.missing(sec.missing_source))}</p>')
-        elif not sec.rows:
-            parts.append(f'<p class="none">{html.escape(p.label("none"))}</p>')
-        else:
-            parts.append(_html_table([p.label(c.key) for c in sec.columns],
-                                     [p.cells(sec.columns, r) for r in sec.rows],
-                                     [c.type for c in sec.columns]))
+    parts = [letterhead(report, p, p.org, number, day), f"<h1>{title}</h1>",
+             f'<div class="meta">{" · ".join(meta)}</div>', facts_table(report, p)]
+    if section is None:
+        parts += [_summary_html(report, p), _charts_html(report, p)]
+    parts += [_section_html(sec, p) for sec in _sections(report, section)]
+    parts.append(signature_block(p.signers(report.kind), p))
+    css = page_css(report, p, p.org, number) + _CSS + DOCUMENT_CSS
     doc = (f'<!DOCTYPE html>\n<html lang="{p.lang.value}" dir="{direction}">\n<head>'
-           f'<meta charset="utf-8"><title>{title}</title><style>{_CSS}</style></head>\n'
+           f'<meta charset="utf-8"><title>{title}</title><style>{css}</style></head>\n'
            f'<body>\n{"".join(parts)}\n</body>\n</html>\n')
     return doc.encode("utf-8")
 
@@ -268,10 +300,11 @@ def to_text(report: Report, p: Presenter, section: str | None = None) -> bytes:
                               style="yellow"))
             continue
         table = Table(title=p.label(sec.key), header_style="bold")
-        for c in sec.columns:
-            table.add_column(p.label(c.key), justify="right" if c.type in _NUMERIC else "left")
+        zones = p.column_zones(sec)
+        for c, header in zip(sec.columns, p.headers(sec, zones), strict=True):
+            table.add_column(header, justify="right" if c.type in _NUMERIC else "left")
         for row in sec.rows:
-            table.add_row(*p.cells(sec.columns, row))
+            table.add_row(*p.cells(sec.columns, row, zones=zones))
         items.append(table)
         if not sec.rows:
             items.append(Text(p.label("none"), style="dim"))
