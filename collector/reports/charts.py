@@ -4,6 +4,7 @@ PDF shapes Persian labels like the rest of the page, and ``pdftotext`` reads the
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pygal
 from pygal.style import Style
@@ -37,10 +38,16 @@ def _formatter(chart: Chart, p: Presenter) -> object:
     return fmt
 
 
+def _category(value: Any, ctype: ColumnType, p: Presenter) -> str:
+    if ctype != ColumnType.LABEL:
+        return p.text(value, ctype)
+    parts = value if isinstance(value, tuple) else (value,)
+    return " · ".join(p.value(str(x)) for x in parts)
+
+
 def to_svg(chart: Chart, p: Presenter, *, width: int = 900, height: int = 360) -> str:
     """The chart as an inline ``<svg>`` element, without scripts or external references."""
-    categories = [p.value(c) if chart.category_type == ColumnType.LABEL else
-                  p.text(c, chart.category_type) for c in chart.categories]
+    categories = [_category(c, chart.category_type, p) for c in chart.categories]
     graph = _KINDS[chart.kind](
         width=width, height=height, explicit_size=True, style=_style(), js=[],
         disable_xml_declaration=True, legend_at_bottom=True, print_values=True,

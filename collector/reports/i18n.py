@@ -160,6 +160,7 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "chart_assets_by_age": ("Assets by age and state", "دارایی‌ها به تفکیک سن و وضعیت",
                             "Yaşa ve duruma göre demirbaşlar"),
     "chart_activity": ("This week's activity", "فعالیت‌های این هفته", "Bu haftanın faaliyetleri"),
+    "count": ("Count", "تعداد", "Adet"),
     "by_site_team": ("By site and team", "به تفکیک ساختمان و تیم", "Bina ve ekibe göre"),
     "age_0_2": ("under 2 years", "کمتر از ۲ سال", "2 yıldan az"),
     "age_2_4": ("2–4 years", "۲ تا ۴ سال", "2–4 yıl"),

@@ -45,10 +45,11 @@ class ChartKind(StrEnum):
 @dataclass
 class Chart:
     """A picture of some of the report's numbers: values per category for each series.
-    Series keys and LABEL categories are translated like any label."""
+    Series keys and LABEL categories are translated like any label; a tuple category is
+    its parts, each translated, joined (a site and a team)."""
 
     key: str
-    categories: list[str]
+    categories: list[Any]
     series: list[tuple[str, list[float]]]
     kind: ChartKind = ChartKind.BAR
     category_type: ColumnType = ColumnType.TEXT

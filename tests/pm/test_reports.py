@@ -92,7 +92,7 @@ def test_pm_reports_count_what_happened(filled: Database) -> None:
     by_district = {row[0]: row for row in completion.section("by_district").rows}
     assert sum(r[1] for r in by_district.values()) == 4
     done = completion.section("done").rows
-    assert len(done) == 1 and done[0][3] == "Reza" and done[0][5] == "clean fans"
+    assert len(done) == 1 and done[0][3] == "Reza" and done[0][5] == ["clean fans"]
     assert [r[6] for r in completion.section("not_done").rows] == ["site closed"]
     rate = dict((k, v) for k, v, _t in completion.summary)["completion_rate"]
     assert rate == pytest.approx(1 / 4)
