@@ -11,7 +11,14 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import console, done, emit_json, fields, table
-from muniops.inventory import assets
+from muniops.collector.cli.reports import (
+    DocCalendar,
+    DocLang,
+    document_request,
+    write_document,
+)
+from muniops.collector.reports import build_documents
+from muniops.inventory import assets, documents
 from muniops.inventory.importer import import_assets
 from muniops.inventory.models import AssetKind, AssetStatus
 from muniops.inventory.schemas import AssetCreate, AssetFilter, AssetUpdate
@@ -156,12 +163,36 @@ def assign(
     person: Annotated[str, typer.Argument(help="Employee id or name.")],
     note: str = "",
     transfer: Annotated[bool, typer.Option(help="Take it from its current holder.")] = False,
+    condition: Annotated[str, typer.Option(help="new, good, fair or poor (on the receipt).")]
+    = "",
+    receipt: Annotated[Path | None, typer.Option(
+        help="Also print the signed receipt to this file (.pdf, .html).")] = None,
+    lang: DocLang = None,
+    calendar: DocCalendar = None,
 ) -> None:
-    """Hand an asset to a person."""
+    """Hand an asset to a person (and print the receipt they sign)."""
     with state.database().write() as s:
         asset = assets.get_asset(s, ref)
-        assets.assign(s, asset, person, actor=state.actor, note=note, transfer=transfer)
+        assets.assign(s, asset, person, actor=state.actor, note=note, transfer=transfer,
+                      condition=condition)
     done(f"asset {ref} assigned to {person}")
+    if receipt is not None:
+        receipt_(refs=[ref], output=receipt, lang=lang, calendar=calendar)
+
+
+@app.command("receipt")
+def receipt_(
+    refs: Annotated[list[str], typer.Argument(help="Assets held by one person.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (.pdf, .html).")],
+    lang: DocLang = None,
+    calendar: DocCalendar = None,
+) -> None:
+    """Print the assignment receipt (zimmet tutanağı) for assets their holder signs for."""
+    req = document_request(calendar)
+    with state.database().read() as s:
+        report = build_documents.assignment_receipt(s, refs, req)
+        people = [documents.receipt(s, refs).person.id or 0]
+    write_document(report, output, lang=lang, calendar=req.calendar, people=people)
 
 
 @app.command("return")

@@ -14,12 +14,15 @@ import typer
 from muniops.collector.cli.context import state
 from muniops.collector.cli.output import done
 from muniops.collector.reports.config import Calendar, Format, Lang
+from muniops.collector.reports.files import format_of, write_report
 from muniops.collector.reports.kinds import REPORTS, build
+from muniops.collector.reports.model import Report
 from muniops.collector.reports.pdf import PdfUnavailable
 from muniops.collector.reports.present import Presenter
 from muniops.collector.reports.render import render
 from muniops.collector.reports.request import ReportRequest
 from muniops.inventory.errors import InvalidInput
+from muniops.inventory.exports import record_export
 from muniops.inventory.models import AssetKind, AssetStatus
 
 app = typer.Typer(help="Reports: PM, antivirus, assets, warranty, retirement, activity.",
@@ -107,3 +110,32 @@ def _format_of(path: Path) -> Format:
 
 for _kind in REPORTS:
     app.command(_kind)(_command(_kind))
+
+
+# ---- documents printed by other commands (assets assign --receipt, people leave) ----
+
+DocLang = Annotated[Lang | None, typer.Option("--lang", help="Language of the document.")]
+DocCalendar = Annotated[Calendar | None, typer.Option("--calendar", help="Calendar of dates.")]
+
+
+def write_document(report: Report, output: Path, *, lang: Lang | None,
+                   calendar: Calendar | None, people: list[int]) -> None:
+    """Write a document naming people to ``output`` (PDF unless the name says otherwise)
+    and record the export of their personal data in the audit log."""
+    defaults = state.settings.reports
+    presenter = Presenter.of(defaults, lang=lang, calendar=calendar)
+    fmt = format_of(output)
+    try:
+        size = write_report(report, output, presenter, fmt)
+    except PdfUnavailable as exc:
+        raise InvalidInput("format", str(exc)) from None
+    with state.database().write() as s:
+        record_export(s, actor=state.actor, document=report.kind, fmt=fmt.value,
+                      people=people, number=report.number, destination=str(output))
+    done(f"{report.kind} written to {output} ({fmt.value}, {size:,} bytes)")
+
+
+def document_request(calendar: Calendar | None) -> ReportRequest:
+    settings = state.settings
+    return ReportRequest(settings=settings.reports, pm=settings.pm,
+                         calendar=calendar or settings.reports.calendar)

@@ -146,6 +146,23 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "name": ("Name", "نام", "Adı soyadı"),
     "signatures": ("Signatures", "امضاها", "İmzalar"),
     "charts": ("Charts", "نمودارها", "Grafikler"),
+    "title_assignment-receipt": ("Assignment receipt", "رسید تحویل اموال",
+                                 "Zimmet tutanağı"),
+    "title_handover": ("Handover list", "صورت‌جلسه تحویل و تحول اموال", "Devir teslim listesi"),
+    "items": ("Items", "اقلام", "Malzemeler"),
+    "items_count": ("Items", "تعداد اقلام", "Malzeme sayısı"),
+    "employee_id": ("Staff number", "شماره پرسنلی", "Sicil no"),
+    "department": ("Department", "واحد", "Birim"),
+    "received_at": ("Received", "زمان تحویل", "Teslim tarihi"),
+    "handed_to": ("Handed to", "تحویل به", "Devredilen"),
+    "handed_at": ("Handed over", "زمان تحویل", "Devir tarihi"),
+    "back_to_stock": ("back to stock", "بازگشت به انبار", "depoya iade"),
+    "condition": ("Condition", "وضعیت ظاهری", "Durumu"),
+    "note": ("Note", "توضیحات", "Not"),
+    "new": ("new", "نو", "yeni"),
+    "good": ("good", "سالم", "iyi"),
+    "fair": ("fair", "قابل استفاده", "orta"),
+    "poor": ("poor", "فرسوده", "kötü"),
     # charts
     "chart_pm_by_district": ("PM tasks by district", "نگهداری به تفکیک منطقه",
                              "İlçeye göre bakım görevleri"),
@@ -251,7 +268,7 @@ def zone_label(name: str, lang: Lang) -> str:
 
 # the antivirus policy's reasons are sentences with numbers and product names in them:
 # each pattern's groups are put into the translated sentence
-REASONS: list[tuple[re.Pattern[str], tuple[str, str, str]]] = [(re.compile(p), texts) for p, texts in (
+_REASONS: tuple[tuple[str, tuple[str, str, str]], ...] = (
     (r"^no antivirus report yet$", ("no antivirus report yet",
                                     "هنوز گزارشی از آنتی‌ویروس نرسیده",
                                     "henüz antivirüs raporu yok")),
@@ -275,7 +292,8 @@ REASONS: list[tuple[re.Pattern[str], tuple[str, str, str]]] = [(re.compile(p), t
         "{p} signatures are {n} days old (max {m})",
         "امضاهای {p} {n} روزه است (حداکثر {m})",
         "{p} imzaları {n} günlük (en fazla {m})")),
-)]
+)
+REASONS = [(re.compile(pattern), texts) for pattern, texts in _REASONS]
 
 
 def reason(text: str, lang: Lang) -> str | None:

@@ -70,6 +70,9 @@ class Report:
     facts: list[tuple[str, Any, ColumnType]] = field(default_factory=list)
     # the document's running number, fills {seq} in organisation.document_number
     number: str = ""
+    # signature lines the document itself names (the receiver of a receipt); the
+    # configured lines of its kind follow
+    signers: list[Any] = field(default_factory=list)
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)

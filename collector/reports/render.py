@@ -272,7 +272,8 @@ def to_html(report: Report, p: Presenter, section: str | None = None) -> bytes:
     if section is None:
         parts += [_summary_html(report, p), _charts_html(report, p)]
     parts += [_section_html(sec, p) for sec in _sections(report, section)]
-    parts.append(signature_block(p.signers(report.kind), p))
+    configured = p.signatures.get(report.kind) if report.signers else p.signers(report.kind)
+    parts.append(signature_block([*report.signers, *(configured or [])], p))
     css = page_css(report, p, p.org, number) + _CSS + DOCUMENT_CSS
     doc = (f'<!DOCTYPE html>\n<html lang="{p.lang.value}" dir="{direction}">\n<head>'
            f'<meta charset="utf-8"><title>{title}</title><style>{css}</style></head>\n'

@@ -17,11 +17,6 @@ from muniops.inventory.models.configs import (  # noqa: F401  (SSH playbooks)
     DeviceFacts,
 )
 from muniops.inventory.models.core import Asset, AssetMac, Assignment, Person, Site
-from muniops.inventory.models.documents import (  # noqa: F401  (signed documents)
-    Handover,
-    WriteOffBatch,
-    WriteOffItem,
-)
 from muniops.inventory.models.discovery import (  # noqa: F401  (discovery)
     AssetPresence,
     MacPort,
@@ -29,6 +24,11 @@ from muniops.inventory.models.discovery import (  # noqa: F401  (discovery)
     Sighting,
     SweepRun,
     UnknownDevice,
+)
+from muniops.inventory.models.documents import (  # noqa: F401  (signed documents)
+    Handover,
+    WriteOffBatch,
+    WriteOffItem,
 )
 from muniops.inventory.models.enums import AssetKind, AssetStatus, RepairOutcome, Role
 from muniops.inventory.models.licences import (  # noqa: F401  (software licences)
