@@ -105,6 +105,8 @@ def documents(db: Database, cal: Calendar) -> dict[str, Report]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out", type=Path)
+    parser.add_argument("--only", nargs="*", default=None, help="document names")
+    parser.add_argument("--lang", nargs="*", default=None, help="en, fa, tr")
     parser.add_argument("--resolution", type=int, default=60, help="PNG pixels per inch")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -113,8 +115,12 @@ def main() -> int:
         upgrade(db.engine)
         fill(db)
         for lang, cal in LANGS.items():
+            if args.lang and lang.value not in args.lang:
+                continue
             p = Presenter.of(SETTINGS, lang=lang, calendar=cal, persian_digits=lang == Lang.FA)
             for name, report in documents(db, cal).items():
+                if args.only and name not in args.only:
+                    continue
                 pdf = args.out / f"{name}-{lang.value}.pdf"
                 write_report(report, pdf, p)
                 subprocess.run(["pdftoppm", "-png", "-r", str(args.resolution), str(pdf),

@@ -40,7 +40,7 @@ def assignment_receipt(session: Session, refs: list[str], req: ReportRequest) ->
                   summary=[("items_count", len(r.items), T.INT)], sections=[_items(r.items)],
                   signers=[Signer(role="received_by", name=r.person.name,
                                   title=r.person.department),
-                           Signer(role="handed_by")])
+                           Signer(role="handed_by")], portrait=True)
 
 
 def handover_list(session: Session, req: ReportRequest, person: str | None = None,
@@ -59,4 +59,4 @@ def handover_list(session: Session, req: ReportRequest, person: str | None = Non
                           title=h.successor.department if h.successor else ""))
     return Report(HANDOVER, h.handover.at, zone, facts=facts, number=str(h.handover.id),
                   summary=[("items_count", len(h.items), T.INT)], sections=[_items(h.items)],
-                  signers=signers)
+                  signers=signers, portrait=True)

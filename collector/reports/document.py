@@ -14,7 +14,7 @@ from datetime import date
 
 from muniops.collector.reports.calendars import ymd
 from muniops.collector.reports.config import LOGO_TYPES, Organisation, Signer
-from muniops.collector.reports.i18n import is_rtl
+from muniops.collector.reports.i18n import is_rtl, t
 from muniops.collector.reports.model import Report
 from muniops.collector.reports.present import Presenter
 
@@ -30,12 +30,13 @@ def page_css(report: Report, p: Presenter, org: Organisation, number: str) -> st
     """The page box: size, margins, "page 2 of 5" at the foot, who and what at the head."""
     style = "persian" if p.persian_digits else "decimal"
     counter = (f'{_css_string(p.label("page") + " ")} counter(page, {style}) '
-               f'{_css_string(" " + p.label("page_of") + " ")} counter(pages, {style})')
-    head_start = " — ".join(x for x in (org.name, org.department) if x)
+               f'{_css_string(" " + t("page_of", p.lang) + " ")} counter(pages, {style})')
+    head_start = " — ".join(p.value(x) for x in (org.name, org.department) if x)
     head_end = " · ".join(x for x in (p.title(report), p.digits(number)) if x)
     start, end = ("top-right", "top-left") if is_rtl(p.lang) else ("top-left", "top-right")
     box = "font-size: 8pt; color: #555;"
-    return (f"@page {{ size: A4 landscape; margin: 16mm 12mm 14mm 12mm;\n"
+    size = "A4 portrait" if report.portrait else "A4 landscape"
+    return (f"@page {{ size: {size}; margin: 16mm 12mm 14mm 12mm;\n"
             f"  @bottom-center {{ content: {counter}; font-size: 9pt; }}\n"
             f"  @{start} {{ content: {_css_string(head_start)}; {box} }}\n"
             f"  @{end} {{ content: {_css_string(head_end)}; {box} }}\n}}\n")
@@ -48,11 +49,13 @@ def document_number(org: Organisation, report: Report, p: Presenter, day: date) 
         return report.number
     y, m, d = ymd(day, p.calendar)
     try:
-        return org.document_number.format(kind=report.kind, year=y, month=f"{m:02d}",
-                                          day=f"{d:02d}", seq=report.number)
+        number = org.document_number.format(kind=report.kind, year=y, month=f"{m:02d}",
+                                            day=f"{d:02d}", seq=report.number)
     except (KeyError, IndexError, ValueError) as exc:
         log.warning("reports.organisation.document_number %r: %s", org.document_number, exc)
         return report.number
+    # a period report has no running number: "IT/1405/{seq}" is then "IT/1405"
+    return number.rstrip("/-_. ") if not report.number else number
 
 
 def _logo(org: Organisation) -> str:
@@ -72,7 +75,7 @@ def letterhead(report: Report, p: Presenter, org: Organisation, number: str,
                day: date) -> str:
     """The first page's head: logo and organisation at one side, number and date at the
     other, the title under them."""
-    who = "".join(f'<div class="{cls}">{html.escape(text)}</div>' for cls, text in (
+    who = "".join(f'<div class="{cls}">{html.escape(p.value(text))}</div>' for cls, text in (
         ("org", org.name), ("dept", org.department), ("addr", org.address)) if text)
     meta = []
     if number:
@@ -121,8 +124,10 @@ header.letterhead .docmeta { font-size: 10pt; text-align: end; }
 header.letterhead .k { color: #444; }
 table.facts { width: auto; min-width: 50%; margin-bottom: 8pt; }
 table.facts th { text-align: start; background: #f2f2f2; font-weight: normal; }
-.chart { break-inside: avoid; margin: 6pt 0; direction: ltr; }
-.chart svg { max-width: 100%; height: auto; }
+figure.chart { break-inside: avoid; margin: 6pt 0; }
+figure.chart figcaption { font-weight: bold; margin-bottom: 2pt; }
+figure.chart .svg { direction: ltr; width: 170mm; max-width: 100%; }
+figure.chart svg { width: 100%; height: auto; }
 section.signatures { display: flex; gap: 14pt; margin-top: 18pt; break-inside: avoid; }
 section.signatures .sign { flex: 1; border: 1px solid #999; padding: 6pt 8pt; min-height: 30mm; }
 section.signatures .role { font-weight: bold; margin-bottom: 6pt; }

@@ -73,6 +73,7 @@ class Report:
     # signature lines the document itself names (the receiver of a receipt); the
     # configured lines of its kind follow
     signers: list[Any] = field(default_factory=list)
+    portrait: bool = False  # a receipt is a letter; a report's wide tables want landscape
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)

@@ -107,6 +107,10 @@ class Presenter:
             return format_date(value, self.calendar)
         return str(value)
 
+    def zone_label(self, value: Any) -> str:
+        """The name of the zone a time is shown in, as its cell ends with it."""
+        return zone_label(zone_of(value), self.lang) if isinstance(value, datetime) else ""
+
     def column_zones(self, section: Section) -> dict[int, str]:
         """Time columns whose every time is in one zone: that zone is named once, in the
         header, rather than in every cell."""

@@ -210,21 +210,28 @@ _NUMERIC = (ColumnType.INT, ColumnType.NUMBER, ColumnType.PERCENT)
 _ISOLATED = (*_NUMERIC, ColumnType.DATE, ColumnType.DATETIME, ColumnType.MONTH)
 
 
-def _td(value: str, ctype: ColumnType) -> str:
-    """A cell; numbers and dates are isolated left-to-right runs, so a Jalali date reads
-    1403-01-01 (year first) inside a right-to-left page too."""
+def _isolated(value: str, ctype: ColumnType, zone: str = "") -> str:
+    """Numbers and dates are isolated left-to-right runs, so a Jalali date reads
+    1403-01-01 (year first) inside a right-to-left page too; a time's zone name stays
+    outside, in the page's own direction."""
+    if zone and value.endswith(" " + zone):
+        return _isolated(value[:-len(zone) - 1], ctype) + " " + html.escape(zone)
     text = html.escape(value)
-    if ctype in _ISOLATED and value:
-        text = f'<bdi dir="ltr">{text}</bdi>'
-    return f"<td{_NUM if ctype in _NUMERIC else ''}>{text}</td>"
+    return f'<bdi dir="ltr">{text}</bdi>' if ctype in _ISOLATED and value else text
+
+
+def _td(value: str, ctype: ColumnType, zone: str = "") -> str:
+    return f"<td{_NUM if ctype in _NUMERIC else ''}>{_isolated(value, ctype, zone)}</td>"
 
 
 def _html_table(headers: list[str] | None, rows: list[list[str]],
-                types: list[ColumnType]) -> str:
+                types: list[ColumnType], zones: list[list[str]] | None = None) -> str:
     head = ("<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers)
             + "</tr></thead>") if headers else ""
-    body = "".join("<tr>" + "".join(_td(v, c) for v, c in zip(row, types, strict=True))
-                   + "</tr>" for row in rows)
+    zones = zones or [[""] * len(types) for _ in rows]
+    body = "".join("<tr>" + "".join(_td(v, c, z) for v, c, z in zip(row, types, zr,
+                                                                     strict=True))
+                   + "</tr>" for row, zr in zip(rows, zones, strict=True))
     return f"<table>{head}<tbody>{body}</tbody></table>"
 
 
@@ -237,7 +244,9 @@ def _section_html(sec: Section, p: Presenter) -> str:
     zones = p.column_zones(sec)
     return head + _html_table(p.headers(sec, zones),
                               [p.cells(sec.columns, r, zones=zones) for r in sec.rows],
-                              [c.type for c in sec.columns])
+                              [c.type for c in sec.columns],
+                              [[p.zone_label(v) if i not in zones else ""
+                                for i, v in enumerate(r)] for r in sec.rows])
 
 
 def _summary_html(report: Report, p: Presenter) -> str:
@@ -252,7 +261,8 @@ def _charts_html(report: Report, p: Presenter) -> str:
     from muniops.collector.reports.charts import to_svg  # pygal loads only for documents
 
     return "".join(f'<figure class="chart"><figcaption>{html.escape(p.label(c.key))}'
-                   f"</figcaption>{to_svg(c, p)}</figure>" for c in report.charts)
+                   f'</figcaption><div class="svg">{to_svg(c, p)}</div></figure>'
+                   for c in report.charts)
 
 
 def to_html(report: Report, p: Presenter, section: str | None = None) -> bytes:
@@ -262,8 +272,9 @@ def to_html(report: Report, p: Presenter, section: str | None = None) -> bytes:
     title = html.escape(p.title(report))
     day = report.generated_at.astimezone(zone(report.timezone)).date()
     number = document_number(p.org, report, p, day)
+    local = report.generated_at.astimezone(zone(report.timezone))
     meta = [f"{html.escape(p.label('generated'))}: "
-            f'<bdi dir="ltr">{html.escape(p.generated(report))}</bdi>']
+            + _isolated(p.generated(report), ColumnType.DATETIME, p.zone_label(local))]
     if report.period:
         meta.append(f"{html.escape(p.label('period'))}: "
                     f'<bdi dir="ltr">{html.escape(p.period(report))}</bdi>')
