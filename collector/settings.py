@@ -19,6 +19,7 @@ from muniops.collector.ssh.config import PlaybookSettings  # SSH devices and pla
 from muniops.inventory.agent_policy import AgentSettings  # endpoint agents
 from muniops.inventory.db import sqlite_url
 from muniops.inventory.pm_policy import PmSettings  # preventive maintenance policy
+from muniops.inventory.software_rules import LicenceSettings  # software licences
 
 CONFIG_ENV = "MUNIOPS_CONFIG"
 
@@ -80,6 +81,7 @@ class Settings(BaseSettings):
     snmp: SnmpSettings = SnmpSettings()
     agents: AgentSettings = AgentSettings()  # endpoint agents (inventory/agent_policy.py)
     playbooks: PlaybookSettings = PlaybookSettings()  # SSH devices, schedule (collector/ssh)
+    licences: LicenceSettings = LicenceSettings()  # product rule file (inventory/licences.py)
     # where the settings came from, for messages; not a setting itself
     source: str = Field(default="<defaults>", exclude=True)
 

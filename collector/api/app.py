@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from muniops import __version__
 from muniops.collector.api.limits import BodySizeLimit
-from muniops.collector.api.routes import agents, documents, inventory, system
+from muniops.collector.api.routes import agents, documents, inventory, licences, system
 from muniops.collector.settings import Settings
 from muniops.inventory.db import Database
 from muniops.inventory.errors import (
@@ -21,7 +21,8 @@ from muniops.inventory.errors import (
     NotFound,
 )
 
-ROUTERS = [system.router, inventory.router, agents.router, documents.router]
+ROUTERS = [system.router, inventory.router, agents.router, documents.router,
+           licences.router]
 
 STATUS_OF: list[tuple[type[InventoryError], int]] = [
     (NotFound, status.HTTP_404_NOT_FOUND),

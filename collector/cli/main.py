@@ -16,6 +16,7 @@ from muniops import __version__
 from muniops.collector.cli import agents as agents_cli  # endpoint agents
 from muniops.collector.cli import assets, discover, people, repairs, sites, system, tokens
 from muniops.collector.cli import devices as devices_cli  # SNMP devices, poll, links
+from muniops.collector.cli import licences as licences_cli  # software licences
 from muniops.collector.cli import playbooks as playbooks_cli  # SSH playbooks, config
 from muniops.collector.cli import pm as pm_cli
 from muniops.collector.cli import reports as reports_cli
@@ -56,6 +57,7 @@ GROUPS: list[tuple[typer.Typer, str, str]] = [
     (agents_cli.av_app, "av", ENDPOINTS),
     (agents_cli.host_app, "host", ENDPOINTS),
     (agents_cli.software_app, "software", ENDPOINTS),
+    (licences_cli.app, "licences", ENDPOINTS),
     (pm_cli.app, "pm", MAINTENANCE),
     (reports_cli.app, "report", MAINTENANCE),
     (tokens.app, "tokens", SERVICE),

@@ -36,6 +36,8 @@ HELP = {
     "warranty": "Warranties ending within --days, and open repair tickets with their age.",
     "retirement": "Assets past their economic life (purchase date plus life in years).",
     "activity": "Weekly activity: new and changed assets, repairs, PM, devices seen.",
+    "licences": "Software without a licence, over-deployed and expiring licences, denied "
+                "software (--days: expiring within).",
 }
 
 
@@ -75,6 +77,7 @@ def _command(kind: str) -> Callable[..., None]:
         defaults = settings.reports
         req = ReportRequest(
             settings=defaults, pm=settings.pm, antivirus=settings.agents.antivirus,
+            licences=settings.licences,
             calendar=calendar or defaults.calendar,
             date_from=_date(from_, "from"), date_to=_date(to, "to"), days=days, site=site,
             district=district, team=team, kind=kind_, status=status)
