@@ -178,3 +178,38 @@ def test_report_and_metrics(fleet: Database) -> None:
     days = registry.get_sample_value("muniops_licence_days_left",
                                      {"licence": "1", "product": "ms-office"})
     assert days == 10
+
+
+def test_cli_and_api_keep_the_key_apart(sqlite_db: Database, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from fastapi.testclient import TestClient
+
+    from muniops.collector.service import Collector
+    from muniops.collector.settings import Settings
+    from muniops.inventory import tokens
+    from muniops.inventory.models import Role
+    from tests.conftest import Cli
+
+    config = tmp_path / "muniops.yaml"
+    config.write_text(f"data_dir: {tmp_path}\ndatabase_url: '{sqlite_db.url}'\n")
+    cli = Cli(capsys, config)
+    key_file = tmp_path / "key.txt"
+    key_file.write_text(KEY + "\n")
+    added = cli.ok("licences", "add", "ms-office", "--seats", "2", "--version", "2021",
+                   "--key-file", str(key_file), "--json").json()
+    listed = cli.ok("licences", "list", "--json")
+    assert KEY not in listed.out and '"has_key": true' in listed.out
+    bad = cli("licences", "add", "ms-offic", "--seats", "1")
+    assert bad.code == 5 and "not in the product rule file" in bad.err
+    with sqlite_db.write() as s:
+        headers = {role: {"Authorization": "Bearer " + tokens.create_token(
+            s, role.value, role, actor="t")[1]} for role in (Role.ADMIN, Role.VIEWER)}
+    number = added["id"]  # type: ignore[index]
+    with TestClient(Collector(Settings(database_url=sqlite_db.url), sqlite_db).app) as api:
+        assert KEY not in api.get("/api/v1/licences", headers=headers[Role.VIEWER]).text
+        url = f"/api/v1/licences/{number}/key"
+        assert api.get(url, headers=headers[Role.VIEWER]).status_code == 403
+        assert api.get(url, headers=headers[Role.ADMIN]).json()["key"] == KEY
+        check = api.get("/api/v1/licences/check", headers=headers[Role.VIEWER])
+        assert check.status_code == 200 and check.json()["hosts"] == 0
+    assert cli.ok("licences", "key", str(number)).out.strip() == KEY
