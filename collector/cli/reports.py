@@ -38,6 +38,8 @@ HELP = {
     "activity": "Weekly activity: new and changed assets, repairs, PM, devices seen.",
     "licences": "Software without a licence, over-deployed and expiring licences, denied "
                 "software (--days: expiring within).",
+    "write-off": "Write-off candidates: past economic life or repeatedly repaired.",
+    "reuse": "Old PCs worth upgrading (memory, SSD) and reusing, from the agents' facts.",
 }
 
 
@@ -132,9 +134,10 @@ def write_document(report: Report, output: Path, *, lang: Lang | None,
         size = write_report(report, output, presenter, fmt)
     except PdfUnavailable as exc:
         raise InvalidInput("format", str(exc)) from None
-    with state.database().write() as s:
-        record_export(s, actor=state.actor, document=report.kind, fmt=fmt.value,
-                      people=people, number=report.number, destination=str(output))
+    if people:
+        with state.database().write() as s:
+            record_export(s, actor=state.actor, document=report.kind, fmt=fmt.value,
+                          people=people, number=report.number, destination=str(output))
     done(f"{report.kind} written to {output} ({fmt.value}, {size:,} bytes)")
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from muniops.inventory.writeoff import WriteOffPolicy
+
 
 class Calendar(StrEnum):
     GREGORIAN = "gregorian"
@@ -131,6 +133,8 @@ class ReportSettings(_Strict):
     warranty_days: int = Field(default=90, ge=1)
     # economic life for assets whose own economic_life_years is empty
     economic_life_years: int = Field(default=5, ge=1, le=50)
+    # write-off candidates and the reuse list (inventory/writeoff.py)
+    write_off: WriteOffPolicy = Field(default_factory=WriteOffPolicy)
     organisation: Organisation = Field(default_factory=Organisation)
     # signature lines per report kind (or document: assignment-receipt...); "default" for
     # the others

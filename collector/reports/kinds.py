@@ -11,6 +11,7 @@ from muniops.collector.reports import (
     build_licences,
     build_pm,
     build_register,
+    build_writeoff,
 )
 from muniops.collector.reports.model import Report
 from muniops.collector.reports.request import ReportRequest
@@ -26,6 +27,8 @@ REPORTS: dict[str, Builder] = {
     "retirement": build_register.retirement,
     "activity": build_activity.activity,
     "licences": build_licences.licence_report,
+    "write-off": build_writeoff.candidates,
+    "reuse": build_writeoff.reuse,
 }
 
 

@@ -199,6 +199,7 @@ th { background: #e8e8e8; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
 td.num { text-align: end; font-variant-numeric: tabular-nums; }
+td bdi { white-space: nowrap; }
 table.summary { width: auto; min-width: 40%; }
 table.summary th { text-align: start; font-weight: normal; }
 .missing { color: #8a4b00; font-style: italic; }

@@ -145,12 +145,12 @@ def test_key_is_kept_like_a_credential(fleet: Database) -> None:
 
 
 def test_bad_licences_are_refused(fleet: Database) -> None:
-    with fleet.write() as s, pytest.raises(InvalidInput, match="not in the product rule file"):
+    with pytest.raises(InvalidInput, match="not in the product rule file"), fleet.write() as s:
         _add(s, "office-from-a-flea-market", 1)
     with fleet.write() as s:
         number = _add(s, "ms-office", 1)
         licences.assign_licence(s, number, actor="t", asset="SER001")
-    with fleet.write() as s, pytest.raises(Conflict, match="all assigned"):
+    with pytest.raises(Conflict, match="all assigned"), fleet.write() as s:
         licences.assign_licence(s, number, actor="t", asset="SER004")
     with pytest.raises(ValueError, match="before purchase_date"):
         LicenceCreate(product="ms-office", seats=1, purchase_date=date(2026, 2, 1),

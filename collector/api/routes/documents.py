@@ -10,16 +10,17 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel
 
 from muniops.collector.api.auth import DB, Caller, Writer
-from muniops.collector.reports import build_documents
+from muniops.collector.reports import build_documents, build_writeoff
 from muniops.collector.reports.config import Calendar, Format, Lang, ReportSettings
 from muniops.collector.reports.model import Report
 from muniops.collector.reports.pdf import PdfUnavailable
 from muniops.collector.reports.present import Presenter
 from muniops.collector.reports.render import render
 from muniops.collector.reports.request import ReportRequest
-from muniops.inventory import assets, documents
+from muniops.inventory import assets, documents, writeoff
 from muniops.inventory.db import Database
 from muniops.inventory.exports import record_export
+from muniops.inventory.types import utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])
 
@@ -52,9 +53,10 @@ def _serve(report: Report, request: Request, db: Database, caller: Caller, peopl
         data = render(report, fmt, p)
     except PdfUnavailable as exc:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
-    with db.write() as s:
-        record_export(s, actor=caller.actor, document=report.kind, fmt=fmt.value,
-                      people=people, number=report.number, destination="api")
+    if people:
+        with db.write() as s:
+            record_export(s, actor=caller.actor, document=report.kind, fmt=fmt.value,
+                          people=people, number=report.number, destination="api")
     name = f"{report.kind}-{report.number}.{fmt.value}"
     return Response(data, media_type=MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -97,3 +99,26 @@ def leave(ref: str, body: LeaveBody, caller: Writer, db: DB) -> HandoverPublic:
         return HandoverPublic(number=done.id or 0, person=h.person.name,
                               successor=h.successor.name if h.successor else None,
                               assets=[assets.label(i.asset) for i in h.items])
+
+
+@router.post("/write-offs", status_code=status.HTTP_201_CREATED)
+def create_write_off(body: writeoff.BatchCreate, request: Request, caller: Writer,
+                     db: DB) -> dict[str, str]:
+    """A write-off committee's batch: its assets are retired, all or none."""
+    settings = _settings(request)
+    with db.write() as s:
+        batch = writeoff.create_batch(s, body, settings.write_off, utcnow().date(),
+                                      actor=caller.actor, scope=caller.scope,
+                                      default_life=settings.economic_life_years)
+        return {"number": batch.number}
+
+
+@router.get("/documents/write-off/{number}", response_class=Response)
+def write_off_list(number: str, request: Request, caller: Writer, db: DB,
+                   fmt: DocFormat = Format.PDF, lang: Lang | None = None,
+                   calendar: Calendar | None = None) -> Response:
+    settings = _settings(request)
+    req = ReportRequest(settings=settings, calendar=calendar or settings.calendar)
+    with db.read() as s:
+        report = build_writeoff.batch_list(s, number, req)
+    return _serve(report, request, db, caller, [], fmt, lang, req.calendar)
