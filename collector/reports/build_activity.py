@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
+from muniops.collector.reports.calendars import week_start
 from muniops.collector.reports.model import (
     Chart,
     Column,
@@ -37,9 +38,12 @@ HARDWARE_CHANGE = "asset.hardware_change"
 
 
 def _week(req: ReportRequest) -> tuple[date, date]:
-    """Monday to Sunday of the week holding ``date_from`` (default: the last 7 days)."""
+    """``--from``–``--to`` when both are given; else the week holding ``date_from`` (from
+    Saturday in the Jalali calendar, Monday otherwise); else the last 7 days."""
+    if req.date_from and req.date_to:
+        return req.date_from, req.date_to
     if req.date_from:
-        start = req.date_from - timedelta(days=req.date_from.weekday())
+        start = week_start(req.date_from, req.calendar)
         return start, start + timedelta(days=6)
     return req.today - timedelta(days=6), req.today
 
