@@ -17,7 +17,8 @@ from muniops.collector.cli.reports import (
     write_document,
 )
 from muniops.collector.reports import build_documents
-from muniops.inventory import assets, documents, sites
+from muniops.inventory import anonymise, assets, documents, sites
+from muniops.inventory.errors import InvalidInput
 from muniops.inventory.schemas import PersonCreate
 
 app = typer.Typer(help="People who can be assigned equipment.", no_args_is_help=True)
@@ -93,3 +94,18 @@ def handover_(
         h = documents.handover(s, person, number)
         people = [p for p in (h.person.id, h.successor.id if h.successor else None) if p]
     write_document(report, output, lang=lang, calendar=req.calendar, people=people)
+
+
+@app.command("anonymise")
+def anonymise_(
+    person: Annotated[str, typer.Argument(help="Employee id or name of someone who left.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do it: it cannot be undone.")] = False,
+) -> None:
+    """Erase a departed person's name, staff number and e-mail (KVKK); their assets'
+    history stays, under a pseudonym."""
+    if not yes:
+        raise InvalidInput("yes", "anonymising cannot be undone: add --yes")
+    with state.database().write() as s:
+        done_ = anonymise.anonymise(s, person, actor=state.actor)
+        name = done_.name
+    done(f"{person} anonymised as {name!r}")

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel
 
-from muniops.collector.api.auth import DB, Caller, Writer
+from muniops.collector.api.auth import DB, Admin, Caller, Writer
 from muniops.collector.reports import build_documents, build_writeoff
 from muniops.collector.reports.config import Calendar, Format, Lang, ReportSettings
 from muniops.collector.reports.model import Report
@@ -17,7 +17,7 @@ from muniops.collector.reports.pdf import PdfUnavailable
 from muniops.collector.reports.present import Presenter
 from muniops.collector.reports.render import render
 from muniops.collector.reports.request import ReportRequest
-from muniops.inventory import assets, documents, writeoff
+from muniops.inventory import anonymise, assets, documents, writeoff
 from muniops.inventory.db import Database
 from muniops.inventory.exports import record_export
 from muniops.inventory.types import utcnow
@@ -122,3 +122,10 @@ def write_off_list(number: str, request: Request, caller: Writer, db: DB,
     with db.read() as s:
         report = build_writeoff.batch_list(s, number, req)
     return _serve(report, request, db, caller, [], fmt, lang, req.calendar)
+
+
+@router.post("/people/{ref}/anonymise")
+def anonymise_person(ref: str, caller: Admin, db: DB) -> dict[str, str]:
+    """Erase a departed person's personal data; their assets' history stays."""
+    with db.write() as s:
+        return {"name": anonymise.anonymise(s, ref, actor=caller.actor).name}
