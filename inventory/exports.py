@@ -3,10 +3,10 @@ every document or report that names people is recorded in the audit log when it 
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from muniops.inventory import audit
-from muniops.inventory.models import AuditEntry
+from muniops.inventory.models import AuditEntry, Person
 
 EXPORT = "export.personal_data"
 
@@ -18,3 +18,11 @@ def record_export(session: Session, *, actor: str, document: str, fmt: str,
     return audit.record(session, actor, EXPORT, "export", None, after={
         "document": document, "format": fmt, "number": number, "person_ids": sorted(people),
         "destination": destination})
+
+
+def people_named(session: Session, names: set[str]) -> list[int]:
+    """The ids of the people a report names (its ``assigned_to`` column, say)."""
+    if not names:
+        return []
+    return [pid for pid in session.exec(select(Person.id).where(col(Person.name).in_(names)))
+            if pid is not None]

@@ -22,7 +22,7 @@ from muniops.collector.reports.present import Presenter
 from muniops.collector.reports.render import render
 from muniops.collector.reports.request import ReportRequest
 from muniops.inventory.errors import InvalidInput
-from muniops.inventory.exports import record_export
+from muniops.inventory.exports import people_named, record_export
 from muniops.inventory.models import AssetKind, AssetStatus
 
 app = typer.Typer(help="Reports: PM, antivirus, assets, warranty, retirement, activity.",
@@ -87,6 +87,7 @@ def _command(kind: str) -> Callable[..., None]:
                                  persian_digits=persian_digits)
         with state.database().read() as s:
             report = build(s, kind, req)
+            named = people_named(s, report.people())
         chosen = fmt or (_format_of(output) if output else defaults.format)
         try:
             data = render(report, chosen, presenter, section)
@@ -94,9 +95,13 @@ def _command(kind: str) -> Callable[..., None]:
             raise InvalidInput("section", str(exc)) from None
         except PdfUnavailable as exc:
             raise InvalidInput("format", str(exc)) from None
+        if output is None and chosen in (Format.XLSX, Format.PDF) and sys.stdout.isatty():
+            raise InvalidInput("output", f"{chosen.value} is binary: give --output FILE")
+        if named:
+            with state.database().write() as s:
+                record_export(s, actor=state.actor, document=kind, fmt=chosen.value,
+                              people=named, destination=str(output or "stdout"))
         if output is None:
-            if chosen in (Format.XLSX, Format.PDF) and sys.stdout.isatty():
-                raise InvalidInput("output", f"{chosen.value} is binary: give --output FILE")
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
             return

@@ -21,6 +21,11 @@ class ColumnType(StrEnum):
     LABELS = "labels"  # a list of slugs or configured values, each translated
 
 
+# columns that name the people who hold equipment (staff acting for the department, such
+# as who did a PM visit, are not counted)
+PERSONAL_COLUMNS = {"assigned_to"}
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -74,6 +79,16 @@ class Report:
     # configured lines of its kind follow
     signers: list[Any] = field(default_factory=list)
     portrait: bool = False  # a receipt is a letter; a report's wide tables want landscape
+
+    def people(self) -> set[str]:
+        """Names of people in the report's ``assigned_to`` columns: personal data, whose
+        export is audited."""
+        out: set[str] = set()
+        for sec in self.sections:
+            for i, c in enumerate(sec.columns):
+                if c.key in PERSONAL_COLUMNS:
+                    out.update(str(r[i]) for r in sec.rows if r[i])
+        return out
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)

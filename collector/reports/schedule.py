@@ -27,6 +27,7 @@ from muniops.collector.reports.present import Presenter
 from muniops.collector.reports.request import ReportRequest
 from muniops.collector.scheduler import job
 from muniops.inventory.db import Database
+from muniops.inventory.exports import people_named, record_export
 from muniops.inventory.types import utcnow
 
 if TYPE_CHECKING:
@@ -99,6 +100,7 @@ def run_one(db: Database, settings: Settings, s: Schedule, now: datetime) -> Out
     req.date_from, req.date_to = start, end
     with db.read() as session:
         report = build(session, s.report, req)
+        named = people_named(session, report.people())
     p = Presenter.of(reports, lang=s.lang, calendar=cal)
     path = folder / f"{s.name}_{start.isoformat()}_{end.isoformat()}.{s.format.value}"
     write_report(report, path, p, s.format)
@@ -110,6 +112,11 @@ def run_one(db: Database, settings: Settings, s: Schedule, now: datetime) -> Out
         send(reports.smtp, build_message(reports.smtp, s.to, subject,
                                          f"{title}\n{start} – {end}\n", path.read_bytes(),
                                          path.name, MIME[s.format]))
+    if named:
+        with db.write() as session:
+            record_export(session, actor=f"collector:schedule:{s.name}", document=s.report,
+                          fmt=s.format.value, people=named,
+                          destination=", ".join([str(path), *s.to]))
     state[s.name] = end.isoformat()
     _save_state(folder, state)
     return Outcome(s.name, (start, end), path, bool(s.to))

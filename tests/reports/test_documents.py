@@ -223,6 +223,9 @@ def test_every_export_of_personal_data_is_audited(cli: Cli, tmp_path: Path) -> N
     _documents_cli(cli)
     cli.ok("assets", "assign", "PC-1", "E100", "--receipt", str(tmp_path / "r.html"))
     cli.ok("people", "leave", "E100", "--handover", str(tmp_path / "h.html"))
+    cli.ok("assets", "assign", "MON-1", "E200")
+    assert "Reza Karimi" in cli.ok("report", "assets", "--format", "csv").out
+    cli.ok("report", "warranty", "--format", "csv")  # names nobody: not an export
     from muniops.collector.settings import load_settings
 
     db = Database(load_settings(cli.config).db_url)
@@ -230,7 +233,9 @@ def test_every_export_of_personal_data_is_audited(cli: Cli, tmp_path: Path) -> N
         entries = list(s.exec(select(AuditEntry).where(
             AuditEntry.action == "export.personal_data").order_by(col(AuditEntry.id))))
     db.dispose()
-    assert [(e.after or {})["document"] for e in entries] == ["assignment-receipt", "handover"]
+    assert [(e.after or {})["document"] for e in entries] == ["assignment-receipt", "handover",
+                                                              "assets"]
+    assert (entries[2].after or {})["destination"] == "stdout"
     assert all(e.actor == "tester" for e in entries)
     assert (entries[0].after or {})["destination"].endswith("r.html")
     assert "Sara" not in str(entries[0].after)  # the log names people by id only
