@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector as PromCollector
@@ -49,15 +50,17 @@ class LicenceMetrics(PromCollector):
             installs.add_metric([p.product], p.installs)
             seats.add_metric([p.product], p.seats)
             unlicensed.add_metric([p.product], p.unlicensed)
-        days = GaugeMetricFamily("muniops_licence_days_left",
-                                 "Days until a licence ends (negative: ended), for licences "
-                                 "ending within the configured window.",
+        ends = GaugeMetricFamily("muniops_licence_end_timestamp_seconds",
+                                 "When a licence ends (the end of its last day, UTC), for "
+                                 "licences ending within licences.expiring_days or ended.",
                                  labels=["licence", "product"])
-        for lic, left in result.expiring:
-            days.add_metric([str(lic.id), lic.product], left)
+        for lic, _left in result.expiring:
+            assert lic.expires_on is not None  # only licences with an end date expire
+            last = datetime.combine(lic.expires_on + timedelta(days=1), time(), UTC)
+            ends.add_metric([str(lic.id), lic.product], last.timestamp())
         denied = GaugeMetricFamily("muniops_software_denied_installs",
                                    "Installations of software on the deny list.",
                                    labels=["product", "site"])
         for (product, site), n in Counter((i.product, i.site) for i in result.denied).items():
             denied.add_metric([product, site], n)
-        yield from (installs, seats, unlicensed, days, denied)
+        yield from (installs, seats, unlicensed, ends, denied)

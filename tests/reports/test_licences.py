@@ -175,9 +175,11 @@ def test_report_and_metrics(fleet: Database) -> None:
                                      {"product": "ms-office"}) == 1
     assert registry.get_sample_value("muniops_software_denied_installs",
                                      {"product": "ccleaner", "site": "City Hall"}) == 2
-    days = registry.get_sample_value("muniops_licence_days_left",
-                                     {"licence": "1", "product": "ms-office"})
-    assert days == 10
+    end = registry.get_sample_value("muniops_licence_end_timestamp_seconds",
+                                    {"licence": "1", "product": "ms-office"})
+    last_day = TODAY + timedelta(days=10)
+    assert end == datetime(last_day.year, last_day.month, last_day.day, tzinfo=UTC).timestamp() \
+        + 86400
 
 
 def test_cli_and_api_keep_the_key_apart(sqlite_db: Database, tmp_path: Path,
