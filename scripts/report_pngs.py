@@ -11,12 +11,14 @@ import argparse
 import subprocess
 import sys
 import tempfile
+import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlmodel import col, select
 
-from muniops.collector.reports import build_documents
+from muniops.agent.probes import windows
+from muniops.collector.reports import build_documents, build_writeoff
 from muniops.collector.reports.config import (
     Calendar,
     Lang,
@@ -29,15 +31,20 @@ from muniops.collector.reports.kinds import build
 from muniops.collector.reports.model import Report
 from muniops.collector.reports.present import Presenter
 from muniops.collector.reports.request import ReportRequest
-from muniops.inventory import assets, pm, sites
+from muniops.inventory import agents, assets, licences, pm, sites, writeoff
+from muniops.inventory.agent_schema import Report as AgentReport
 from muniops.inventory.db import Database, sqlite_url
+from muniops.inventory.licences import LicenceCreate
 from muniops.inventory.migrate import upgrade
 from muniops.inventory.models import AssetKind, AssetStatus
 from muniops.inventory.models.pm import PmTask
 from muniops.inventory.pm_policy import PmRule, PmSettings
 from muniops.inventory.schemas import AssetCreate, PersonCreate, SiteCreate
+from muniops.inventory.software_rules import load_rules
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+XP_SOFTWARE = (Path(__file__).resolve().parent.parent / "tests" / "agent" / "fixtures" / "windows"
+               / "registry" / "xp-Uninstall.reg")  # GLPI Agent's recording (its NOTICE.md)
 POLICY = PmSettings(default=PmRule(team="hardware", checklist=[
     "clean dust from fans and vents", "check cables and connectors",
     "check health indicators and logs"]), policies=[
@@ -89,6 +96,31 @@ def fill(db: Database) -> None:
             assets.assign(s, assets.get_asset(s, tag), "E100", actor="demo", condition="good")
     with db.write() as s:
         assets.person_leaves(s, "E100", actor="demo", hand_to="E200")
+    with db.write() as s:
+        licences.add_licence(s, LicenceCreate(product="ms-office", seats=1, version="2010",
+                                              expires_on=date(2027, 1, 15)),
+                             load_rules(), actor="demo")
+        writeoff.create_batch(s, writeoff.BatchCreate(
+            number="WO-1405-07", decided_on=date(2026, 11, 30),
+            committee=["Ali Rahimi", "Mina Kaya", "Hasan Demir"],
+            decision="Beyond economic repair; parts kept for reuse.",
+            assets=["TAG-0010", "TAG-0011", "TAG-0012"]), writeoff.WriteOffPolicy(), NOW.date(),
+            actor="demo")
+    with db.write() as s:
+        secret = agents.create_enrollment_secret(s, "City Hall", actor="demo")[1]
+    keys = windows.parse_reg_export(XP_SOFTWARE.read_bytes().decode("utf-16"))
+    software = [{k: v for k, v in p.items() if k in ("name", "version", "publisher")}
+                for p in windows.software(windows.Recorded(registry=keys))]
+    for n in (4, 5):  # two PCs report the recorded Windows XP software list
+        with db.write() as s:
+            agent, _ = agents.enroll(s, secret, f"pc-{n}")
+            agents.ingest(s, agent, AgentReport.model_validate({
+                "schema_version": 1, "report_id": str(uuid.uuid4()), "kind": "full",
+                "agent_version": "demo", "created_at": NOW.isoformat(),
+                "host": {"hostname": f"pc-{n}"},
+                "identity": {"hostname": f"pc-{n}", "serial": f"SN{n:06d}"},
+                "os": {"family": "windows"}, "software": software,
+                "network": [{"name": "eth0", "mac": f"00:11:22:33:44:{n:02x}", "up": True}]}))
 
 
 def documents(db: Database, cal: Calendar) -> dict[str, Report]:
@@ -99,6 +131,8 @@ def documents(db: Database, cal: Calendar) -> dict[str, Report]:
         out["receipt"] = build_documents.assignment_receipt(s, ["TAG-0001", "TAG-0002",
                                                                 "TAG-0003"], req)
         out["handover"] = build_documents.handover_list(s, req, "E100")
+        out["licences"] = build(s, "licences", req)
+        out["write-off"] = build_writeoff.batch_list(s, "WO-1405-07", req)
     return out
 
 

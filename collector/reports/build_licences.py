@@ -29,14 +29,15 @@ def licence_report(session: Session, req: ReportRequest) -> Report:
     unlicensed = [i for i in result.unlicensed if not scoped or i.site in scoped]
     denied = [i for i in result.denied if not scoped or i.site in scoped]
     counts = sorted(result.products.values(), key=lambda p: p.product)
+    names = {r.key: r.name or r.key for r in rules.products}
     by_product = Section("by_product", [
         Column("product"), Column("installs", T.INT), Column("seats", T.INT),
         Column("unlicensed", T.INT)],
-        [(p.product, p.installs, p.seats, p.unlicensed) for p in counts])
+        [(names.get(p.product, p.product), p.installs, p.seats, p.unlicensed) for p in counts])
     over = Section("over_deployed", [Column("product"), Column("installs", T.INT),
                                      Column("seats", T.INT), Column("missing_seats", T.INT)],
-                   [(p.product, p.installs, p.seats, p.installs - p.seats)
-                    for p in result.over_deployed()])
+                   [(names.get(p.product, p.product), p.installs, p.seats,
+                     p.installs - p.seats) for p in result.over_deployed()])
     expiring = Section("licences_expiring", [
         Column("licence", T.INT), Column("product"), Column("edition"), Column("seats", T.INT),
         Column("expires_on", T.DATE), Column("days_left", T.INT)],
@@ -47,7 +48,7 @@ def licence_report(session: Session, req: ReportRequest) -> Report:
     if not session.exec(select(func.count()).select_from(HostFacts)).one():
         for sec in (by_product, sections[1], over, sections[4]):
             sec.missing_source = "agent"
-    charts = [Chart("chart_licences", [p.product for p in counts],
+    charts = [Chart("chart_licences", [names.get(p.product, p.product) for p in counts],
                     [("installs", [float(p.installs) for p in counts]),
                      ("seats", [float(p.seats) for p in counts])])] if counts else []
     return Report("licences", req.now, req.settings.timezone,

@@ -9,7 +9,8 @@ import jdatetime
 
 from muniops.collector.reports.config import Calendar
 
-PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+# digits, and the Persian decimal and thousands separators and percent sign (٫ ٬ ٪)
+PERSIAN_DIGITS = str.maketrans("0123456789.,%", "۰۱۲۳۴۵۶۷۸۹٫٬٪")
 
 
 def to_persian_digits(text: str) -> str:

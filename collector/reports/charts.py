@@ -23,9 +23,9 @@ _KINDS: dict[ChartKind, type[pygal.graph.graph.Graph]] = {
 def _style() -> Style:
     return Style(font_family=FONTS, background="white", plot_background="white",
                  foreground="#222", foreground_strong="#111", foreground_subtle="#666",
-                 colors=COLOURS, label_font_size=11, major_label_font_size=11,
-                 value_font_size=10, legend_font_size=12, title_font_size=14,
-                 tooltip_font_size=10)
+                 colors=COLOURS, label_font_size=16, major_label_font_size=16,
+                 value_font_size=15, legend_font_size=17, title_font_size=18,
+                 tooltip_font_size=12)
 
 
 def _formatter(chart: Chart, p: Presenter) -> object:
@@ -45,7 +45,7 @@ def _category(value: Any, ctype: ColumnType, p: Presenter) -> str:
     return " · ".join(p.value(str(x)) for x in parts)
 
 
-def to_svg(chart: Chart, p: Presenter, *, width: int = 900, height: int = 360) -> str:
+def to_svg(chart: Chart, p: Presenter, *, width: int = 900, height: int = 420) -> str:
     """The chart as an inline ``<svg>`` element, without scripts or external references."""
     categories = [_category(c, chart.category_type, p) for c in chart.categories]
     graph = _KINDS[chart.kind](

@@ -124,9 +124,11 @@ header.letterhead .docmeta { font-size: 10pt; text-align: end; }
 header.letterhead .k { color: #444; }
 table.facts { width: auto; min-width: 50%; margin-bottom: 8pt; }
 table.facts th { text-align: start; background: #f2f2f2; font-weight: normal; }
+div.overview { display: flex; flex-wrap: wrap; gap: 6pt 14pt; align-items: flex-start; }
+div.overview h2 { margin-top: 6pt; }
 figure.chart { break-inside: avoid; margin: 6pt 0; }
-figure.chart figcaption { font-weight: bold; margin-bottom: 2pt; }
-figure.chart .svg { direction: ltr; width: 170mm; max-width: 100%; }
+figure.chart figcaption { font-weight: bold; margin: 6pt 0 2pt; font-size: 11pt; }
+figure.chart .svg { direction: ltr; width: 150mm; max-width: 100%; }
 figure.chart svg { width: 100%; height: auto; }
 section.signatures { display: flex; gap: 14pt; margin-top: 18pt; break-inside: avoid; }
 section.signatures .sign { flex: 1; border: 1px solid #999; padding: 6pt 8pt; min-height: 30mm; }

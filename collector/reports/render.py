@@ -200,7 +200,7 @@ thead { display: table-header-group; }
 tr { break-inside: avoid; }
 td.num { text-align: end; font-variant-numeric: tabular-nums; }
 td bdi { white-space: nowrap; }
-table.summary { width: auto; min-width: 40%; }
+table.summary { width: auto; min-width: 70mm; }
 table.summary th { text-align: start; font-weight: normal; }
 .missing { color: #8a4b00; font-style: italic; }
 .none { color: #666; }
@@ -208,7 +208,7 @@ table.summary th { text-align: start; font-weight: normal; }
 
 _NUM = ' class="num"'
 _NUMERIC = (ColumnType.INT, ColumnType.NUMBER, ColumnType.PERCENT)
-_ISOLATED = (*_NUMERIC, ColumnType.DATE, ColumnType.DATETIME, ColumnType.MONTH)
+_ISOLATED = (*_NUMERIC, ColumnType.DATE, ColumnType.DATETIME)  # a month name is words
 
 
 def _isolated(value: str, ctype: ColumnType, zone: str = "") -> str:
@@ -253,9 +253,10 @@ def _section_html(sec: Section, p: Presenter) -> str:
 def _summary_html(report: Report, p: Presenter) -> str:
     if not report.summary:
         return ""
-    return (f"<h2>{html.escape(p.label('summary'))}</h2>" + '<table class="summary"><tbody>'
+    return (f'<div class="summary-block"><h2>{html.escape(p.label("summary"))}</h2>'
+            '<table class="summary"><tbody>'
             + "".join(f"<tr><th>{html.escape(p.label(k))}</th>{_td(p.text(v, c), c)}</tr>"
-                      for k, v, c in report.summary) + "</tbody></table>")
+                      for k, v, c in report.summary) + "</tbody></table></div>")
 
 
 def _charts_html(report: Report, p: Presenter) -> str:
@@ -277,12 +278,14 @@ def to_html(report: Report, p: Presenter, section: str | None = None) -> bytes:
     meta = [f"{html.escape(p.label('generated'))}: "
             + _isolated(p.generated(report), ColumnType.DATETIME, p.zone_label(local))]
     if report.period:
-        meta.append(f"{html.escape(p.label('period'))}: "
-                    f'<bdi dir="ltr">{html.escape(p.period(report))}</bdi>')
+        start, end = (_isolated(p.text(d, ColumnType.DATE), ColumnType.DATE)
+                      for d in report.period)
+        meta.append(f"{html.escape(p.label('period'))}: {start} – {end}")
     parts = [letterhead(report, p, p.org, number, day), f"<h1>{title}</h1>",
              f'<div class="meta">{" · ".join(meta)}</div>', facts_table(report, p)]
     if section is None:
-        parts += [_summary_html(report, p), _charts_html(report, p)]
+        parts.append(f'<div class="overview">{_summary_html(report, p)}'
+                     f"{_charts_html(report, p)}</div>")
     parts += [_section_html(sec, p) for sec in _sections(report, section)]
     configured = p.signatures.get(report.kind) if report.signers else p.signers(report.kind)
     parts.append(signature_block([*report.signers, *(configured or [])], p))
