@@ -117,6 +117,8 @@ def test_letterhead_signatures_and_dates(town: Database, tmp_path: Path) -> None
     for role in ("تهیه‌کننده", "تأییدکننده"):
         assert role in last.replace("ي", "ی")
     assert "Sara Ahmadi" in last and "Head of IT" in last
+    whole = "".join(pages)
+    assert "نگهداری به تفکیک منطقه" in whole  # the chart's own text, shaped, in the PDF
     english = tmp_path / "pm-en.pdf"
     write_report(report, english, _presenter(Lang.EN))
     text = plain("".join(pages_text(english)))
@@ -251,3 +253,23 @@ def test_receipt_for_assets_of_different_holders_is_refused(town: Database) -> N
         build_documents.assignment_receipt(s, ["PC-00", "PC-06"], _req())
     with town.read() as s, pytest.raises(Conflict, match="not assigned"):
         build_documents.assignment_receipt(s, ["PC-01"], _req())
+
+
+def test_logo_is_embedded_and_checked(town: Database, tmp_path: Path) -> None:
+    import base64
+
+    logo = tmp_path / "logo.png"
+    png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+                           "+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    logo.write_bytes(png)
+    settings = SETTINGS.model_copy(update={"organisation": Organisation(
+        name="Municipality of Region 1", logo=logo)})
+    with town.read() as s:
+        report = build(s, "warranty", _req())
+    page = render(report, Format.HTML, Presenter.of(settings)).decode()
+    assert f'src="data:image/png;base64,{base64.b64encode(png).decode()}"' in page
+    with pytest.raises(ValueError, match="logo must be one of"):
+        Organisation(logo=tmp_path / "logo.bmp")
+    gone = settings.model_copy(update={"organisation": Organisation(
+        name="X", logo=tmp_path / "missing.png")})
+    assert "<img" not in render(report, Format.HTML, Presenter.of(gone)).decode()
