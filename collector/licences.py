@@ -8,6 +8,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
+from time import monotonic
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector as PromCollector
@@ -26,15 +27,27 @@ class LicenceMetrics(PromCollector):
     """Per product: installations needing a licence, seats, installations without one;
     days left per licence with an end date; denied software per site."""
 
-    def __init__(self, db: Database, settings: LicenceSettings) -> None:
+    def __init__(self, db: Database, settings: LicenceSettings, max_age_seconds: float = 300
+                 ) -> None:
         self.db = db
         self.settings = settings
+        self.max_age_seconds = max_age_seconds
+        self._cached: tuple[float, licences.Compliance] | None = None
 
-    def collect(self) -> Iterator[Metric]:
-        try:
+    def _result(self) -> licences.Compliance:
+        """The check, at most ``max_age_seconds`` old: it reads every host's software, which
+        a scrape every 15 s must not do; software changes with agent reports, hourly."""
+        now = monotonic()
+        if self._cached is None or now - self._cached[0] > self.max_age_seconds:
             rules = load_rules(self.settings.rules)
             with self.db.read() as s:
                 result = licences.check(s, rules, utcnow().date(), self.settings.expiring_days)
+            self._cached = (now, result)
+        return self._cached[1]
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            result = self._result()
         except (SQLAlchemyError, InvalidInput) as exc:
             log.warning("licence metrics: %s", exc)
             return

@@ -18,17 +18,18 @@ from datetime import date
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from muniops.inventory import audit
-from muniops.inventory.assets import get_asset, label
+from muniops.inventory.assets import get_asset
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
 from muniops.inventory.models import Asset, AssetStatus, Assignment, Site
 from muniops.inventory.models.agents import HostSoftware
 from muniops.inventory.models.licences import Licence, LicenceAssignment, LicenceKey
 from muniops.inventory.schemas import Strict
 from muniops.inventory.sites import get_person
-from muniops.inventory.software_rules import Need, Rules, classify
+from muniops.inventory.software_rules import Match, Need, Rules, classify
 
 LICENCE = "licence"
 
@@ -188,26 +189,44 @@ class Compliance:
 
 
 def installations(session: Session, rules: Rules) -> tuple[list[Install], int, int]:
-    """Every classified package on every host in service; and how many were not known."""
-    sites = {s.id: s.name for s in session.exec(select(Site))}
-    out: dict[tuple[int, str, str], Install] = {}
+    """Every classified package on every host in service; how many reported packages the
+    rule file does not know; how many hosts reported software. Each distinct (name,
+    version) is classified once: a city has millions of rows but few distinct packages."""
+    in_service = (select(HostSoftware.name, HostSoftware.version, func.count())
+                  .join(Asset, col(Asset.id) == HostSoftware.asset_id)
+                  .where(Asset.status != AssetStatus.RETIRED)
+                  .group_by(col(HostSoftware.name), col(HostSoftware.version)))
+    known: dict[tuple[str, str], Match] = {}
     unknown = 0
-    hosts: set[int] = set()
-    stmt = (select(HostSoftware.name, HostSoftware.version, Asset)
-            .join(Asset, col(Asset.id) == HostSoftware.asset_id)
-            .where(Asset.status != AssetStatus.RETIRED)
-            .order_by(col(Asset.id), col(HostSoftware.name)))
-    for name, version, asset in session.exec(stmt):
-        hosts.add(asset.id or 0)
+    for name, version, n in session.exec(in_service):
         match = classify(rules, name, version)
         if match is None:
-            unknown += 1
-            continue
-        key = (asset.id or 0, match.product, match.version)
-        out.setdefault(key, Install(asset.id or 0, label(asset), asset.hostname or "",
-                                    sites.get(asset.site_id, ""), match.product,
-                                    match.version, name, match.need))
-    return list(out.values()), unknown, len(hosts)
+            unknown += n
+        else:
+            known[(name, version)] = match
+    hosts = session.exec(select(func.count(func.distinct(HostSoftware.asset_id)))
+                         .join(Asset, col(Asset.id) == HostSoftware.asset_id)
+                         .where(Asset.status != AssetStatus.RETIRED)).one()
+    sites = {s.id: s.name for s in session.exec(select(Site))}
+    out: dict[tuple[int, str, str], Install] = {}
+    names = sorted({name for name, _v in known})
+    for chunk in range(0, len(names), 500):
+        stmt = (sa_select(HostSoftware.name, HostSoftware.version, Asset.id, Asset.asset_tag,
+                          Asset.serial, Asset.hostname, Asset.site_id)
+                .join(Asset, col(Asset.id) == HostSoftware.asset_id)
+                .where(Asset.status != AssetStatus.RETIRED,
+                       col(HostSoftware.name).in_(names[chunk:chunk + 500])))
+        for name, version, aid, tag, serial, hostname, site_id in session.execute(stmt):
+            match = known.get((name, version))
+            if match is None:
+                continue
+            key = (aid, match.product, match.version)
+            if key not in out:  # columns, not ORM objects: a city has millions of rows
+                out[key] = Install(aid, tag or serial or f"#{aid}", hostname or "",
+                                   sites.get(site_id, ""), match.product, match.version,
+                                   name, match.need)
+    return sorted(out.values(), key=lambda i: (i.asset_id, i.product, i.version)), unknown, \
+        int(hosts)
 
 
 def check(session: Session, rules: Rules, today: date, expiring_days: int = 60) -> Compliance:
