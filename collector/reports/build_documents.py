@@ -20,7 +20,7 @@ HANDOVER = "handover"
 def _items(items: list[Item]) -> Section:
     return Section("items", [
         Column("asset_tag"), Column("serial"), Column("kind", T.LABEL), Column("vendor"),
-        Column("model"), Column("site"), Column("condition", T.LABEL), Column("note")],
+        Column("model"), Column("site"), Column("condition", T.LABEL), Column("note", T.LABEL)],
         [(i.asset.asset_tag or "", i.asset.serial or "", i.asset.kind.value, i.asset.vendor,
           i.asset.model, i.site.name if i.site else "", i.condition or "", i.note)
          for i in items])

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from sqlmodel import Session, func, select
 
-from muniops.collector.reports.model import Chart, Column, ColumnType, Report, Section
+from muniops.collector.reports.model import (
+    Chart,
+    ChartKind,
+    Column,
+    ColumnType,
+    Report,
+    Section,
+)
 from muniops.collector.reports.request import ReportRequest
 from muniops.inventory import licences
 from muniops.inventory.licences import Install
@@ -50,7 +57,8 @@ def licence_report(session: Session, req: ReportRequest) -> Report:
             sec.missing_source = "agent"
     charts = [Chart("chart_licences", [names.get(p.product, p.product) for p in counts],
                     [("installs", [float(p.installs) for p in counts]),
-                     ("seats", [float(p.seats) for p in counts])])] if counts else []
+                     ("seats", [float(p.seats) for p in counts])], ChartKind.HBAR)] \
+        if counts else []
     return Report("licences", req.now, req.settings.timezone,
                   summary=[("hosts", result.hosts, T.INT),
                            ("unlicensed_installs", len(unlicensed), T.INT),

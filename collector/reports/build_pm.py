@@ -184,5 +184,5 @@ def _district_chart(by_district: Section) -> Chart:
 def _site_team_chart(by_site_team: Section) -> Chart:
     rows = by_site_team.rows
     return Chart("chart_pm_by_site_team", [(r[0] or "no_site", r[1]) for r in rows],
-                 [("completion_rate", [r[4] for r in rows])], category_type=T.LABEL,
-                 value_type=T.PERCENT)
+                 [("completion_rate", [r[4] for r in rows])], ChartKind.HBAR,
+                 category_type=T.LABEL, value_type=T.PERCENT)

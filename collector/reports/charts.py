@@ -17,7 +17,8 @@ FONTS = '"Vazirmatn", "Noto Sans Arabic", "Noto Sans", "DejaVu Sans", sans-serif
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
            "#000000")
 _KINDS: dict[ChartKind, type[pygal.graph.graph.Graph]] = {
-    ChartKind.BAR: pygal.Bar, ChartKind.STACKED: pygal.StackedBar, ChartKind.PIE: pygal.Pie}
+    ChartKind.BAR: pygal.Bar, ChartKind.HBAR: pygal.HorizontalBar,
+    ChartKind.STACKED: pygal.StackedBar, ChartKind.PIE: pygal.Pie}
 
 
 def _style() -> Style:
@@ -46,7 +47,10 @@ def _category(value: Any, ctype: ColumnType, p: Presenter) -> str:
 
 
 def to_svg(chart: Chart, p: Presenter, *, width: int = 900, height: int = 420) -> str:
-    """The chart as an inline ``<svg>`` element, without scripts or external references."""
+    """The chart as an inline ``<svg>`` element, without scripts or external references.
+    A lying bar chart grows with its categories, so every name stays readable."""
+    if chart.kind == ChartKind.HBAR:
+        height = max(height, 90 + 34 * len(chart.categories) * max(len(chart.series), 1))
     categories = [_category(c, chart.category_type, p) for c in chart.categories]
     graph = _KINDS[chart.kind](
         width=width, height=height, explicit_size=True, style=_style(), js=[],

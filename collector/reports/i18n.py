@@ -339,6 +339,10 @@ _REASONS: tuple[tuple[str, tuple[str, str, str]], ...] = (
         "{p} signatures are {n} days old (max {m})",
         "امضاهای {p} {n} روزه است (حداکثر {m})",
         "{p} imzaları {n} günlük (en fazla {m})")),
+    # the notes the register writes itself on a staff change (inventory/assets.py)
+    (r"^handed over from (?P<p>.+)$", ("handed over from {p}", "تحویل‌گرفته از {p}",
+                                       "{p} kişisinden devralındı")),
+    (r"^(?P<p>.+) left$", ("{p} left", "{p} رفته است", "{p} ayrıldı")),
 )
 REASONS = [(re.compile(pattern), texts) for pattern, texts in _REASONS]
 

@@ -43,6 +43,7 @@ class Section:
 
 class ChartKind(StrEnum):
     BAR = "bar"  # one bar per series in each category
+    HBAR = "hbar"  # the same, lying: for many or long category names
     STACKED = "stacked"  # the series stacked: parts of a whole per category
     PIE = "pie"  # one series, its categories as slices
 
