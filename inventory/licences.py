@@ -15,6 +15,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from sqlalchemy import func
@@ -28,6 +29,7 @@ from muniops.inventory.models import Asset, AssetStatus, Assignment, Site
 from muniops.inventory.models.agents import HostSoftware
 from muniops.inventory.models.licences import Licence, LicenceAssignment, LicenceKey
 from muniops.inventory.schemas import Strict
+from muniops.inventory.scope import EVERYWHERE, Scope
 from muniops.inventory.sites import get_person
 from muniops.inventory.software_rules import Match, Need, Rules, classify
 
@@ -188,14 +190,22 @@ class Compliance:
         return [p for p in self.products.values() if p.installs > p.seats]
 
 
-def installations(session: Session, rules: Rules) -> tuple[list[Install], int, int]:
+def _scoped(stmt: Any, scope: Scope) -> Any:
+    """Only the hosts of a liaison's district (any select joining ``Asset``)."""
+    if not scope.district:
+        return stmt
+    return stmt.join(Site, col(Site.id) == Asset.site_id).where(Site.district == scope.district)
+
+
+def installations(session: Session, rules: Rules,
+                  scope: Scope = EVERYWHERE) -> tuple[list[Install], int, int]:
     """Every classified package on every host in service; how many reported packages the
     rule file does not know; how many hosts reported software. Each distinct (name,
     version) is classified once: a city has millions of rows but few distinct packages."""
-    in_service = (select(HostSoftware.name, HostSoftware.version, func.count())
-                  .join(Asset, col(Asset.id) == HostSoftware.asset_id)
-                  .where(Asset.status != AssetStatus.RETIRED)
-                  .group_by(col(HostSoftware.name), col(HostSoftware.version)))
+    in_service = _scoped(select(HostSoftware.name, HostSoftware.version, func.count())
+                         .join(Asset, col(Asset.id) == HostSoftware.asset_id)
+                         .where(Asset.status != AssetStatus.RETIRED), scope
+                         ).group_by(col(HostSoftware.name), col(HostSoftware.version))
     known: dict[tuple[str, str], Match] = {}
     unknown = 0
     for name, version, n in session.exec(in_service):
@@ -204,18 +214,18 @@ def installations(session: Session, rules: Rules) -> tuple[list[Install], int, i
             unknown += n
         else:
             known[(name, version)] = match
-    hosts = session.exec(select(func.count(func.distinct(HostSoftware.asset_id)))
-                         .join(Asset, col(Asset.id) == HostSoftware.asset_id)
-                         .where(Asset.status != AssetStatus.RETIRED)).one()
+    hosts = session.exec(_scoped(select(func.count(func.distinct(HostSoftware.asset_id)))
+                                 .join(Asset, col(Asset.id) == HostSoftware.asset_id)
+                                 .where(Asset.status != AssetStatus.RETIRED), scope)).one()
     sites = {s.id: s.name for s in session.exec(select(Site))}
     out: dict[tuple[int, str, str], Install] = {}
     names = sorted({name for name, _v in known})
     for chunk in range(0, len(names), 500):
-        stmt = (sa_select(HostSoftware.name, HostSoftware.version, Asset.id, Asset.asset_tag,
-                          Asset.serial, Asset.hostname, Asset.site_id)
-                .join(Asset, col(Asset.id) == HostSoftware.asset_id)
-                .where(Asset.status != AssetStatus.RETIRED,
-                       col(HostSoftware.name).in_(names[chunk:chunk + 500])))
+        stmt = _scoped(sa_select(HostSoftware.name, HostSoftware.version, Asset.id,
+                                 Asset.asset_tag, Asset.serial, Asset.hostname, Asset.site_id)
+                       .join(Asset, col(Asset.id) == HostSoftware.asset_id)
+                       .where(Asset.status != AssetStatus.RETIRED,
+                              col(HostSoftware.name).in_(names[chunk:chunk + 500])), scope)
         for name, version, aid, tag, serial, hostname, site_id in session.execute(stmt):
             match = known.get((name, version))
             if match is None:
@@ -229,8 +239,11 @@ def installations(session: Session, rules: Rules) -> tuple[list[Install], int, i
         int(hosts)
 
 
-def check(session: Session, rules: Rules, today: date, expiring_days: int = 60) -> Compliance:
-    installs, unknown, hosts = installations(session, rules)
+def check(session: Session, rules: Rules, today: date, expiring_days: int = 60,
+          scope: Scope = EVERYWHERE) -> Compliance:
+    """The register against the installations (of ``scope``'s hosts: a liaison sees the
+    district's installations, against the municipality's licences)."""
+    installs, unknown, hosts = installations(session, rules, scope)
     result = Compliance(installs=installs, unknown_packages=unknown, hosts=hosts)
     licences = list(session.exec(select(Licence)))
     for lic in licences:

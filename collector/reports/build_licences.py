@@ -31,7 +31,8 @@ def _installs(key: str, rows: list[Install]) -> Section:
 
 def licence_report(session: Session, req: ReportRequest) -> Report:
     rules = load_rules(req.licences.rules)
-    result = licences.check(session, rules, req.today, req.days or req.licences.expiring_days)
+    result = licences.check(session, rules, req.today, req.days or req.licences.expiring_days,
+                            scope=req.scope)
     scoped = [s for s in (req.site,) if s]
     unlicensed = [i for i in result.unlicensed if not scoped or i.site in scoped]
     denied = [i for i in result.denied if not scoped or i.site in scoped]

@@ -22,6 +22,7 @@ from muniops.collector.reports.config import (
 )
 from muniops.collector.reports.files import write_report
 from muniops.collector.reports.kinds import build
+from muniops.collector.reports.model import ColumnType
 from muniops.collector.reports.present import Presenter
 from muniops.collector.reports.render import render
 from muniops.collector.reports.request import ReportRequest
@@ -167,6 +168,8 @@ def test_month_names_and_translated_values(town: Database) -> None:
                                        r"آذر|دی|بهمن|اسفند) ۱۴۰[۵۶]", m) for m in months)
     teams = {p.text(r[1], by_month.columns[1].type) for r in by_month.rows}
     assert teams == {"سخت‌افزار"}
+    assert p.text(0.484, ColumnType.PERCENT) == "۴۸٫۴٪"  # Persian separators and sign
+    assert p.text(12500000.5, ColumnType.NUMBER) == "۱۲٬۵۰۰٬۰۰۰٫۵"
     tr = _presenter(Lang.TR)
     assert tr.value("clean fans") == "fanları temizle"
     assert tr.value("ClamAV signatures are 12 days old (max 7)") == (

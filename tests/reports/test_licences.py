@@ -29,6 +29,7 @@ from muniops.inventory.errors import Conflict, InvalidInput
 from muniops.inventory.licences import LicenceCreate
 from muniops.inventory.models import AuditEntry
 from muniops.inventory.schemas import SiteCreate
+from muniops.inventory.scope import Scope
 from muniops.inventory.software_rules import LicenceSettings, classify, load_rules, normalise
 from muniops.inventory.types import utcnow
 
@@ -123,6 +124,10 @@ def test_licences_against_recorded_windows_and_this_machine(fleet: Database) -> 
             ("SER001", "flash-player")} <= denied
     assert [(lic.product, d) for lic, d in result.expiring] == [("exceed", -3),
                                                                ("symantec-endpoint", 20)]
+    with fleet.read() as s:  # a liaison sees the hosts of their district only
+        assert licences.check(s, RULES, TODAY, scope=Scope("Center")).hosts == 5
+        elsewhere = licences.check(s, RULES, TODAY, scope=Scope("D2"))
+    assert (elsewhere.hosts, elsewhere.unlicensed, elsewhere.denied) == (0, [], [])
 
 
 def test_key_is_kept_like_a_credential(fleet: Database) -> None:

@@ -64,7 +64,8 @@ def key(licence_id: int, caller: Admin, db: DB) -> KeyOut:
 def check(request: Request, caller: AnyCaller, db: DB) -> dict[str, Any]:
     settings, rules = _config(request)
     with db.read() as s:
-        result = licences.check(s, rules, utcnow().date(), settings.expiring_days)
+        result = licences.check(s, rules, utcnow().date(), settings.expiring_days,
+                                scope=caller.scope)
     return {
         "hosts": result.hosts, "unknown_packages": result.unknown_packages,
         "products": [vars(p) for p in result.products.values()],
