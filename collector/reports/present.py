@@ -57,8 +57,13 @@ class Presenter:
         return self.signatures.get(kind) or self.signatures.get("default") or DEFAULT_SIGNERS
 
     def label(self, key: str) -> str:
+        """A heading: capitalised in English and Turkish (Turkish i → İ); Persian has no
+        case."""
         text = t(key, self.lang)
-        return text[:1].upper() + text[1:] if self.lang == Lang.EN else text
+        if self.lang == Lang.FA or not text:
+            return text
+        first = "İ" if self.lang == Lang.TR and text[0] == "i" else text[0].upper()
+        return first + text[1:]
 
     def value(self, slug: str) -> str:
         """A value of the register in the report's language: configured, built in, or as
