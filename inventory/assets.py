@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from muniops.inventory import audit
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
 from muniops.inventory.models import Asset, AssetMac, AssetStatus, Assignment, Person, Site
+from muniops.inventory.models.documents import Handover
 from muniops.inventory.schemas import (
     AssetCreate,
     AssetFilter,
@@ -162,9 +163,17 @@ def set_status(session: Session, asset: Asset, status: AssetStatus, *, actor: st
     audit.record(session, actor, action, ASSET, asset.id, before=before, after=after)
 
 
+CONDITIONS = ("new", "good", "fair", "poor")
+
+
 def assign(session: Session, asset: Asset, person_ref: str, *, actor: str, note: str = "",
-           transfer: bool = False, scope: Scope = EVERYWHERE) -> Assignment:
-    """Hand an asset to a person. Held by someone else: an error, unless ``transfer``."""
+           transfer: bool = False, condition: str = "",
+           scope: Scope = EVERYWHERE) -> Assignment:
+    """Hand an asset to a person. Held by someone else: an error, unless ``transfer``.
+    ``condition`` is what the receipt states (new, good, fair, poor)."""
+    if condition and condition not in CONDITIONS:
+        raise InvalidInput("condition", f"expected one of {', '.join(CONDITIONS)}, "
+                                        f"got {condition!r}")
     scope.require(_site_of(session, asset), f"assign asset {label(asset)}")
     if asset.status in (AssetStatus.RETIRED, AssetStatus.IN_REPAIR):
         raise Conflict(f"asset {label(asset)} is {asset.status.value} and cannot be assigned")
@@ -183,7 +192,7 @@ def assign(session: Session, asset: Asset, person_ref: str, *, actor: str, note:
             )
         current.returned_at = utcnow()
     assert asset.id is not None and person.id is not None
-    row = Assignment(asset_id=asset.id, person_id=person.id, note=note)
+    row = Assignment(asset_id=asset.id, person_id=person.id, note=note, condition=condition)
     session.add(row)
     set_status(session, asset, AssetStatus.DEPLOYED, actor=actor, action="asset.assign",
                extra={"assigned_to": person.name})
@@ -323,9 +332,10 @@ def assignments_of(session: Session, asset: Asset) -> list[AssignmentPublic]:
 
 
 def person_leaves(session: Session, person_ref: str, *, actor: str,
-                  hand_to: str | None = None) -> list[str]:
+                  hand_to: str | None = None) -> Handover:
     """A staff change: everything the person holds goes to ``hand_to`` (or back to stock),
-    then the person is marked inactive. Returns the labels of the assets handed over."""
+    then the person is marked inactive. The ``Handover`` it returns is what the signed
+    handover list prints."""
     person = get_person(session, person_ref)
     if not person.active:
         raise Conflict(f"{person.name} has already left")
@@ -336,15 +346,26 @@ def person_leaves(session: Session, person_ref: str, *, actor: str,
         select(Asset).join(Assignment, col(Assignment.asset_id) == Asset.id)
         .where(Assignment.person_id == person.id, col(Assignment.returned_at).is_(None))
     ).all()
+    items = []
     for asset in held:
+        current = holder(session, asset.id or 0)
+        condition = current.condition if current else ""
+        items.append({"asset_id": asset.id, "condition": condition})
         if successor is not None:
             assign(session, asset, successor.employee_id or successor.name, actor=actor,
-                   note=f"handed over from {person.name}", transfer=True)
+                   note=f"handed over from {person.name}", transfer=True,
+                   condition=condition)
         else:
             return_asset(session, asset, actor=actor, note=f"{person.name} left")
     before = audit.snapshot(person)
     person.active = False
     session.flush()
+    assert person.id is not None
+    handover = Handover(person_id=person.id, successor_id=successor.id if successor else None,
+                        actor=actor, items=items)
+    session.add(handover)
+    session.flush()
     audit.record(session, actor, "person.leave", "person", person.id, before=before,
-                 after=audit.snapshot(person))
-    return [label(a) for a in held]
+                 after=audit.snapshot(person) | {"handover_id": handover.id,
+                                                 "assets": [label(a) for a in held]})
+    return handover

@@ -21,6 +21,7 @@ from muniops.inventory.agent_policy import AgentSettings  # endpoint agents
 from muniops.inventory.db import sqlite_url
 from muniops.inventory.errors import ConfigError
 from muniops.inventory.pm_policy import PmSettings  # preventive maintenance policy
+from muniops.inventory.software_rules import LicenceSettings  # software licences
 
 __all__ = ["ConfigError", "Section", "Settings", "load_settings"]
 
@@ -78,6 +79,7 @@ class Settings(BaseSettings):
     snmp: SnmpSettings = SnmpSettings()
     agents: AgentSettings = AgentSettings()  # endpoint agents (inventory/agent_policy.py)
     playbooks: PlaybookSettings = PlaybookSettings()  # SSH devices, schedule (collector/ssh)
+    licences: LicenceSettings = LicenceSettings()  # product rule file (inventory/licences.py)
     # where the settings came from, for messages; not a setting itself
     source: str = Field(default="<defaults>", exclude=True)
 

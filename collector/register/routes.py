@@ -37,6 +37,7 @@ class AssignBody(BaseModel):
     person: str
     note: str = ""
     transfer: bool = False
+    condition: str = ""  # new, good, fair, poor: what the receipt states
 
 
 class NoteBody(BaseModel):
@@ -109,7 +110,7 @@ def assign(ref: str, body: AssignBody, caller: Writer, db: DB) -> AssetPublic:
     with db.write() as s:
         asset = assets.get_asset(s, ref, caller.scope)
         assets.assign(s, asset, body.person, actor=caller.actor, note=body.note,
-                      transfer=body.transfer, scope=caller.scope)
+                      transfer=body.transfer, condition=body.condition, scope=caller.scope)
         return assets.to_public(s, [asset])[0]
 
 

@@ -9,6 +9,8 @@ FEATURE = Feature(
     summary="Reports the department hands in",
     panel="Maintenance and reports",
     config="reports",
+    runtime="muniops.collector.reports.runtime:ReportsRuntime",
+    routers=("muniops.collector.reports.routes:router",),
     commands=(Command("report", "muniops.collector.reports.cli:app",
                       "Reports: PM, antivirus, assets, warranty, retirement, activity."),),
 )

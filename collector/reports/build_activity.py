@@ -14,7 +14,14 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
-from muniops.collector.reports.model import Column, ColumnType, Report, Section
+from muniops.collector.reports.calendars import week_start
+from muniops.collector.reports.model import (
+    Chart,
+    Column,
+    ColumnType,
+    Report,
+    Section,
+)
 from muniops.collector.reports.request import ReportRequest
 from muniops.inventory import fleet
 from muniops.inventory.assets import label
@@ -31,9 +38,12 @@ HARDWARE_CHANGE = "asset.hardware_change"
 
 
 def _week(req: ReportRequest) -> tuple[date, date]:
-    """Monday to Sunday of the week holding ``date_from`` (default: the last 7 days)."""
+    """``--from``–``--to`` when both are given; else the week holding ``date_from`` (from
+    Saturday in the Jalali calendar, Monday otherwise); else the last 7 days."""
+    if req.date_from and req.date_to:
+        return req.date_from, req.date_to
     if req.date_from:
-        start = req.date_from - timedelta(days=req.date_from.weekday())
+        start = week_start(req.date_from, req.calendar)
         return start, start + timedelta(days=6)
     return req.today - timedelta(days=6), req.today
 
@@ -63,8 +73,9 @@ def activity(session: Session, req: ReportRequest) -> Report:
     new = Section("new_assets", [Column("at", T.DATETIME), Column("asset"), Column("kind", T.LABEL),
                                  Column("site"), Column("actor")])
     changed = Section("changed_assets", [Column("at", T.DATETIME), Column("asset"),
-                                         Column("action"), Column("changes"), Column("actor")])
-    repaired = Section("repairs", [Column("at", T.DATETIME), Column("action"),
+                                         Column("action", T.LABEL), Column("changes"),
+                                         Column("actor")])
+    repaired = Section("repairs", [Column("at", T.DATETIME), Column("action", T.LABEL),
                                    Column("ticket", T.INT), Column("asset"), Column("part"),
                                    Column("actor")])
     assets_by_id: dict[int, Asset] = {}
@@ -95,7 +106,7 @@ def activity(session: Session, req: ReportRequest) -> Report:
                                   data.get("part", ""), e.actor))
     pm_done = Section("pm_done", [Column("performed_at", T.DATETIME), Column("asset"),
                                   Column("site"), Column("performed_by"),
-                                  Column("failed_items")])
+                                  Column("failed_items", T.LABELS)])
     for record, asset in session.exec(
             select(PmRecord, Asset).join(Asset, col(Asset.id) == PmRecord.asset_id)
             .where(col(PmRecord.performed_at) >= lo, col(PmRecord.performed_at) < hi)
@@ -103,15 +114,18 @@ def activity(session: Session, req: ReportRequest) -> Report:
         site = sites.get(asset.site_id)
         failed = [i["item"] for i in record.items if i.get("result") == "not_ok"]
         pm_done.rows.append((req.local(record.performed_at, site), label(asset),
-                             site.name if site else "", record.performed_by, ", ".join(failed)))
+                             site.name if site else "", record.performed_by, failed))
     unknown = unknown_devices(session, req, lo, hi)
     sections = [new, changed, hardware_changes(session, req, lo, hi), repaired, pm_done,
                 antivirus_problems(session, req), config_changes(session, req, lo, hi),
                 unknown]
+    counted = [s for s in sections if s.missing_source is None]
     return Report("activity", req.now, req.settings.timezone, (start, end),
-                  summary=[(s.key, len(s.rows), T.INT) for s in sections
-                           if s.missing_source is None],
-                  sections=sections)
+                  summary=[(s.key, len(s.rows), T.INT) for s in counted],
+                  sections=sections,
+                  charts=[Chart("chart_activity", [s.key for s in counted],
+                                [("count", [float(len(s.rows)) for s in counted])],
+                                category_type=T.LABEL)])
 
 
 def unknown_devices(session: Session, req: ReportRequest, lo: datetime,
@@ -205,7 +219,7 @@ def antivirus_problems(session: Session, req: ReportRequest,
     """Hosts that fail the antivirus policy now, and why (from their last agent report)."""
     section = Section("antivirus_problems", [
         Column("asset"), Column("hostname"), Column("site"), Column("product"),
-        Column("signature_age_days", T.NUMBER), Column("problem")])
+        Column("signature_age_days", T.NUMBER), Column("problem", T.LABELS)])
     if not _has_rows(session, HostFacts):
         section.missing_source = "agent"
         return section
@@ -213,7 +227,7 @@ def antivirus_problems(session: Session, req: ReportRequest,
         if not row.compliant:
             section.rows.append((row.asset, row.hostname or "", row.site or "",
                                  ", ".join(row.products), row.signature_age_days,
-                                 "; ".join(row.reasons)))
+                                 row.reasons))
     return section
 
 
@@ -231,9 +245,28 @@ def antivirus(session: Session, req: ReportRequest) -> Report:
         counts[0] += 1
         counts[1] += row.compliant
     by_site.rows = [(site, n, ok, ok / n) for site, (n, ok) in sorted(per_site.items())]
+    by_district = _av_by_district(session, rows, problems.missing_source)
     compliant = sum(r.compliant for r in rows)
     summary = [] if problems.missing_source else [
         ("hosts", len(rows), T.INT), ("compliant", compliant, T.INT),
         ("compliance", compliant / len(rows) if rows else 0.0, T.PERCENT)]
+    charts = [] if problems.missing_source else [Chart(
+        "chart_av_by_district", [r[0] or "no_district" for r in by_district.rows],
+        [("compliance", [r[3] for r in by_district.rows])], category_type=T.LABEL,
+        value_type=T.PERCENT)]
     return Report("antivirus", req.now, req.settings.timezone, summary=summary,
-                  sections=[by_site, problems])
+                  sections=[by_district, by_site, problems], charts=charts)
+
+
+def _av_by_district(session: Session, rows: list[AvRow], missing: str | None) -> Section:
+    district_of = {s.name: s.district for s in session.exec(select(Site))}
+    per: dict[str, list[int]] = {}
+    for row in rows:
+        counts = per.setdefault(district_of.get(row.site or "", ""), [0, 0])
+        counts[0] += 1
+        counts[1] += row.compliant
+    return Section("by_district", [Column("district"), Column("hosts", T.INT),
+                                   Column("compliant", T.INT),
+                                   Column("compliance", T.PERCENT)],
+                   [(d, n, ok, ok / n) for d, (n, ok) in sorted(per.items())],
+                   missing_source=missing)

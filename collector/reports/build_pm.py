@@ -10,7 +10,14 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from muniops.collector.reports.calendars import month_of
-from muniops.collector.reports.model import Column, ColumnType, Report, Section
+from muniops.collector.reports.model import (
+    Chart,
+    ChartKind,
+    Column,
+    ColumnType,
+    Report,
+    Section,
+)
 from muniops.collector.reports.request import ReportRequest
 from muniops.inventory.models import Asset, Site
 from muniops.inventory.models.pm import OPEN_STATES, PmRecord, PmState, PmTask
@@ -75,12 +82,13 @@ def pm_schedule(session: Session, req: ReportRequest) -> Report:
         key = (r.site.name if r.site else "", r.team, month_of(r.due_date, req.calendar))
         counts[key] += 1
         done[key] += r.state == PmState.DONE
-    by_month = Section("by_month", [Column("site"), Column("team"), Column("month", T.MONTH),
+    by_month = Section("by_month", [Column("site"), Column("team", T.LABEL),
+                                    Column("month", T.MONTH),
                                     Column("tasks", T.INT), Column("done", T.INT)],
                        [(*k, n, done[k]) for k, n in sorted(counts.items())])
     tasks = Section("tasks", [
         Column("task", T.INT), Column("asset"), Column("kind", T.LABEL), Column("site"),
-        Column("team"), Column("due_date", T.DATE), Column("state", T.LABEL),
+        Column("team", T.LABEL), Column("due_date", T.DATE), Column("state", T.LABEL),
         Column("closed_at", T.DATETIME), Column("skip_reason")],
         [(r.task, r.asset, r.kind, r.site.name if r.site else "", r.team, r.due_date,
           r.state.value, r.closed_at, r.skip_reason) for r in rows])
@@ -88,7 +96,19 @@ def pm_schedule(session: Session, req: ReportRequest) -> Report:
     return Report("pm-schedule", req.now, req.settings.timezone, (start, end),
                   summary=[("tasks", len(rows), T.INT),
                            *((f"state_{s.value}", states[s], T.INT) for s in PmState)],
-                  sections=[by_month, tasks])
+                  sections=[by_month, tasks], charts=[_by_month_chart(rows, req)])
+
+
+def _by_month_chart(rows: list[_Row], req: ReportRequest) -> Chart:
+    """Tasks per month of the report's calendar, by state: where the load falls."""
+    per: dict[tuple[int, int], Counter[PmState]] = defaultdict(Counter)
+    for r in rows:
+        per[month_of(r.due_date, req.calendar)][r.state] += 1
+    months = sorted(per)
+    shown = [s for s in PmState if any(per[m][s] for m in months)]
+    return Chart("chart_pm_by_month", months,
+                 [(s.value, [float(per[m][s]) for m in months]) for s in shown],
+                 ChartKind.STACKED, category_type=T.MONTH)
 
 
 def pm_completion(session: Session, req: ReportRequest) -> Report:
@@ -110,14 +130,15 @@ def pm_completion(session: Session, req: ReportRequest) -> Report:
         by_district.rows.append((district, total, c[PmState.DONE], c[PmState.SKIPPED],
                                  c[PmState.OVERDUE], still_open,
                                  c[PmState.DONE] / total if total else 0.0))
+    by_site_team = _by_site_team(rows)
     records = {r.task_id: r for r in session.exec(
         select(PmRecord).join(PmTask, col(PmTask.id) == PmRecord.task_id)
         .where(col(PmTask.due_date) >= start, col(PmTask.due_date) <= end))}
     done = Section("done", [Column("task", T.INT), Column("asset"), Column("site"),
                             Column("performed_by"), Column("performed_at", T.DATETIME),
-                            Column("failed_items"), Column("repair_ticket", T.INT)])
+                            Column("failed_items", T.LABELS), Column("repair_ticket", T.INT)])
     missed = Section("not_done", [Column("task", T.INT), Column("asset"), Column("site"),
-                                  Column("team"), Column("due_date", T.DATE),
+                                  Column("team", T.LABEL), Column("due_date", T.DATE),
                                   Column("state", T.LABEL), Column("skip_reason")])
     for r in rows:
         record = records.get(r.task)
@@ -125,7 +146,7 @@ def pm_completion(session: Session, req: ReportRequest) -> Report:
         if record is not None:
             failed = [i["item"] for i in record.items if i.get("result") == "not_ok"]
             done.rows.append((r.task, r.asset, site_name, record.performed_by,
-                              req.local(record.performed_at, r.site), ", ".join(failed),
+                              req.local(record.performed_at, r.site), failed,
                               record.repair_ticket_id))
         elif r.state in (PmState.OVERDUE, PmState.SKIPPED):
             missed.rows.append((r.task, r.asset, site_name, r.team, r.due_date,
@@ -135,4 +156,34 @@ def pm_completion(session: Session, req: ReportRequest) -> Report:
     return Report("pm-completion", req.now, req.settings.timezone, (start, end),
                   summary=[("tasks", total, T.INT), ("done", n_done, T.INT),
                            ("completion_rate", n_done / total if total else 0.0, T.PERCENT)],
-                  sections=[by_district, done, missed])
+                  sections=[by_district, by_site_team, done, missed],
+                  charts=[_district_chart(by_district), _site_team_chart(by_site_team)])
+
+
+def _by_site_team(rows: list[_Row]) -> Section:
+    per: dict[tuple[str, str], Counter[PmState]] = defaultdict(Counter)
+    for r in rows:
+        per[(r.site.name if r.site else "", r.team)][r.state] += 1
+    section = Section("by_site_team", [Column("site"), Column("team", T.LABEL),
+                                       Column("tasks", T.INT), Column("done", T.INT),
+                                       Column("completion_rate", T.PERCENT)])
+    for (site, team), c in sorted(per.items()):
+        total = sum(c.values())
+        section.rows.append((site, team, total, c[PmState.DONE], c[PmState.DONE] / total))
+    return section
+
+
+def _district_chart(by_district: Section) -> Chart:
+    """Done, skipped, overdue and open tasks stacked per district (columns 2 to 5)."""
+    rows = by_district.rows
+    return Chart("chart_pm_by_district", [r[0] or "no_district" for r in rows],
+                 [(key, [float(r[i]) for r in rows])
+                  for i, key in enumerate(("done", "skipped", "overdue", "open"), start=2)],
+                 ChartKind.STACKED, category_type=T.LABEL)
+
+
+def _site_team_chart(by_site_team: Section) -> Chart:
+    rows = by_site_team.rows
+    return Chart("chart_pm_by_site_team", [(r[0] or "no_site", r[1]) for r in rows],
+                 [("completion_rate", [r[4] for r in rows])], ChartKind.HBAR,
+                 category_type=T.LABEL, value_type=T.PERCENT)

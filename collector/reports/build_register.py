@@ -3,17 +3,25 @@ candidates (past their economic life)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import Counter
+from datetime import date, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from muniops.collector.reports.model import Column, ColumnType, Report, Section
+from muniops.collector.reports.model import (
+    Chart,
+    ChartKind,
+    Column,
+    ColumnType,
+    Report,
+    Section,
+)
 from muniops.collector.reports.request import ReportRequest
 from muniops.inventory import repairs
 from muniops.inventory.assets import list_assets
-from muniops.inventory.models import AssetStatus
+from muniops.inventory.models import AssetStatus, Site
 from muniops.inventory.pm import add_months
-from muniops.inventory.schemas import AssetFilter
+from muniops.inventory.schemas import AssetFilter, AssetPublic
 
 T = ColumnType
 
@@ -31,8 +39,33 @@ def assets(session: Session, req: ReportRequest) -> Report:
           a.site or "", a.district or "", a.location, a.assigned_to or "", a.purchase_date,
           a.warranty_end, float(a.purchase_cost) if a.purchase_cost is not None else None)
          for a in rows])
+    states = Counter(a.status.value for a in rows)
     return Report("assets", req.now, req.settings.timezone,
-                  summary=[("assets", len(rows), T.INT)], sections=[section])
+                  summary=[("assets", len(rows), T.INT),
+                           *((state, n, T.INT) for state, n in sorted(states.items()))],
+                  sections=[section], charts=[age_chart(rows, req.today)])
+
+
+AGE_BUCKETS = (("age_0_2", 2), ("age_2_4", 4), ("age_4_6", 6), ("age_6_plus", 10_000))
+
+
+def age_bucket(purchased: date | None, today: date) -> str:
+    if purchased is None:
+        return "age_unknown"
+    years = (today - purchased).days / 365.25
+    return next(key for key, limit in AGE_BUCKETS if years < limit)
+
+
+def age_chart(rows: list[AssetPublic], today: date) -> Chart:
+    """Assets by age since purchase, stacked by state: how much of the fleet is old and
+    still in use."""
+    counts = Counter((age_bucket(a.purchase_date, today), a.status.value) for a in rows)
+    buckets = [k for k, _ in AGE_BUCKETS] + ["age_unknown"]
+    buckets = [b for b in buckets if any(k[0] == b for k in counts)]
+    states = sorted({state for _b, state in counts})
+    return Chart("chart_assets_by_age", buckets,
+                 [(state, [float(counts[(b, state)]) for b in buckets]) for state in states],
+                 ChartKind.STACKED, category_type=T.LABEL)
 
 
 def warranty(session: Session, req: ReportRequest) -> Report:
@@ -52,12 +85,14 @@ def warranty(session: Session, req: ReportRequest) -> Report:
          for a in ending])
     tickets = [t for t in repairs.list_tickets(session, open_only=True, scope=req.scope)
                if not req.site or t.site == req.site]
+    sites = {s.name: s for s in session.exec(select(Site))}
     open_repairs = Section("open_repairs", [
         Column("ticket", T.INT), Column("asset"), Column("site"), Column("part"),
         Column("vendor"), Column("vendor_reference"), Column("under_warranty", T.LABEL),
         Column("sent_at", T.DATETIME), Column("age_days", T.INT)],
         [(t.id, t.asset, t.site or "", t.part, t.vendor, t.vendor_reference,
-          "yes" if t.under_warranty else "no", t.sent_at.astimezone(req.tz), t.age_days)
+          "yes" if t.under_warranty else "no", req.local(t.sent_at, sites.get(t.site or "")),
+          t.age_days)
          for t in tickets])
     return Report("warranty", req.now, req.settings.timezone, (today, until),
                   summary=[("warranty_expiring", len(ending), T.INT),

@@ -14,12 +14,15 @@ import typer
 from muniops.collector.cli.context import state
 from muniops.collector.cli.output import done
 from muniops.collector.reports.config import Calendar, Format, Lang
+from muniops.collector.reports.files import format_of, write_report
 from muniops.collector.reports.kinds import REPORTS, build
+from muniops.collector.reports.model import Report
 from muniops.collector.reports.pdf import PdfUnavailable
 from muniops.collector.reports.present import Presenter
 from muniops.collector.reports.render import render
 from muniops.collector.reports.request import ReportRequest
 from muniops.inventory.errors import InvalidInput
+from muniops.inventory.exports import people_named, record_export
 from muniops.inventory.models import AssetKind, AssetStatus
 
 app = typer.Typer(help="Reports: PM, antivirus, assets, warranty, retirement, activity.",
@@ -33,6 +36,10 @@ HELP = {
     "warranty": "Warranties ending within --days, and open repair tickets with their age.",
     "retirement": "Assets past their economic life (purchase date plus life in years).",
     "activity": "Weekly activity: new and changed assets, repairs, PM, devices seen.",
+    "licences": "Software without a licence, over-deployed and expiring licences, denied "
+                "software (--days: expiring within).",
+    "write-off": "Write-off candidates: past economic life or repeatedly repaired.",
+    "reuse": "Old PCs worth upgrading (memory, SSD) and reusing, from the agents' facts.",
 }
 
 
@@ -72,15 +79,15 @@ def _command(kind: str) -> Callable[..., None]:
         defaults = settings.reports
         req = ReportRequest(
             settings=defaults, pm=settings.pm, antivirus=settings.agents.antivirus,
+            licences=settings.licences,
             calendar=calendar or defaults.calendar,
             date_from=_date(from_, "from"), date_to=_date(to, "to"), days=days, site=site,
             district=district, team=team, kind=kind_, status=status)
-        language = lang or defaults.lang
-        presenter = Presenter(
-            lang=language, calendar=req.calendar,
-            persian_digits=defaults.persian_digits if persian_digits is None else persian_digits)
+        presenter = Presenter.of(defaults, lang=lang, calendar=req.calendar,
+                                 persian_digits=persian_digits)
         with state.database().read() as s:
             report = build(s, kind, req)
+            named = people_named(s, report.people())
         chosen = fmt or (_format_of(output) if output else defaults.format)
         try:
             data = render(report, chosen, presenter, section)
@@ -88,9 +95,13 @@ def _command(kind: str) -> Callable[..., None]:
             raise InvalidInput("section", str(exc)) from None
         except PdfUnavailable as exc:
             raise InvalidInput("format", str(exc)) from None
+        if output is None and chosen in (Format.XLSX, Format.PDF) and sys.stdout.isatty():
+            raise InvalidInput("output", f"{chosen.value} is binary: give --output FILE")
+        if named:
+            with state.database().write() as s:
+                record_export(s, actor=state.actor, document=kind, fmt=chosen.value,
+                              people=named, destination=str(output or "stdout"))
         if output is None:
-            if chosen in (Format.XLSX, Format.PDF) and sys.stdout.isatty():
-                raise InvalidInput("output", f"{chosen.value} is binary: give --output FILE")
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
             return
@@ -109,3 +120,33 @@ def _format_of(path: Path) -> Format:
 
 for _kind in REPORTS:
     app.command(_kind)(_command(_kind))
+
+
+# ---- documents printed by other commands (assets assign --receipt, people leave) ----
+
+DocLang = Annotated[Lang | None, typer.Option("--lang", help="Language of the document.")]
+DocCalendar = Annotated[Calendar | None, typer.Option("--calendar", help="Calendar of dates.")]
+
+
+def write_document(report: Report, output: Path, *, lang: Lang | None,
+                   calendar: Calendar | None, people: list[int]) -> None:
+    """Write a document naming people to ``output`` (PDF unless the name says otherwise)
+    and record the export of their personal data in the audit log."""
+    defaults = state.settings.reports
+    presenter = Presenter.of(defaults, lang=lang, calendar=calendar)
+    fmt = format_of(output)
+    try:
+        size = write_report(report, output, presenter, fmt)
+    except PdfUnavailable as exc:
+        raise InvalidInput("format", str(exc)) from None
+    if people:
+        with state.database().write() as s:
+            record_export(s, actor=state.actor, document=report.kind, fmt=fmt.value,
+                          people=people, number=report.number, destination=str(output))
+    done(f"{report.kind} written to {output} ({fmt.value}, {size:,} bytes)")
+
+
+def document_request(calendar: Calendar | None) -> ReportRequest:
+    settings = state.settings
+    return ReportRequest(settings=settings.reports, pm=settings.pm,
+                         calendar=calendar or settings.reports.calendar)

@@ -4,6 +4,8 @@ breaks a report (the test suite checks every built key has all three)."""
 
 from __future__ import annotations
 
+import re
+
 from muniops.collector.reports.config import Lang
 
 # key: (English, Persian, Turkish)
@@ -129,6 +131,141 @@ LABELS: dict[str, tuple[str, str, str]] = {
     "registered": ("registered", "ثبت‌شده", "kayıtlı"),
     "yes": ("yes", "بله", "evet"),
     "no": ("no", "خیر", "hayır"),
+    # documents: letterhead, signatures, page numbers
+    "document_number": ("Document no.", "شماره سند", "Belge no"),
+    "date": ("Date", "تاریخ", "Tarih"),
+    "page": ("Page", "صفحه", "Sayfa"),
+    "page_of": ("of", "از", "/"),
+    "prepared_by": ("Prepared by", "تهیه‌کننده", "Hazırlayan"),
+    "checked_by": ("Checked by", "بررسی‌کننده", "Kontrol eden"),
+    "approved_by": ("Approved by", "تأییدکننده", "Onaylayan"),
+    "received_by": ("Received by", "تحویل‌گیرنده", "Teslim alan"),
+    "handed_by": ("Handed over by", "تحویل‌دهنده", "Teslim eden"),
+    "committee_member": ("Committee member", "عضو کمیسیون", "Komisyon üyesi"),
+    "signature": ("Signature", "امضا", "İmza"),
+    "name": ("Name", "نام", "Adı soyadı"),
+    "signatures": ("Signatures", "امضاها", "İmzalar"),
+    "charts": ("Charts", "نمودارها", "Grafikler"),
+    "title_assignment-receipt": ("Assignment receipt", "رسید تحویل اموال",
+                                 "Zimmet tutanağı"),
+    "title_handover": ("Handover list", "صورت‌جلسه تحویل و تحول اموال", "Devir teslim listesi"),
+    "items": ("Items", "اقلام", "Malzemeler"),
+    "items_count": ("Items", "تعداد اقلام", "Malzeme sayısı"),
+    "employee_id": ("Staff number", "شماره پرسنلی", "Sicil no"),
+    "department": ("Department", "واحد", "Birim"),
+    "received_at": ("Received", "زمان تحویل", "Teslim tarihi"),
+    "handed_to": ("Handed to", "تحویل به", "Devredilen"),
+    "handed_at": ("Handed over", "زمان تحویل", "Devir tarihi"),
+    "back_to_stock": ("back to stock", "بازگشت به انبار", "depoya iade"),
+    "condition": ("Condition", "وضعیت ظاهری", "Durumu"),
+    "note": ("Note", "توضیحات", "Not"),
+    "new": ("new", "نو", "yeni"),
+    "good": ("good", "سالم", "iyi"),
+    "fair": ("fair", "قابل استفاده", "orta"),
+    "poor": ("poor", "فرسوده", "kötü"),
+    "title_licences": ("Software licences", "مجوزهای نرم‌افزار", "Yazılım lisansları"),
+    "by_product": ("By product", "به تفکیک محصول", "Ürüne göre"),
+    "unlicensed_installs": ("Installed without a licence", "نصب بدون مجوز",
+                            "Lisanssız kurulumlar"),
+    "over_deployed": ("Licences over-deployed", "نصب بیش از مجوز",
+                      "Lisans sayısını aşan kurulumlar"),
+    "licences_expiring": ("Licences expiring", "مجوزهای رو به پایان", "Süresi dolan lisanslar"),
+    "denied_software": ("Software on the deny list", "نرم‌افزارهای غیرمجاز",
+                        "Yasaklı yazılımlar"),
+    "unknown_packages": ("Packages not in the rule file", "بسته‌های ناشناخته",
+                         "Kural dosyasında olmayan paketler"),
+    "installs": ("Installations", "تعداد نصب", "Kurulum"),
+    "seats": ("Seats", "تعداد مجوز", "Lisans adedi"),
+    "unlicensed": ("Without licence", "بدون مجوز", "Lisanssız"),
+    "missing_seats": ("Seats missing", "کمبود مجوز", "Eksik lisans"),
+    "licence": ("Licence", "مجوز", "Lisans"),
+    "edition": ("Edition", "ویرایش", "Sürüm türü"),
+    "expires_on": ("Expires", "تاریخ انقضا", "Bitiş tarihi"),
+    "installed_as": ("Installed as", "نام نصب‌شده", "Kurulu adı"),
+    "chart_licences": ("Installations and seats per product", "نصب و مجوز به تفکیک محصول",
+                       "Ürüne göre kurulum ve lisans"),
+    "title_write-off": ("Write-off candidates", "نامزدهای اسقاط", "Terkin adayları"),
+    "title_reuse": ("PCs to upgrade and reuse", "رایانه‌های قابل ارتقا و استفاده مجدد",
+                    "Yükseltilip yeniden kullanılabilecek bilgisayarlar"),
+    "title_write-off-batch": ("Write-off list", "صورت‌جلسه اسقاط اموال",
+                              "Terkin tutanağı"),
+    "write_off_candidates": ("Write-off candidates", "نامزدهای اسقاط", "Terkin adayları"),
+    "reuse_candidates": ("Reuse candidates", "قابل استفاده مجدد", "Yeniden kullanılabilir"),
+    "past_economic_life": ("past economic life", "پایان عمر مفید", "ekonomik ömrü dolmuş"),
+    "out_of_warranty": ("out of warranty", "خارج از گارانتی", "garanti dışı"),
+    "repeated_repairs": ("repaired repeatedly", "تعمیرات مکرر", "sık onarım"),
+    "committee_decision": ("committee decision", "تصمیم کمیسیون", "komisyon kararı"),
+    "add_memory": ("add memory", "افزایش حافظه", "bellek ekle"),
+    "ssd": ("replace disk with SSD", "تعویض دیسک با SSD", "diski SSD ile değiştir"),
+    "repairs_count": ("Repairs", "تعداد تعمیر", "Onarım sayısı"),
+    "reasons": ("Reasons", "دلایل", "Gerekçeler"),
+    "age_years": ("Age (years)", "سن (سال)", "Yaş (yıl)"),
+    "cpu": ("CPU", "پردازنده", "İşlemci"),
+    "memory_gib": ("Memory (GiB)", "حافظه (گیگابایت)", "Bellek (GiB)"),
+    "disks": ("Disks", "دیسک‌ها", "Diskler"),
+    "upgrades": ("Upgrades", "ارتقا", "Yükseltmeler"),
+    "batch_number": ("Batch number", "شماره صورت‌جلسه", "Tutanak no"),
+    "decided_on": ("Decided on", "تاریخ تصمیم", "Karar tarihi"),
+    "committee": ("Committee", "کمیسیون", "Komisyon"),
+    "decision": ("Decision", "تصمیم", "Karar"),
+    "chart_write_off_reasons": ("Candidates by reason", "نامزدها به تفکیک دلیل",
+                                "Gerekçeye göre adaylar"),
+    # charts
+    "chart_pm_by_district": ("PM tasks by district", "نگهداری به تفکیک منطقه",
+                             "İlçeye göre bakım görevleri"),
+    "chart_pm_by_site_team": ("PM completion by site and team",
+                              "درصد انجام نگهداری به تفکیک ساختمان و تیم",
+                              "Bina ve ekibe göre bakım tamamlanma"),
+    "chart_pm_by_month": ("PM tasks by month", "کارهای نگهداری به تفکیک ماه",
+                          "Aya göre bakım görevleri"),
+    "chart_av_by_district": ("Antivirus compliance by district",
+                             "انطباق آنتی‌ویروس به تفکیک منطقه",
+                             "İlçeye göre antivirüs uyumluluğu"),
+    "chart_assets_by_age": ("Assets by age and state", "دارایی‌ها به تفکیک سن و وضعیت",
+                            "Yaşa ve duruma göre demirbaşlar"),
+    "chart_activity": ("This week's activity", "فعالیت‌های این هفته", "Bu haftanın faaliyetleri"),
+    "count": ("Count", "تعداد", "Adet"),
+    "by_site_team": ("By site and team", "به تفکیک ساختمان و تیم", "Bina ve ekibe göre"),
+    "age_0_2": ("under 2 years", "کمتر از ۲ سال", "2 yıldan az"),
+    "age_2_4": ("2–4 years", "۲ تا ۴ سال", "2–4 yıl"),
+    "age_4_6": ("4–6 years", "۴ تا ۶ سال", "4–6 yıl"),
+    "age_6_plus": ("6 years or more", "۶ سال و بیشتر", "6 yıl ve üzeri"),
+    "age_unknown": ("purchase date unknown", "تاریخ خرید نامعلوم", "alış tarihi bilinmiyor"),
+    "not_compliant": ("Not compliant", "نامنطبق", "Uyumsuz"),
+    "no_district": ("(no district)", "(بدون منطقه)", "(ilçesiz)"),
+    "no_site": ("(no site)", "(بدون ساختمان)", "(binasız)"),
+    # PM teams and the example checklists (more in reports.translations)
+    "hardware": ("hardware", "سخت‌افزار", "donanım"),
+    "network": ("network", "شبکه", "ağ"),
+    "software": ("software", "نرم‌افزار", "yazılım"),
+    "datacentre": ("data centre", "مرکز داده", "veri merkezi"),
+    "clean dust from fans and vents": ("clean dust from fans and vents",
+                                       "گردگیری فن‌ها و دریچه‌ها",
+                                       "fan ve havalandırmaların tozunu temizle"),
+    "check cables and connectors": ("check cables and connectors", "بررسی کابل‌ها و اتصالات",
+                                    "kabloları ve konnektörleri kontrol et"),
+    "check health indicators and logs": ("check health indicators and logs",
+                                         "بررسی نشانگرهای سلامت و لاگ‌ها",
+                                         "sağlık göstergelerini ve kayıtları kontrol et"),
+    "clean fans": ("clean fans", "تمیز کردن فن‌ها", "fanları temizle"),
+    "check disks": ("check disks", "بررسی دیسک‌ها", "diskleri kontrol et"),
+    "check cables": ("check cables", "بررسی کابل‌ها", "kabloları kontrol et"),
+    "check fans": ("check fans", "بررسی فن‌ها", "fanları kontrol et"),
+    "check logs": ("check logs", "بررسی لاگ‌ها", "kayıtları kontrol et"),
+    "save config": ("save config", "ذخیره پیکربندی", "yapılandırmayı kaydet"),
+    # audit actions shown in the weekly activity
+    "asset.create": ("created", "ثبت", "oluşturuldu"),
+    "asset.update": ("updated", "ویرایش", "güncellendi"),
+    "asset.assign": ("assigned", "تحویل به شخص", "zimmetlendi"),
+    "asset.return": ("returned to stock", "بازگشت به انبار", "depoya iade"),
+    "asset.retire": ("retired", "اسقاط", "hurdaya ayrıldı"),
+    "asset.move": ("moved", "جابجایی", "taşındı"),
+    "asset.repair": ("sent to repair", "ارسال به تعمیر", "onarıma gönderildi"),
+    "asset.repaired": ("back from repair", "بازگشت از تعمیر", "onarımdan döndü"),
+    "asset.write_off": ("written off", "اسقاط (کمیسیون)", "terkin edildi"),
+    "repair.open": ("repair opened", "ثبت تعمیر", "onarım açıldı"),
+    "repair.close": ("repair closed", "بستن تعمیر", "onarım kapandı"),
+    "repair.update": ("repair updated", "ویرایش تعمیر", "onarım güncellendi"),
     # page furniture
     "generated": ("Generated", "تاریخ تهیه", "Oluşturulma"),
     "period": ("Period", "دوره", "Dönem"),
@@ -161,6 +298,62 @@ def t(key: str, lang: Lang) -> str:
     if entry is None:
         return key.replace("_", " ")
     return entry[_INDEX[lang]] or entry[0]
+
+
+# times are named by their zone: "Tehran time" rather than a bare offset
+ZONES: dict[str, tuple[str, str, str]] = {
+    "Asia/Tehran": ("Tehran time", "به وقت تهران", "Tahran saati"),
+    "Europe/Istanbul": ("Istanbul time", "به وقت استانبول", "İstanbul saati"),
+    "UTC": ("UTC", "به وقت جهانی", "UTC"),
+}
+
+
+def zone_label(name: str, lang: Lang) -> str:
+    entry = ZONES.get(name)
+    return entry[_INDEX[lang]] if entry else name
+
+
+# the antivirus policy's reasons are sentences with numbers and product names in them:
+# each pattern's groups are put into the translated sentence
+_REASONS: tuple[tuple[str, tuple[str, str, str]], ...] = (
+    (r"^no antivirus report yet$", ("no antivirus report yet",
+                                    "هنوز گزارشی از آنتی‌ویروس نرسیده",
+                                    "henüz antivirüs raporu yok")),
+    (r"^no antivirus installed$", ("no antivirus installed", "آنتی‌ویروس نصب نیست",
+                                   "antivirüs kurulu değil")),
+    (r"^antivirus state unknown(?P<rest>.*)$", ("antivirus state unknown{rest}",
+                                                "وضعیت آنتی‌ویروس نامعلوم{rest}",
+                                                "antivirüs durumu bilinmiyor{rest}")),
+    (r"^(?P<p>.+) is disabled$", ("{p} is disabled", "{p} غیرفعال است",
+                                  "{p} devre dışı")),
+    (r"^(?P<p>.+) real-time protection is off$", (
+        "{p} real-time protection is off", "محافظت بلادرنگ {p} خاموش است",
+        "{p} gerçek zamanlı koruması kapalı")),
+    (r"^(?P<p>.+) says its signatures are out of date$", (
+        "{p} says its signatures are out of date", "{p} امضاهای خود را قدیمی اعلام می‌کند",
+        "{p} imzalarının güncel olmadığını bildiriyor")),
+    (r"^(?P<p>.+) signature date unknown$", ("{p} signature date unknown",
+                                             "تاریخ امضای {p} نامعلوم است",
+                                             "{p} imza tarihi bilinmiyor")),
+    (r"^(?P<p>.+) signatures are (?P<n>\d+) days old \(max (?P<m>[\d.]+)\)$", (
+        "{p} signatures are {n} days old (max {m})",
+        "امضاهای {p} {n} روزه است (حداکثر {m})",
+        "{p} imzaları {n} günlük (en fazla {m})")),
+    # the notes the register writes itself on a staff change (inventory/assets.py)
+    (r"^handed over from (?P<p>.+)$", ("handed over from {p}", "تحویل‌گرفته از {p}",
+                                       "{p} kişisinden devralındı")),
+    (r"^(?P<p>.+) left$", ("{p} left", "{p} رفته است", "{p} ayrıldı")),
+)
+REASONS = [(re.compile(pattern), texts) for pattern, texts in _REASONS]
+
+
+def reason(text: str, lang: Lang) -> str | None:
+    """A policy reason in ``lang``, or None when no pattern knows it."""
+    for pattern, texts in REASONS:
+        found = pattern.match(text)
+        if found:
+            return texts[_INDEX[lang]].format(**found.groupdict())
+    return None
 
 
 def is_rtl(lang: Lang) -> bool:

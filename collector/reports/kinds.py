@@ -6,7 +6,13 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from muniops.collector.reports import build_activity, build_pm, build_register
+from muniops.collector.reports import (
+    build_activity,
+    build_licences,
+    build_pm,
+    build_register,
+    build_writeoff,
+)
 from muniops.collector.reports.model import Report
 from muniops.collector.reports.request import ReportRequest
 
@@ -20,6 +26,9 @@ REPORTS: dict[str, Builder] = {
     "warranty": build_register.warranty,
     "retirement": build_register.retirement,
     "activity": build_activity.activity,
+    "licences": build_licences.licence_report,
+    "write-off": build_writeoff.candidates,
+    "reuse": build_writeoff.reuse,
 }
 
 

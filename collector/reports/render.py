@@ -14,10 +14,19 @@ from rich.table import Table
 from rich.text import Text
 
 from muniops.collector.reports.config import Calendar, Format
+from muniops.collector.reports.document import (
+    DOCUMENT_CSS,
+    document_number,
+    facts_table,
+    letterhead,
+    page_css,
+    signature_block,
+)
 from muniops.collector.reports.i18n import is_rtl
 from muniops.collector.reports.model import ColumnType, Report, Section
 from muniops.collector.reports.pdf import html_to_pdf
 from muniops.collector.reports.present import Presenter
+from muniops.inventory.pm import zone
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -56,8 +65,10 @@ def to_csv(report: Report, p: Presenter, section: str | None = None) -> bytes:
         if sec.missing_source:
             writer.writerow([f"# {p.missing(sec.missing_source)}"])
             continue
-        writer.writerow([p.label(c.key) for c in sec.columns])
-        writer.writerows(p.cells(sec.columns, row, digits=False) for row in sec.rows)
+        zones = p.column_zones(sec)
+        writer.writerow(p.headers(sec, zones))
+        writer.writerows(p.cells(sec.columns, row, digits=False, zones=zones)
+                         for row in sec.rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel then reads UTF-8
 
 
@@ -161,7 +172,7 @@ def to_xlsx(report: Report, p: Presenter, section: str | None = None) -> bytes:
         if sec.missing_source:
             _sheet(wb, title, [[p.missing(sec.missing_source)]], [], rtl=rtl, header=False)
             continue
-        rows: list[list[Any]] = [[p.label(c.key) for c in sec.columns]]
+        rows: list[list[Any]] = [p.headers(sec)]
         formats: list[str | None] = [None] * len(sec.columns)
         for row in sec.rows:
             typed = [_xlsx_value(v, c.type, p) for c, v in zip(sec.columns, row, strict=True)]
@@ -177,7 +188,6 @@ def to_xlsx(report: Report, p: Presenter, section: str | None = None) -> bytes:
 # ---- HTML: one printable page (A4 landscape), right to left for Persian ----
 
 _CSS = """
-@page { size: A4 landscape; margin: 12mm; }
 body { font-family: "Vazirmatn", "Noto Sans Arabic", "Noto Sans", "DejaVu Sans", sans-serif;
        font-size: 10pt; color: #111; margin: 0; }
 h1 { font-size: 16pt; margin: 0 0 4pt; }
@@ -189,7 +199,8 @@ th { background: #e8e8e8; }
 thead { display: table-header-group; }
 tr { break-inside: avoid; }
 td.num { text-align: end; font-variant-numeric: tabular-nums; }
-table.summary { width: auto; min-width: 40%; }
+td bdi { white-space: nowrap; }
+table.summary { width: auto; min-width: 70mm; }
 table.summary th { text-align: start; font-weight: normal; }
 .missing { color: #8a4b00; font-style: italic; }
 .none { color: #666; }
@@ -197,53 +208,90 @@ table.summary th { text-align: start; font-weight: normal; }
 
 _NUM = ' class="num"'
 _NUMERIC = (ColumnType.INT, ColumnType.NUMBER, ColumnType.PERCENT)
-_ISOLATED = (*_NUMERIC, ColumnType.DATE, ColumnType.DATETIME, ColumnType.MONTH)
+_ISOLATED = (*_NUMERIC, ColumnType.DATE, ColumnType.DATETIME)  # a month name is words
 
 
-def _td(value: str, ctype: ColumnType) -> str:
-    """A cell; numbers and dates are isolated left-to-right runs, so a Jalali date reads
-    1403-01-01 (year first) inside a right-to-left page too."""
+def _isolated(value: str, ctype: ColumnType, zone: str = "") -> str:
+    """Numbers and dates are isolated left-to-right runs, so a Jalali date reads
+    1403-01-01 (year first) inside a right-to-left page too; a time's zone name stays
+    outside, in the page's own direction."""
+    if zone and value.endswith(" " + zone):
+        return _isolated(value[:-len(zone) - 1], ctype) + " " + html.escape(zone)
     text = html.escape(value)
-    if ctype in _ISOLATED and value:
-        text = f'<bdi dir="ltr">{text}</bdi>'
-    return f"<td{_NUM if ctype in _NUMERIC else ''}>{text}</td>"
+    return f'<bdi dir="ltr">{text}</bdi>' if ctype in _ISOLATED and value else text
+
+
+def _td(value: str, ctype: ColumnType, zone: str = "") -> str:
+    return f"<td{_NUM if ctype in _NUMERIC else ''}>{_isolated(value, ctype, zone)}</td>"
 
 
 def _html_table(headers: list[str] | None, rows: list[list[str]],
-                types: list[ColumnType]) -> str:
+                types: list[ColumnType], zones: list[list[str]] | None = None) -> str:
     head = ("<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers)
             + "</tr></thead>") if headers else ""
-    body = "".join("<tr>" + "".join(_td(v, c) for v, c in zip(row, types, strict=True))
-                   + "</tr>" for row in rows)
+    zones = zones or [[""] * len(types) for _ in rows]
+    body = "".join("<tr>" + "".join(_td(v, c, z) for v, c, z in zip(row, types, zr,
+                                                                     strict=True))
+                   + "</tr>" for row, zr in zip(rows, zones, strict=True))
     return f"<table>{head}<tbody>{body}</tbody></table>"
 
 
+def _section_html(sec: Section, p: Presenter) -> str:
+    head = f'<h2 id="{html.escape(sec.key)}">{html.escape(p.label(sec.key))}</h2>'
+    if sec.missing_source:
+        return head + f'<p class="missing">{html.escape(p.missing(sec.missing_source))}</p>'
+    if not sec.rows:
+        return head + f'<p class="none">{html.escape(p.label("none"))}</p>'
+    zones = p.column_zones(sec)
+    return head + _html_table(p.headers(sec, zones),
+                              [p.cells(sec.columns, r, zones=zones) for r in sec.rows],
+                              [c.type for c in sec.columns],
+                              [[p.zone_label(v) if i not in zones else ""
+                                for i, v in enumerate(r)] for r in sec.rows])
+
+
+def _summary_html(report: Report, p: Presenter) -> str:
+    if not report.summary:
+        return ""
+    return (f'<div class="summary-block"><h2>{html.escape(p.label("summary"))}</h2>'
+            '<table class="summary"><tbody>'
+            + "".join(f"<tr><th>{html.escape(p.label(k))}</th>{_td(p.text(v, c), c)}</tr>"
+                      for k, v, c in report.summary) + "</tbody></table></div>")
+
+
+def _charts_html(report: Report, p: Presenter) -> str:
+    from muniops.collector.reports.charts import to_svg  # pygal loads only for documents
+
+    return "".join(f'<figure class="chart"><figcaption>{html.escape(p.label(c.key))}'
+                   f'</figcaption><div class="svg">{to_svg(c, p)}</div></figure>'
+                   for c in report.charts)
+
+
 def to_html(report: Report, p: Presenter, section: str | None = None) -> bytes:
+    """A printable document: letterhead, facts, summary, charts, the sections, and the
+    signature lines; in PDF every page is numbered and headed."""
     direction = "rtl" if is_rtl(p.lang) else "ltr"
     title = html.escape(p.title(report))
+    day = report.generated_at.astimezone(zone(report.timezone)).date()
+    number = document_number(p.org, report, p, day)
+    local = report.generated_at.astimezone(zone(report.timezone))
     meta = [f"{html.escape(p.label('generated'))}: "
-            f'<bdi dir="ltr">{html.escape(p.generated(report))}</bdi>']
+            + _isolated(p.generated(report), ColumnType.DATETIME, p.zone_label(local))]
     if report.period:
-        meta.append(f"{html.escape(p.label('period'))}: "
-                    f'<bdi dir="ltr">{html.escape(p.period(report))}</bdi>')
-    parts = [f"<h1>{title}</h1>", f'<div class="meta">{" · ".join(meta)}</div>']
-    if report.summary:
-        parts.append(f"<h2>{html.escape(p.label('summary'))}</h2>")
-        parts.append('<table class="summary"><tbody>' + "".join(
-            f"<tr><th>{html.escape(p.label(k))}</th>{_td(p.text(v, c), c)}</tr>"
-            for k, v, c in report.summary) + "</tbody></table>")
-    for sec in _sections(report, section):
-        parts.append(f'<h2 id="{html.escape(sec.key)}">{html.escape(p.label(sec.key))}</h2>')
-        if sec.missing_source:
-            parts.append(f'<p class="missing">{html.escape(p.missing(sec.missing_source))}</p>')
-        elif not sec.rows:
-            parts.append(f'<p class="none">{html.escape(p.label("none"))}</p>')
-        else:
-            parts.append(_html_table([p.label(c.key) for c in sec.columns],
-                                     [p.cells(sec.columns, r) for r in sec.rows],
-                                     [c.type for c in sec.columns]))
+        start, end = (_isolated(p.text(d, ColumnType.DATE), ColumnType.DATE)
+                      for d in report.period)
+        meta.append(f"{html.escape(p.label('period'))}: {start} – {end}")
+    parts = [letterhead(report, p, p.org, number, day), f"<h1>{title}</h1>",
+             f'<div class="meta">{" · ".join(meta)}</div>', facts_table(report, p)]
+    if section is None:
+        parts.append(f'<div class="overview">{_summary_html(report, p)}'
+                     f"{_charts_html(report, p)}</div>")
+    parts += [_section_html(sec, p) for sec in _sections(report, section)]
+    configured = p.signatures.get(report.kind) if report.signers else p.signers(report.kind)
+    parts.append(signature_block([*report.signers, *(configured or [])], p))
+    css = page_css(report, p, p.org, number) + _CSS + DOCUMENT_CSS
     doc = (f'<!DOCTYPE html>\n<html lang="{p.lang.value}" dir="{direction}">\n<head>'
-           f'<meta charset="utf-8"><title>{title}</title><style>{_CSS}</style></head>\n'
+           f'<meta charset="utf-8"><title>{title}</title><style>{css}</style></head>\n'
            f'<body>\n{"".join(parts)}\n</body>\n</html>\n')
     return doc.encode("utf-8")
 
@@ -268,10 +316,11 @@ def to_text(report: Report, p: Presenter, section: str | None = None) -> bytes:
                               style="yellow"))
             continue
         table = Table(title=p.label(sec.key), header_style="bold")
-        for c in sec.columns:
-            table.add_column(p.label(c.key), justify="right" if c.type in _NUMERIC else "left")
+        zones = p.column_zones(sec)
+        for c, header in zip(sec.columns, p.headers(sec, zones), strict=True):
+            table.add_column(header, justify="right" if c.type in _NUMERIC else "left")
         for row in sec.rows:
-            table.add_row(*p.cells(sec.columns, row))
+            table.add_row(*p.cells(sec.columns, row, zones=zones))
         items.append(table)
         if not sec.rows:
             items.append(Text(p.label("none"), style="dim"))

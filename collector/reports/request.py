@@ -12,6 +12,7 @@ from muniops.inventory.models import AssetKind, AssetStatus, Site
 from muniops.inventory.pm import zone
 from muniops.inventory.pm_policy import PmSettings
 from muniops.inventory.scope import EVERYWHERE, Scope
+from muniops.inventory.software_rules import LicenceSettings
 from muniops.inventory.types import utcnow
 
 
@@ -20,6 +21,7 @@ class ReportRequest:
     settings: ReportSettings = field(default_factory=ReportSettings)
     pm: PmSettings = field(default_factory=PmSettings)
     antivirus: AntivirusPolicy = field(default_factory=AntivirusPolicy)
+    licences: LicenceSettings = field(default_factory=LicenceSettings)
     calendar: Calendar = Calendar.GREGORIAN
     now: datetime = field(default_factory=utcnow)
     date_from: date | None = None

@@ -25,7 +25,17 @@ from muniops.inventory.models.discovery import (  # noqa: F401  (discovery)
     SweepRun,
     UnknownDevice,
 )
+from muniops.inventory.models.documents import (  # noqa: F401  (signed documents)
+    Handover,
+    WriteOffBatch,
+    WriteOffItem,
+)
 from muniops.inventory.models.enums import AssetKind, AssetStatus, RepairOutcome, Role
+from muniops.inventory.models.licences import (  # noqa: F401  (software licences)
+    Licence,
+    LicenceAssignment,
+    LicenceKey,
+)
 from muniops.inventory.models.pm import PmRecord, PmTask  # noqa: F401  (preventive maintenance)
 from muniops.inventory.models.repairs import RepairTicket
 from muniops.inventory.models.snmp import (  # noqa: F401  (SNMP polling)

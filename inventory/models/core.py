@@ -90,3 +90,5 @@ class Assignment(SQLModel, table=True):
     assigned_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     returned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     note: str = Field(default="", max_length=1000)
+    # as the receipt states it when the asset was handed over: new, good, fair, poor
+    condition: str = Field(default="", max_length=40)

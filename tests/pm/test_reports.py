@@ -92,7 +92,7 @@ def test_pm_reports_count_what_happened(filled: Database) -> None:
     by_district = {row[0]: row for row in completion.section("by_district").rows}
     assert sum(r[1] for r in by_district.values()) == 4
     done = completion.section("done").rows
-    assert len(done) == 1 and done[0][3] == "Reza" and done[0][5] == "clean fans"
+    assert len(done) == 1 and done[0][3] == "Reza" and done[0][5] == ["clean fans"]
     assert [r[6] for r in completion.section("not_done").rows] == ["site closed"]
     rate = dict((k, v) for k, v, _t in completion.summary)["completion_rate"]
     assert rate == pytest.approx(1 / 4)
@@ -266,6 +266,11 @@ def test_every_label_has_all_three_languages(sample: dict[str, Report]) -> None:
             keys.update(c.key for c in sec.columns)
             labels = [i for i, c in enumerate(sec.columns) if c.type == ColumnType.LABEL]
             keys.update(str(row[i]) for row in sec.rows for i in labels)
+            lists = [i for i, c in enumerate(sec.columns) if c.type == ColumnType.LABELS]
+            keys.update(str(v) for row in sec.rows for i in lists for v in row[i] or [])
+        for chart in report.charts:
+            keys.add(chart.key)
+            keys.update(k for k, _values in chart.series)
             if sec.missing_source:
                 keys.add(f"missing_source_{sec.missing_source}")
     missing = sorted(k for k in keys if k not in LABELS or not all(LABELS[k]))

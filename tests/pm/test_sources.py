@@ -9,7 +9,10 @@ from typing import Any
 
 from sqlmodel import select
 
+from muniops.collector.reports.config import Lang
 from muniops.collector.reports.kinds import build
+from muniops.collector.reports.model import ColumnType
+from muniops.collector.reports.present import Presenter
 from muniops.collector.reports.request import ReportRequest
 from muniops.inventory import audit, pm
 from muniops.inventory.assets import get_asset
@@ -50,7 +53,11 @@ def test_antivirus_report_from_agent_facts(city: Database) -> None:
     assert (summary["hosts"], summary["compliant"]) == (3, 1)
     problems = {r[0]: r[5] for r in report.section("antivirus_problems").rows}
     assert problems.keys() == {"PC-2", "PC-3"}
-    assert "disabled" in problems["PC-2"] and "days old" in problems["PC-3"]
+    # the reasons, each a sentence the report translates
+    assert problems["PC-2"] == ["Defender is disabled"]
+    assert problems["PC-3"] == ["Kaspersky signatures are 10 days old (max 3)"]
+    persian = Presenter(lang=Lang.FA).text(problems["PC-3"], ColumnType.LABELS)
+    assert persian == "امضاهای Kaspersky 10 روزه است (حداکثر 3)"
     by_site = {r[0]: r[1:] for r in report.section("antivirus_by_site").rows}
     assert by_site["City Hall"] == (1, 1, 1.0)
     assert weekly.section("antivirus_problems").missing_source is None

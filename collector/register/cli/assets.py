@@ -11,10 +11,18 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import console, done, emit_json, fields, table
-from muniops.inventory import assets
+from muniops.collector.reports import build_documents, build_writeoff
+from muniops.collector.reports.cli import (
+    DocCalendar,
+    DocLang,
+    document_request,
+    write_document,
+)
+from muniops.inventory import assets, documents, writeoff
 from muniops.inventory.importer import import_assets
 from muniops.inventory.models import AssetKind, AssetStatus
 from muniops.inventory.schemas import AssetCreate, AssetFilter, AssetUpdate
+from muniops.inventory.types import utcnow
 
 app = typer.Typer(help="The asset register: every piece of equipment.", no_args_is_help=True)
 
@@ -156,12 +164,75 @@ def assign(
     person: Annotated[str, typer.Argument(help="Employee id or name.")],
     note: str = "",
     transfer: Annotated[bool, typer.Option(help="Take it from its current holder.")] = False,
+    condition: Annotated[str, typer.Option(help="new, good, fair or poor (on the receipt).")]
+    = "",
+    receipt: Annotated[Path | None, typer.Option(
+        help="Also print the signed receipt to this file (.pdf, .html).")] = None,
+    lang: DocLang = None,
+    calendar: DocCalendar = None,
 ) -> None:
-    """Hand an asset to a person."""
+    """Hand an asset to a person (and print the receipt they sign)."""
     with state.database().write() as s:
         asset = assets.get_asset(s, ref)
-        assets.assign(s, asset, person, actor=state.actor, note=note, transfer=transfer)
+        assets.assign(s, asset, person, actor=state.actor, note=note, transfer=transfer,
+                      condition=condition)
     done(f"asset {ref} assigned to {person}")
+    if receipt is not None:
+        receipt_(refs=[ref], output=receipt, lang=lang, calendar=calendar)
+
+
+@app.command("receipt")
+def receipt_(
+    refs: Annotated[list[str], typer.Argument(help="Assets held by one person.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (.pdf, .html).")],
+    lang: DocLang = None,
+    calendar: DocCalendar = None,
+) -> None:
+    """Print the assignment receipt (zimmet tutanağı) for assets their holder signs for."""
+    req = document_request(calendar)
+    with state.database().read() as s:
+        report = build_documents.assignment_receipt(s, refs, req)
+        people = [documents.receipt(s, refs).person.id or 0]
+    write_document(report, output, lang=lang, calendar=req.calendar, people=people)
+
+
+@app.command("write-off")
+def write_off(
+    number: Annotated[str, typer.Argument(help="The committee's batch number.")],
+    refs: Annotated[list[str], typer.Argument(help="Assets written off.")],
+    decided_on: Annotated[str, typer.Option(help="Date of the decision, YYYY-MM-DD.")],
+    committee: Annotated[list[str], typer.Option(help="A member (repeatable).")],
+    decision: Annotated[str, typer.Option(help="The decision's text.")] = "",
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Also print the signed list to this file.")] = None,
+    lang: DocLang = None,
+    calendar: DocCalendar = None,
+) -> None:
+    """Record a write-off committee's batch: every asset in it is retired (all or none)."""
+    settings = state.settings.reports
+    data = writeoff.BatchCreate.model_validate({
+        "number": number, "decided_on": decided_on, "committee": committee,
+        "decision": decision, "assets": refs})
+    with state.database().write() as s:
+        writeoff.create_batch(s, data, settings.write_off, utcnow().date(), actor=state.actor,
+                              default_life=settings.economic_life_years)
+    done(f"write-off batch {number}: {len(refs)} asset(s) retired")
+    if output is not None:
+        write_off_list(number=number, output=output, lang=lang, calendar=calendar)
+
+
+@app.command("write-off-list")
+def write_off_list(
+    number: Annotated[str, typer.Argument(help="The batch number.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File (.pdf, .html).")],
+    lang: DocLang = None,
+    calendar: DocCalendar = None,
+) -> None:
+    """Print a write-off batch's list, with a signature line for each committee member."""
+    req = document_request(calendar)
+    with state.database().read() as s:
+        report = build_writeoff.batch_list(s, number, req)
+    write_document(report, output, lang=lang, calendar=req.calendar, people=[])
 
 
 @app.command("return")

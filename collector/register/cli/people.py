@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -9,7 +10,15 @@ import typer
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import done, emit_json, table
-from muniops.inventory import assets, sites
+from muniops.collector.reports import build_documents
+from muniops.collector.reports.cli import (
+    DocCalendar,
+    DocLang,
+    document_request,
+    write_document,
+)
+from muniops.inventory import anonymise, assets, documents, sites
+from muniops.inventory.errors import InvalidInput
 from muniops.inventory.schemas import PersonCreate
 
 app = typer.Typer(help="People who can be assigned equipment.", no_args_is_help=True)
@@ -52,9 +61,51 @@ def leave(
     person: Annotated[str, typer.Argument(help="Employee id or name.")],
     hand_to: Annotated[str | None, typer.Option(
         help="Who takes over the equipment (default: back to stock).")] = None,
+    handover: Annotated[Path | None, typer.Option(
+        help="Also print the signed handover list to this file (.pdf, .html).")] = None,
+    lang: DocLang = None,
+    calendar: DocCalendar = None,
 ) -> None:
     """A staff change: hand over everything the person holds, then mark them inactive."""
     with state.database().write() as s:
-        handed = assets.person_leaves(s, person, actor=state.actor, hand_to=hand_to)
+        done_ = assets.person_leaves(s, person, actor=state.actor, hand_to=hand_to)
+        number = done_.id or 0
+        handed = [assets.label(i.asset) for i in documents.handover(s, handover_id=number).items]
     where = f"to {hand_to}" if hand_to else "back to stock"
-    done(f"{person} left; {len(handed)} asset(s) {where}: {', '.join(handed) or '-'}")
+    done(f"{person} left; {len(handed)} asset(s) {where}: {', '.join(handed) or '-'} "
+         f"(handover {number})")
+    if handover is not None:
+        handover_(person=None, number=number, output=handover, lang=lang, calendar=calendar)
+
+
+@app.command("handover")
+def handover_(
+    person: Annotated[str | None, typer.Argument(help="Employee id or name.")] = None,
+    number: Annotated[int | None, typer.Option("--number", help="Handover number.")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="File (.pdf, .html).")]
+    = Path("handover.pdf"),
+    lang: DocLang = None,
+    calendar: DocCalendar = None,
+) -> None:
+    """Print the handover list of a person who left (their latest, or --number)."""
+    req = document_request(calendar)
+    with state.database().read() as s:
+        report = build_documents.handover_list(s, req, person, number)
+        h = documents.handover(s, person, number)
+        people = [p for p in (h.person.id, h.successor.id if h.successor else None) if p]
+    write_document(report, output, lang=lang, calendar=req.calendar, people=people)
+
+
+@app.command("anonymise")
+def anonymise_(
+    person: Annotated[str, typer.Argument(help="Employee id or name of someone who left.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do it: it cannot be undone.")] = False,
+) -> None:
+    """Erase a departed person's name, staff number and e-mail (KVKK); their assets'
+    history stays, under a pseudonym."""
+    if not yes:
+        raise InvalidInput("yes", "anonymising cannot be undone: add --yes")
+    with state.database().write() as s:
+        done_ = anonymise.anonymise(s, person, actor=state.actor)
+        name = done_.name
+    done(f"{person} anonymised as {name!r}")
