@@ -116,6 +116,21 @@ class Health(Open):
     uptime_seconds: int | None = Field(default=None, ge=0)
 
 
+class BackupFinding(Open):
+    """What the agent found of one backup the collector's policy names."""
+
+    name: str = Field(min_length=1, max_length=120)
+    source: str = Field(max_length=16)
+    status: Literal["found", "none", "error"]
+    detail: str | None = Field(default=None, max_length=1000)
+    last_success: AwareDatetime | None = None
+    size_bytes: int | None = Field(default=None, ge=0)
+    files: int | None = Field(default=None, ge=0)
+    count: int | None = Field(default=None, ge=0)
+    last_attempt: AwareDatetime | None = None
+    last_result: Literal["success", "failed"] | None = None
+
+
 class Report(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -136,4 +151,5 @@ class Report(BaseModel):
     software: list[Package] | None = None
     antivirus: Antivirus | None = None
     health: Health | None = None
+    backups: list[BackupFinding] | None = Field(default=None, max_length=200)
     errors: dict[str, str] = Field(default_factory=dict)

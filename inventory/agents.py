@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert
 from sqlmodel import Session, col, select
 
-from muniops.inventory import audit
+from muniops.inventory import audit, backups
 from muniops.inventory.agent_schema import Report
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
 from muniops.inventory.models import (
@@ -306,6 +306,8 @@ def _apply_full(session: Session, agent: Agent, report: Report) -> IngestResult:
                                                        for p in packages])
             facts.software_digest = digest
     session.add(facts)
+    if report.backups is not None:
+        backups.record(session, asset.id, report.backups, report.created_at)
     if not asset.hostname:
         asset.hostname = report.host.hostname
     return IngestResult(ACCEPTED, asset.id, changes)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from muniops.inventory import backups
 from muniops.inventory.models import Asset, AssetKind
 from muniops.inventory.models.agents import HostFacts
 from muniops.inventory.models.configs import DeviceFacts
@@ -60,6 +61,7 @@ def _agent_facts(session: Session, asset: Asset) -> dict[str, Any] | None:
                                    for p in antivirus.get("products") or []],
                       "problems": antivirus.get("problems") or []},
         "hardware": host.hardware,
+        "backups": backups.evidence(session, asset.id),
     }
 
 

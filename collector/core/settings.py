@@ -18,6 +18,7 @@ from muniops.collector.reports.config import ReportSettings  # report defaults
 from muniops.collector.snmp.config import SnmpSettings  # SNMP polling
 from muniops.collector.ssh.config import PlaybookSettings  # SSH devices and playbooks
 from muniops.inventory.agent_policy import AgentSettings  # endpoint agents
+from muniops.inventory.backup_policy import BackupSettings  # backups (collector/backups)
 from muniops.inventory.db import sqlite_url
 from muniops.inventory.errors import ConfigError
 from muniops.inventory.pm_policy import PmSettings  # preventive maintenance policy
@@ -77,6 +78,7 @@ class Settings(BaseSettings):
     discovery: DiscoverySettings = DiscoverySettings()
     snmp: SnmpSettings = SnmpSettings()
     agents: AgentSettings = AgentSettings()  # endpoint agents (inventory/agent_policy.py)
+    backups: BackupSettings = BackupSettings()  # backups checked by agents (backup_policy.py)
     playbooks: PlaybookSettings = PlaybookSettings()  # SSH devices, schedule (collector/ssh)
     # where the settings came from, for messages; not a setting itself
     source: str = Field(default="<defaults>", exclude=True)

@@ -1,0 +1,192 @@
+"""Backups in the register: what agents found (recorded at ingest, in the report's
+transaction), the state of each host's backups under the policy (judged when asked, so a
+backup turns late as the clock moves and a changed policy counts at once), the policy
+each agent is handed, and the evidence a PM record keeps.
+
+States: ``ok``; ``late`` (the newest backup is older than the policy allows);
+``missing`` (a host the policy names has none, or never reported it); ``failed`` (the
+agent could not read it, or the last attempt failed after the last success);
+``suspect`` (fresh, but smaller than the one before by more than allowed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from muniops.inventory.agent_schema import BackupFinding
+from muniops.inventory.backup_policy import BackupRule, BackupSettings
+from muniops.inventory.models import Agent, Asset, AssetStatus, Site
+from muniops.inventory.models.backups import BackupSample, BackupStatus
+from muniops.inventory.pm import zone
+from muniops.inventory.scope import EVERYWHERE, Scope
+from muniops.inventory.types import utcnow
+
+OK, LATE, MISSING, FAILED, SUSPECT = "ok", "late", "missing", "failed", "suspect"
+STATES = (OK, LATE, MISSING, FAILED, SUSPECT)
+
+
+# ---- ingest -----------------------------------------------------------------------------
+
+def record(session: Session, asset_id: int, findings: Sequence[BackupFinding],
+           reported_at: datetime) -> None:
+    """Keep each finding as the host's latest; a newer backup than the one held moves
+    the held one to ``previous`` (the trend) and adds a sample (the history)."""
+    held = {row.name: row for row in session.exec(
+        select(BackupStatus).where(BackupStatus.asset_id == asset_id))}
+    for f in findings:
+        row = held.get(f.name) or BackupStatus(asset_id=asset_id, name=f.name, source=f.source,
+                                               status=f.status, checked_at=reported_at)
+        newer = f.last_success is not None and (row.last_success_at is None
+                                                or f.last_success > row.last_success_at)
+        if newer and row.last_success_at is not None:
+            row.previous_success_at, row.previous_size_bytes = row.last_success_at, row.size_bytes
+        if newer:
+            assert f.last_success is not None
+            row.last_success_at, row.size_bytes, row.files = (f.last_success, f.size_bytes,
+                                                              f.files)
+            _add_sample(session, asset_id, f)
+        row.source, row.status, row.detail = f.source, f.status, (f.detail or "")[:1000]
+        row.count, row.last_attempt_at, row.last_result = (f.count, f.last_attempt,
+                                                           f.last_result)
+        row.checked_at, row.updated_at = reported_at, utcnow()
+        session.add(row)
+
+
+def _add_sample(session: Session, asset_id: int, f: BackupFinding) -> None:
+    exists = session.exec(select(BackupSample.id).where(
+        BackupSample.asset_id == asset_id, BackupSample.name == f.name,
+        BackupSample.made_at == f.last_success)).first()
+    if exists is None:
+        assert f.last_success is not None
+        session.add(BackupSample(asset_id=asset_id, name=f.name, made_at=f.last_success,
+                                 size_bytes=f.size_bytes, files=f.files))
+
+
+# ---- judging ----------------------------------------------------------------------------
+
+def shrink_ratio(row: BackupStatus) -> float | None:
+    """How much smaller the newest backup is than the one before (0.3 = 30 % smaller)."""
+    if not row.previous_size_bytes or row.size_bytes is None:
+        return None
+    return max(0.0, 1 - row.size_bytes / row.previous_size_bytes)
+
+
+def judge(row: BackupStatus | None, rule: BackupRule, settings: BackupSettings,
+          tz_name: str | None, now: datetime) -> tuple[str, str]:
+    """The state of one host's backup and why, in words a technician acts on."""
+    if row is None:
+        return MISSING, "the host's agent has not reported this backup"
+    if row.status == "error":
+        return FAILED, row.detail or "the agent could not read the backup"
+    if row.status == "none" or row.last_success_at is None:
+        return MISSING, row.detail or "no backup found"
+    if (row.last_result == "failed" and row.last_attempt_at is not None
+            and row.last_attempt_at > row.last_success_at):
+        return FAILED, row.detail or "the last attempt failed"
+    since = rule.due_since(now, zone(tz_name))
+    if row.last_success_at < since:
+        return LATE, f"newest backup {row.last_success_at:%Y-%m-%d %H:%M} UTC, due since " \
+                     f"{since:%Y-%m-%d %H:%M} UTC"
+    ratio = shrink_ratio(row)
+    limit = settings.shrink_limit(rule)
+    if ratio is not None and ratio > limit:
+        return SUSPECT, (f"{ratio:.0%} smaller than the backup before "
+                         f"({row.size_bytes:,} < {row.previous_size_bytes:,} bytes; "
+                         f"allowed {limit:.0%})")
+    return OK, ""
+
+
+class BackupRow(BaseModel):
+    asset_id: int
+    host: str
+    site: str | None
+    district: str | None
+    backup: str
+    source: str
+    state: str
+    reason: str
+    last_success_at: datetime | None
+    age_hours: float | None
+    size_bytes: int | None
+    previous_size_bytes: int | None
+    change_ratio: float | None  # size change since the backup before (-0.3 = 30 % smaller)
+    count: int | None
+    checked_at: datetime | None
+
+
+def _host_name(asset: Asset) -> str:
+    return asset.hostname or asset.asset_tag or asset.serial or f"asset-{asset.id}"
+
+
+def _hosts(session: Session, scope: Scope) -> Iterable[tuple[Asset, Site | None]]:
+    """Assets an agent reports for (only they can report backups), not retired."""
+    stmt = (select(Asset, Site).join(Agent, col(Agent.asset_id) == Asset.id)
+            .outerjoin(Site, col(Site.id) == Asset.site_id)
+            .where(Asset.status != AssetStatus.RETIRED, col(Agent.revoked_at).is_(None)))
+    if scope.district is not None:
+        stmt = stmt.where(Site.district == scope.district)
+    seen: set[int] = set()
+    for asset, site in session.exec(stmt):
+        if asset.id not in seen:
+            seen.add(asset.id or 0)
+            yield asset, site
+
+
+def backup_rows(session: Session, settings: BackupSettings, scope: Scope = EVERYWHERE,
+                now: datetime | None = None) -> list[BackupRow]:
+    """Every backup the policy expects on every reporting host, with its state."""
+    now = now or utcnow()
+    held: dict[tuple[int, str], BackupStatus] = {
+        (r.asset_id, r.name): r for r in session.exec(select(BackupStatus))}
+    out = []
+    for asset, site in _hosts(session, scope):
+        rules = settings.rules_for(site.name if site else None, site.district if site else None,
+                                   asset.hostname, asset.asset_tag)
+        for rule in rules:
+            row = held.get((asset.id or 0, rule.name))
+            state, reason = judge(row, rule, settings, site.timezone if site else None, now)
+            last = row.last_success_at if row else None
+            prev = row.previous_size_bytes if row else None
+            size = row.size_bytes if row else None
+            out.append(BackupRow(
+                asset_id=asset.id or 0, host=_host_name(asset),
+                site=site.name if site else None, district=site.district if site else None,
+                backup=rule.name, source=rule.source, state=state, reason=reason,
+                last_success_at=last,
+                age_hours=round((now - last).total_seconds() / 3600, 2) if last else None,
+                size_bytes=size, previous_size_bytes=prev,
+                change_ratio=(size / prev - 1) if prev and size is not None else None,
+                count=row.count if row else None, checked_at=row.checked_at if row else None))
+    return sorted(out, key=lambda r: (r.site or "", r.host, r.backup))
+
+
+# ---- the agent's policy and the PM evidence ----------------------------------------------
+
+def policy_for_agent(session: Session, agent: Agent, settings: BackupSettings
+                     ) -> dict[str, Any]:
+    """The backups this agent's host must check, by its site, hostname and asset tag."""
+    asset = session.get(Asset, agent.asset_id) if agent.asset_id else None
+    site = session.get(Site, (asset.site_id if asset and asset.site_id else agent.site_id)
+                       or 0)
+    rules = settings.rules_for(site.name if site else None, site.district if site else None,
+                               (asset.hostname if asset else None) or agent.hostname,
+                               asset.asset_tag if asset else None)
+    return {"backups": [r.agent_view() for r in rules]}
+
+
+def evidence(session: Session, asset_id: int | None, now: datetime | None = None
+             ) -> list[dict[str, Any]]:
+    """The host's backups as last reported, for a PM record (kept as they were then)."""
+    now = now or utcnow()
+    rows = session.exec(select(BackupStatus).where(BackupStatus.asset_id == asset_id)
+                        .order_by(col(BackupStatus.name)))
+    return [{"backup": r.name, "source": r.source, "status": r.status, "detail": r.detail,
+             "last_success_at": r.last_success_at.isoformat() if r.last_success_at else None,
+             "age_hours": (round((now - r.last_success_at).total_seconds() / 3600, 1)
+                           if r.last_success_at else None),
+             "size_bytes": r.size_bytes, "previous_size_bytes": r.previous_size_bytes,
+             "checked_at": r.checked_at.isoformat()} for r in rows]
