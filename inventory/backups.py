@@ -11,7 +11,7 @@ agent could not read it, or the last attempt failed after the last success);
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -87,7 +87,7 @@ def judge(row: BackupStatus | None, rule: BackupRule, settings: BackupSettings,
     if (row.last_result == "failed" and row.last_attempt_at is not None
             and row.last_attempt_at > row.last_success_at):
         return FAILED, row.detail or "the last attempt failed"
-    since = rule.due_since(now, zone(tz_name))
+    since = rule.due_since(now, zone(tz_name)).astimezone(UTC)
     if row.last_success_at < since:
         return LATE, f"newest backup {row.last_success_at:%Y-%m-%d %H:%M} UTC, due since " \
                      f"{since:%Y-%m-%d %H:%M} UTC"
