@@ -5,6 +5,7 @@ from muniops.collector.agents import FEATURE as AGENTS
 from muniops.collector.backups import FEATURE as BACKUPS
 from muniops.collector.core.feature import Feature, check_unique
 from muniops.collector.discovery import FEATURE as DISCOVERY
+from muniops.collector.kpi import FEATURE as KPI
 from muniops.collector.pm import FEATURE as PM
 from muniops.collector.register import FEATURE as REGISTER
 from muniops.collector.reports import FEATURE as REPORTS
@@ -12,6 +13,6 @@ from muniops.collector.snmp import FEATURE as SNMP
 from muniops.collector.ssh import FEATURE as SSH
 from muniops.collector.system import FEATURE as SYSTEM
 
-FEATURES: tuple[Feature, ...] = (REGISTER, SNMP, SSH, DISCOVERY, AGENTS, BACKUPS, PM, REPORTS,
-                                 SYSTEM)
+FEATURES: tuple[Feature, ...] = (REGISTER, SNMP, SSH, DISCOVERY, AGENTS, BACKUPS, PM, KPI,
+                                 REPORTS, SYSTEM)
 check_unique(FEATURES)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
@@ -21,7 +22,6 @@ from muniops.inventory.agent_schema import BackupFinding
 from muniops.inventory.backup_policy import BackupRule, BackupSettings
 from muniops.inventory.models import Agent, Asset, AssetStatus, Site
 from muniops.inventory.models.backups import BackupSample, BackupStatus
-from muniops.inventory.pm import zone
 from muniops.inventory.scope import EVERYWHERE, Scope
 from muniops.inventory.types import utcnow
 
@@ -67,6 +67,14 @@ def _add_sample(session: Session, asset_id: int, f: BackupFinding) -> None:
 
 
 # ---- judging ----------------------------------------------------------------------------
+
+def zone(name: str | None) -> ZoneInfo:
+    """A site's zone; an unknown name is UTC (as the PM plan does) rather than no answer."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
 
 def shrink_ratio(row: BackupStatus) -> float | None:
     """How much smaller the newest backup is than the one before (0.3 = 30 % smaller)."""

@@ -21,6 +21,7 @@ from muniops.inventory.agent_policy import AgentSettings  # endpoint agents
 from muniops.inventory.backup_policy import BackupSettings  # backups (collector/backups)
 from muniops.inventory.db import sqlite_url
 from muniops.inventory.errors import ConfigError
+from muniops.inventory.kpi_policy import KpiSettings  # indicators (collector/kpi)
 from muniops.inventory.pm_policy import PmSettings  # preventive maintenance policy
 
 __all__ = ["ConfigError", "Section", "Settings", "load_settings"]
@@ -79,6 +80,7 @@ class Settings(BaseSettings):
     snmp: SnmpSettings = SnmpSettings()
     agents: AgentSettings = AgentSettings()  # endpoint agents (inventory/agent_policy.py)
     backups: BackupSettings = BackupSettings()  # backups checked by agents (backup_policy.py)
+    kpis: KpiSettings = KpiSettings()  # performance indicators (inventory/kpi_policy.py)
     playbooks: PlaybookSettings = PlaybookSettings()  # SSH devices, schedule (collector/ssh)
     # where the settings came from, for messages; not a setting itself
     source: str = Field(default="<defaults>", exclude=True)

@@ -33,6 +33,9 @@ HELP = {
     "warranty": "Warranties ending within --days, and open repair tickets with their age.",
     "retirement": "Assets past their economic life (purchase date plus life in years).",
     "activity": "Weekly activity: new and changed assets, repairs, PM, devices seen.",
+    "backups": "Daily backups: each server's backups, their state, age, size and change.",
+    "kpis": "Indicators vs targets for a --period (biweekly, two-monthly, six-monthly) "
+            "that --from falls in, by district, with the previous periods.",
 }
 
 
@@ -67,6 +70,8 @@ def _command(kind: str) -> Callable[..., None]:
         kind_: Annotated[AssetKind | None, typer.Option("--kind", help="Only this kind.")]
         = None,
         status: Annotated[AssetStatus | None, typer.Option(help="Only this status.")] = None,
+        period: Annotated[str | None, typer.Option(
+            help="kpis: biweekly, two-monthly or six-monthly.")] = None,
     ) -> None:
         settings = state.settings
         defaults = settings.reports
@@ -74,13 +79,17 @@ def _command(kind: str) -> Callable[..., None]:
             settings=defaults, pm=settings.pm, antivirus=settings.agents.antivirus,
             calendar=calendar or defaults.calendar,
             date_from=_date(from_, "from"), date_to=_date(to, "to"), days=days, site=site,
-            district=district, team=team, kind=kind_, status=status)
+            district=district, team=team, kind=kind_, status=status,
+            backups=settings.backups, kpis=settings.kpis, period=period)
         language = lang or defaults.lang
         presenter = Presenter(
             lang=language, calendar=req.calendar,
             persian_digits=defaults.persian_digits if persian_digits is None else persian_digits)
         with state.database().read() as s:
-            report = build(s, kind, req)
+            try:
+                report = build(s, kind, req)
+            except ValueError as exc:  # an unknown --period
+                raise InvalidInput("period", str(exc)) from None
         chosen = fmt or (_format_of(output) if output else defaults.format)
         try:
             data = render(report, chosen, presenter, section)

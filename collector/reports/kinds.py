@@ -6,7 +6,13 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from muniops.collector.reports import build_activity, build_pm, build_register
+from muniops.collector.reports import (
+    build_activity,
+    build_backups,
+    build_kpis,
+    build_pm,
+    build_register,
+)
 from muniops.collector.reports.model import Report
 from muniops.collector.reports.request import ReportRequest
 
@@ -20,6 +26,8 @@ REPORTS: dict[str, Builder] = {
     "warranty": build_register.warranty,
     "retirement": build_register.retirement,
     "activity": build_activity.activity,
+    "backups": build_backups.backup_report,
+    "kpis": build_kpis.kpi_report,
 }
 
 
