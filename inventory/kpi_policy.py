@@ -11,13 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 IndicatorName = Literal[
     "device_availability", "link_availability", "antivirus_compliance", "pm_completion",
-    "repair_turnaround_days", "warranty_days_at_vendor", "backup_success",
+    "repair_turnaround_days", "warranty_vendor_days", "backup_success",
     "config_backup_success", "unknown_resolved",
 ]
 PeriodKind = Literal["biweekly", "two-monthly", "six-monthly"]
 PERIOD_KINDS: tuple[PeriodKind, ...] = ("biweekly", "two-monthly", "six-monthly")
 # indicators counted in days, where less is better; every other one is a share (0 to 1)
-LOWER_IS_BETTER = ("repair_turnaround_days", "warranty_days_at_vendor")
+LOWER_IS_BETTER = ("repair_turnaround_days", "warranty_vendor_days")
 
 
 class Strict(BaseModel):

@@ -166,7 +166,8 @@ def _turnaround(warranty_only: bool) -> Callable[[Session, Window, Indicator, Co
         if warranty_only:
             stmt = stmt.where(col(RepairTicket.under_warranty).is_(True))
         for site_id, sent, returned in s.exec(stmt):
-            out[site_id].add((returned - sent).total_seconds() / DAY, 1)
+            if returned is not None:  # the filter says so; the type does not
+                out[site_id].add((returned - sent).total_seconds() / DAY, 1)
         return out
 
     compute.__doc__ = ("Mean days at the vendor of warranty parts back in the period."
@@ -221,7 +222,7 @@ INDICATORS: dict[str, Callable[[Session, Window, Indicator, Context], PerSite]] 
     "config_backup_success": _sampled("config_backup"),
     "pm_completion": pm_completion,
     "repair_turnaround_days": _turnaround(False),
-    "warranty_days_at_vendor": _turnaround(True),
+    "warranty_vendor_days": _turnaround(True),
     "backup_success": backup_success,
     "unknown_resolved": unknown_resolved,
 }
@@ -243,7 +244,8 @@ def _states_now(session: Session, ctx: Context, now: datetime
     for asset_id, antivirus, site_id, os_family in session.exec(
             select(HostFacts.asset_id, HostFacts.antivirus, Asset.site_id, family)
             .join(Asset, col(Asset.id) == HostFacts.asset_id)):
-        good = not av_problems(antivirus, str(os_family or "").lower(), ctx.antivirus, now)
+        good = not av_problems(dict(antivirus or {}), str(os_family or "").lower(),
+                               ctx.antivirus, now)
         yield "antivirus", f"asset-{asset_id}", site_id, good
     max_age = timedelta(hours=ctx.settings.config_backup_max_age_hours)
     for state in session.exec(select(ConfigBackupState)):

@@ -28,7 +28,7 @@ def period_kind(value: str) -> PeriodKind:
     if value not in PERIOD_KINDS:
         raise InvalidInput("period", f"expected one of {', '.join(PERIOD_KINDS)}, "
                                      f"got {value!r}")
-    return value  # type: ignore[return-value]
+    return value
 
 
 def day_of(value: str | None, tz: str) -> date:

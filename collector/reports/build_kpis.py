@@ -38,7 +38,7 @@ def _kind(req: ReportRequest) -> PeriodKind:
     kind = req.period or "two-monthly"
     if kind not in PERIOD_KINDS:
         raise ValueError(f"unknown period {kind!r}; known: {', '.join(PERIOD_KINDS)}")
-    return kind  # type: ignore[return-value]
+    return kind
 
 
 def kpi_report(session: Session, req: ReportRequest) -> Report:

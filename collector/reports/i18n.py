@@ -193,7 +193,7 @@ LABELS: dict[str, tuple[str, str, str]] = {
                              "Antivirüs uyumluluğu"),
     "pm_completion": ("PM completion", "انجام نگهداری پیشگیرانه", "Bakım tamamlanma"),
     "repair_turnaround_days": ("Repair turnaround", "زمان انجام تعمیر", "Onarım süresi"),
-    "warranty_days_at_vendor": ("Warranty parts at the vendor", "مدت قطعات گارانتی نزد فروشنده",
+    "warranty_vendor_days": ("Warranty parts at the vendor", "مدت قطعات گارانتی نزد فروشنده",
                                 "Garanti parçalarının satıcıdaki süresi"),
     "backup_success": ("Backup success", "موفقیت پشتیبان‌گیری", "Yedekleme başarısı"),
     "config_backup_success": ("Configuration backup success", "موفقیت پشتیبان پیکربندی",
