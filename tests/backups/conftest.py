@@ -37,13 +37,12 @@ def _run(argv: list[str], env: dict[str, str]) -> None:
     subprocess.run(argv, check=True, env=env, capture_output=True, stdin=subprocess.DEVNULL)
 
 
-@pytest.fixture(scope="session")
-def repos(tmp_path_factory: pytest.TempPathFactory) -> Repos:
+def make_repos(root: Path) -> Repos:
     """Two snapshots in a restic and a borg repository: the second made 2 days after the
     first, of a data folder that lost a large file in between (it shrank)."""
     if not (shutil.which("restic") and shutil.which("borg")):
         pytest.skip("restic and borgbackup are not installed (scripts/debian-packages.txt)")
-    root = tmp_path_factory.mktemp("repos")
+    root.mkdir(parents=True, exist_ok=True)
     env = _tool_env(root)
     data = root / "data"
     data.mkdir()
@@ -69,6 +68,18 @@ def repos(tmp_path_factory: pytest.TempPathFactory) -> Repos:
         _run(["borg", "create", "--timestamp", when.strftime("%Y-%m-%dT%H:%M:%S"),  # UTC
               f"{borg}::n{n}", str(data)], env)
     return Repos(root, data, password_file, restic, borg, [first, second], sizes, counts)
+
+
+@pytest.fixture(scope="session")
+def repos(tmp_path_factory: pytest.TempPathFactory) -> Repos:
+    """Repositories the probe tests only read."""
+    return make_repos(tmp_path_factory.mktemp("repos"))
+
+
+@pytest.fixture()
+def own_repos(tmp_path: Path) -> Repos:
+    """Repositories a test may add backups to."""
+    return make_repos(tmp_path / "repos")
 
 
 @pytest.fixture()

@@ -63,7 +63,8 @@ def _by_name(cli: Cli) -> dict[str, Any]:
 
 
 def test_agent_checks_the_policy_and_each_backup_reaches_its_state(
-        cli: Cli, repos: Repos, tmp_path: Path) -> None:
+        cli: Cli, own_repos: Repos, tmp_path: Path) -> None:
+    repos = own_repos
     dumps = tmp_path / "dumps"
     dumps.mkdir()
     old = dumps / "oa-1.sql.gz"
