@@ -4,6 +4,7 @@ the CLI, the API and the metrics (on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import time
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from muniops.agent.spool import Spool
 from muniops.lab.agents import CollectorProcess, run_agent
 from tests.backups.conftest import Repos
 from tests.conftest import Cli
@@ -135,3 +137,10 @@ def test_agent_checks_the_policy_and_each_backup_reaches_its_state(
         with pytest.raises(urllib.error.HTTPError) as no_agent:
             urllib.request.urlopen(c.url + "/api/v1/agents/policy", timeout=30)
         assert no_agent.value.code == 401
+
+    # the collector is away: the kept policy still drives the checks; the report waits
+    spooled = run_agent(state, "send", "--spool-only", env=env)
+    assert spooled.returncode == 0, spooled.stderr
+    (item,) = Spool(state / "spool").pending()
+    waiting = json.loads(gzip.decompress(item.body()))
+    assert [b["name"] for b in waiting["backups"]] == ["oa-db", "oa-files", "dumps", "gis"]

@@ -9,11 +9,10 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from muniops.collector.kpi.figures import ALL, Figure, figures
 from muniops.collector.kpi.metrics import KpiMetrics
@@ -296,16 +295,28 @@ def test_recording_rules_in_a_real_prometheus_equal_the_report(store: Database,
     assert met["pm_completion"] == 0 and met["repair_turnaround_days"] == 1
 
 
-def test_state_changes_are_sampled_once(sqlite_db: Database, tmp_path: Path) -> None:
+def test_state_changes_are_sampled_once(sqlite_db: Database) -> None:
+    from muniops.inventory.models import HostFacts
+    from muniops.inventory.models.configs import ConfigBackupState
     from muniops.inventory.models.snmp import LinkState, WirelessLink
 
-    with sqlite_db.write() as s:
-        s.add(Site(name="City Hall", district="Center"))
-        s.add(WirelessLink(name="ch-north", site_a="City Hall", device_a="a", device_b="b",
-                           state=LinkState.OK))
     t0 = at("2026-12-01T00:00")
     with sqlite_db.write() as s:
-        assert kpis.sample_states(s, CTX, t0) == 1
+        site = Site(name="City Hall", district="Center")
+        s.add(site)
+        s.flush()
+        s.add(WirelessLink(name="ch-north", site_a="City Hall", device_a="a", device_b="b",
+                           state=LinkState.OK))
+        s.add(ConfigBackupState(device="sw-1", site="City Hall", last_success_at=t0))
+        pc = Asset(asset_tag="PC-1", kind=AssetKind.PC, site_id=site.id)
+        s.add(pc)
+        s.flush()
+        s.add(HostFacts(asset_id=pc.id or 0, reported_at=t0, facts={"os": {"family": "linux"}},
+                        antivirus={"state": "found", "products": [
+                            {"product": "ClamAV", "enabled": True,
+                             "signature_time": t0.isoformat()}]}))
+    with sqlite_db.write() as s:
+        assert kpis.sample_states(s, CTX, t0) == 3
     with sqlite_db.write() as s:
         assert kpis.sample_states(s, CTX, t0 + timedelta(minutes=5)) == 0  # unchanged
         link = s.get(WirelessLink, 1)
@@ -319,3 +330,11 @@ def test_state_changes_are_sampled_once(sqlite_db: Database, tmp_path: Path) -> 
             date(2026, 12, 1), date(2026, 12, 2), "UTC", t0 + timedelta(minutes=20)), CTX)
     (tally,) = found.values()
     assert (tally.num, tally.den) == (600.0, 1200.0)  # up 10 minutes of 20
+    # four days on, the signatures are too old and the configuration backup is stale
+    with sqlite_db.write() as s:
+        assert kpis.sample_states(s, CTX, t0 + timedelta(days=4)) == 2
+    with sqlite_db.read() as s:
+        goods = [(r.indicator, r.good) for r in s.exec(
+            select(KpiSample).order_by(col(KpiSample.id)))]
+    assert goods[:3] == [("link", True), ("antivirus", True), ("config_backup", True)]
+    assert sorted(goods[4:]) == [("antivirus", False), ("config_backup", False)]
