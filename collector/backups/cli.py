@@ -14,10 +14,17 @@ from muniops.inventory import agents, backups
 from muniops.inventory.errors import InvalidInput
 
 app = typer.Typer(help="Backups: each host's backups, their state, the agents' policy.",
-                  no_args_is_help=True)
+                  invoke_without_command=True)
 
 COLUMNS = ["host", "site", "backup", "source", "state", "last_success_at", "age_hours",
            "size_bytes", "change_ratio", "reason"]
+
+
+@app.callback()
+def default(ctx: typer.Context) -> None:
+    """``muniops backups`` alone lists them all (``list`` filters)."""
+    if ctx.invoked_subcommand is None:
+        list_()
 
 
 @app.command("list")

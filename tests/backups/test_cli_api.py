@@ -70,6 +70,7 @@ def test_cli_and_report_show_the_same_figures(cli: Cli) -> None:
         assert bad.code == InvalidInput.exit_code and "biweekly" in bad.err
         bad = cli("kpis", "show", "--period", "monthly")
         assert bad.code == InvalidInput.exit_code and "two-monthly" in bad.err
+        assert "(none)" in cli.ok("backups").out  # no agent has reported any yet
         html = cli.ok("report", "backups", "--format", "html").out
         assert "Daily backups" in html  # no agent has reported: the section says so
         assert "endpoint agent has stored no reports" in html
