@@ -10,12 +10,13 @@ agent could not read it, or the last attempt failed after the last success);
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from muniops.inventory.agent_schema import BackupFinding
@@ -76,14 +77,14 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def shrink_ratio(row: BackupStatus) -> float | None:
+def shrink_ratio(row: BackupStatus | Held) -> float | None:
     """How much smaller the newest backup is than the one before (0.3 = 30 % smaller)."""
     if not row.previous_size_bytes or row.size_bytes is None:
         return None
     return max(0.0, 1 - row.size_bytes / row.previous_size_bytes)
 
 
-def judge(row: BackupStatus | None, rule: BackupRule, settings: BackupSettings,
+def judge(row: BackupStatus | Held | None, rule: BackupRule, settings: BackupSettings,
           tz_name: str | None, now: datetime) -> tuple[str, str]:
     """The state of one host's backup and why, in words a technician acts on."""
     if row is None:
@@ -126,49 +127,76 @@ class BackupRow(BaseModel):
     checked_at: datetime | None
 
 
-def _host_name(asset: Asset) -> str:
-    return asset.hostname or asset.asset_tag or asset.serial or f"asset-{asset.id}"
+class Held(NamedTuple):
+    """The columns of a ``backup_status`` row a judgement reads (tuples, not ORM objects:
+    a city's listing is 10,000 of them, on every scrape)."""
+
+    status: str
+    detail: str
+    last_success_at: datetime | None
+    size_bytes: int | None
+    previous_size_bytes: int | None
+    last_attempt_at: datetime | None
+    last_result: str | None
+    copies: int | None  # the ``count`` column (a tuple has a ``count`` of its own)
+    checked_at: datetime
 
 
-def _hosts(session: Session, scope: Scope) -> Iterable[tuple[Asset, Site | None]]:
+class _Host(NamedTuple):
+    asset_id: int
+    name: str
+    tag: str | None
+    site: str | None
+    district: str | None
+    timezone: str | None
+
+
+def _hosts(session: Session, scope: Scope) -> list[_Host]:
     """Assets an agent reports for (only they can report backups), not retired."""
-    stmt = (select(Asset, Site).join(Agent, col(Agent.asset_id) == Asset.id)
+    stmt = (sa_select(col(Asset.id), col(Asset.hostname), col(Asset.asset_tag),
+                      col(Asset.serial), col(Site.name), col(Site.district), col(Site.timezone))
+            .join(Agent, col(Agent.asset_id) == Asset.id)
             .outerjoin(Site, col(Site.id) == Asset.site_id)
-            .where(Asset.status != AssetStatus.RETIRED, col(Agent.revoked_at).is_(None)))
+            .where(col(Asset.status) != AssetStatus.RETIRED, col(Agent.revoked_at).is_(None)))
     if scope.district is not None:
-        stmt = stmt.where(Site.district == scope.district)
-    seen: set[int] = set()
-    for asset, site in session.exec(stmt):
-        if asset.id not in seen:
-            seen.add(asset.id or 0)
-            yield asset, site
+        stmt = stmt.where(col(Site.district) == scope.district)
+    seen: dict[int, _Host] = {}
+    for aid, hostname, tag, serial, site, district, tz in session.execute(stmt):
+        if aid is not None and aid not in seen:
+            seen[aid] = _Host(aid, hostname or tag or serial or f"asset-{aid}", tag, site,
+                              district, tz)
+    return list(seen.values())
+
+
+def _held(session: Session) -> dict[tuple[int, str], Held]:
+    fields = ["count" if f == "copies" else f for f in Held._fields]
+    cols = (BackupStatus.asset_id, BackupStatus.name, *(getattr(BackupStatus, f)
+                                                        for f in fields))
+    return {(row[0], row[1]): Held(*row[2:]) for row in session.execute(
+        sa_select(*(col(c) for c in cols)))}
 
 
 def backup_rows(session: Session, settings: BackupSettings, scope: Scope = EVERYWHERE,
                 now: datetime | None = None) -> list[BackupRow]:
     """Every backup the policy expects on every reporting host, with its state."""
     now = now or utcnow()
-    held: dict[tuple[int, str], BackupStatus] = {
-        (r.asset_id, r.name): r for r in session.exec(select(BackupStatus))}
+    held = _held(session)
     out = []
-    for asset, site in _hosts(session, scope):
-        rules = settings.rules_for(site.name if site else None, site.district if site else None,
-                                   asset.hostname, asset.asset_tag)
-        for rule in rules:
-            row = held.get((asset.id or 0, rule.name))
-            state, reason = judge(row, rule, settings, site.timezone if site else None, now)
+    for host in _hosts(session, scope):
+        for rule in settings.rules_for(host.site, host.district, host.name, host.tag):
+            row = held.get((host.asset_id, rule.name))
+            state, reason = judge(row, rule, settings, host.timezone, now)
             last = row.last_success_at if row else None
             prev = row.previous_size_bytes if row else None
             size = row.size_bytes if row else None
             out.append(BackupRow(
-                asset_id=asset.id or 0, host=_host_name(asset),
-                site=site.name if site else None, district=site.district if site else None,
+                asset_id=host.asset_id, host=host.name, site=host.site, district=host.district,
                 backup=rule.name, source=rule.source, state=state, reason=reason,
                 last_success_at=last,
                 age_hours=round((now - last).total_seconds() / 3600, 2) if last else None,
                 size_bytes=size, previous_size_bytes=prev,
                 change_ratio=(size / prev - 1) if prev and size is not None else None,
-                count=row.count if row else None, checked_at=row.checked_at if row else None))
+                count=row.copies if row else None, checked_at=row.checked_at if row else None))
     return sorted(out, key=lambda r: (r.site or "", r.host, r.backup))
 
 

@@ -181,13 +181,14 @@ def backup_success(s: Session, w: Window, ind: Indicator, ctx: Context) -> PerSi
     """Of the period's backup slots (each ``every_hours`` of each host's backup, counted
     from the period's start), the share in which a backup was made."""
     out: PerSite = defaultdict(Tally)
-    made: dict[tuple[int, str], list[datetime]] = defaultdict(list)
+    start, end = w.start, w.end
+    made: dict[tuple[int, str], list[float]] = defaultdict(list)
     for asset_id, name, at in s.exec(select(BackupSample.asset_id, BackupSample.name,
                                             BackupSample.made_at)
-                                     .where(col(BackupSample.made_at) >= w.start,
-                                            col(BackupSample.made_at) < w.end)):
-        made[(asset_id, name)].append(at)
-    span = (w.end - w.start).total_seconds()
+                                     .where(col(BackupSample.made_at) >= start,
+                                            col(BackupSample.made_at) < end)):
+        made[(asset_id, name)].append((at - start).total_seconds())
+    span = (end - start).total_seconds()
     for asset_id, name, site_id in s.exec(
             select(BackupStatus.asset_id, BackupStatus.name, Asset.site_id)
             .join(Asset, col(Asset.id) == BackupStatus.asset_id)):
@@ -196,7 +197,7 @@ def backup_success(s: Session, w: Window, ind: Indicator, ctx: Context) -> PerSi
             continue
         every = rule.every_hours * 3600
         slots = int(span // every)
-        hit = {int((at - w.start).total_seconds() // every) for at in made[(asset_id, name)]}
+        hit = {int(offset // every) for offset in made[(asset_id, name)]}
         out[site_id].add(len({h for h in hit if h < slots}), slots)
     return out
 

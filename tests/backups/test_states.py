@@ -118,3 +118,42 @@ def test_record_keeps_the_previous_backup_and_one_sample_each(sqlite_db: Databas
         s.flush()
         ev = capture(s, asset)
         assert ev["backups"][0]["backup"] == "oa" and ev["backups"][0]["size_bytes"] == 600
+
+
+def test_both_exposition_paths_give_the_same_samples(sqlite_db: Database) -> None:
+    from prometheus_client import CollectorRegistry, generate_latest
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from muniops.collector.backups.metrics import BackupMetrics
+    from muniops.inventory.models import Agent, Site
+
+    now = datetime.now(UTC)
+    with sqlite_db.write() as s:
+        site = Site(name="City Hall", district="Center")
+        s.add(site)
+        s.flush()
+        asset = Asset(kind=AssetKind.SERVER, hostname="srv-oa", site_id=site.id)
+        s.add(asset)
+        s.flush()
+        s.add(Agent(uid="u1", token_hash="h1", prefix="p", asset_id=asset.id))
+        s.add(BackupStatus(asset_id=asset.id or 0, name="oa", source="files", status="found",
+                           last_success_at=now - timedelta(hours=1), size_bytes=70,
+                           previous_size_bytes=100, checked_at=now))
+    settings = BackupSettings.model_validate({"policies": [
+        {"name": "oa", "source": "files", "path": "/b/*",
+         "applies_to": {"sites": ["City Hall"]}},
+        {"name": "gone", "source": "wsb", "applies_to": {"hostnames": ["srv-*"]}}]})
+    metrics = BackupMetrics(sqlite_db, lambda: settings)
+
+    def samples(text: str) -> set[tuple[str, tuple[tuple[str, str], ...], float]]:
+        return {(x.name, tuple(sorted(x.labels.items())), x.value)
+                for fam in text_string_to_metric_families(text) for x in fam.samples}
+
+    registry = CollectorRegistry()
+    registry.register(metrics)
+    fast, slow = samples(metrics.exposition()), samples(generate_latest(registry).decode())
+    assert fast == slow
+    assert samples(metrics.exposition()) == fast  # the cached text, served again
+    states = {dict(labels)["backup"]: dict(labels)["state"] for name, labels, value in fast
+              if name == "muniops_backup_state" and value == 1}
+    assert states == {"oa": "suspect", "gone": "missing"}  # 30 % smaller than allowed 20 %
