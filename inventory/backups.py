@@ -214,15 +214,26 @@ def policy_for_agent(session: Session, agent: Agent, settings: BackupSettings
     return {"backups": [r.agent_view() for r in rules]}
 
 
-def evidence(session: Session, asset_id: int | None, now: datetime | None = None
-             ) -> list[dict[str, Any]]:
-    """The host's backups as last reported, for a PM record (kept as they were then)."""
+def evidence(session: Session, asset: Asset, policy: BackupSettings | None = None,
+             now: datetime | None = None) -> list[dict[str, Any]]:
+    """The host's backups as last reported, and their state under ``policy`` when given,
+    for a PM record (kept as they were at that moment)."""
     now = now or utcnow()
-    rows = session.exec(select(BackupStatus).where(BackupStatus.asset_id == asset_id)
+    site = session.get(Site, asset.site_id) if asset.site_id else None
+    rows = session.exec(select(BackupStatus).where(BackupStatus.asset_id == asset.id)
                         .order_by(col(BackupStatus.name)))
-    return [{"backup": r.name, "source": r.source, "status": r.status, "detail": r.detail,
-             "last_success_at": r.last_success_at.isoformat() if r.last_success_at else None,
-             "age_hours": (round((now - r.last_success_at).total_seconds() / 3600, 1)
-                           if r.last_success_at else None),
-             "size_bytes": r.size_bytes, "previous_size_bytes": r.previous_size_bytes,
-             "checked_at": r.checked_at.isoformat()} for r in rows]
+    out = []
+    for r in rows:
+        item: dict[str, Any] = {
+            "backup": r.name, "source": r.source, "status": r.status, "detail": r.detail,
+            "last_success_at": r.last_success_at.isoformat() if r.last_success_at else None,
+            "age_hours": (round((now - r.last_success_at).total_seconds() / 3600, 1)
+                          if r.last_success_at else None),
+            "size_bytes": r.size_bytes, "previous_size_bytes": r.previous_size_bytes,
+            "checked_at": r.checked_at.isoformat()}
+        rule = policy.rule(r.name) if policy else None
+        if policy is not None and rule is not None:
+            item["state"], item["reason"] = judge(r, rule, policy,
+                                                  site.timezone if site else None, now)
+        out.append(item)
+    return out

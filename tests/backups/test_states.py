@@ -118,6 +118,10 @@ def test_record_keeps_the_previous_backup_and_one_sample_each(sqlite_db: Databas
         s.flush()
         ev = capture(s, asset)
         assert ev["backups"][0]["backup"] == "oa" and ev["backups"][0]["size_bytes"] == 600
+        assert "state" not in ev["backups"][0]  # no policy given: the facts only
+        policy = BackupSettings(policies=[_rule(source="restic", every_hours=48)])
+        (judged,) = capture(s, asset, policy)["backups"]
+        assert judged["state"] == "suspect" and "40% smaller" in judged["reason"]
 
 
 def test_both_exposition_paths_give_the_same_samples(sqlite_db: Database) -> None:
