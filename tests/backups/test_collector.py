@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from muniops.agent.spool import Spool
 from muniops.lab.agents import CollectorProcess, run_agent
@@ -54,10 +55,18 @@ def _policy(repos: Repos, dumps: Path) -> str:
 """
 
 
-def _metrics(c: CollectorProcess) -> dict[str, float]:
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def _metrics(c: CollectorProcess) -> Samples:
     text = urllib.request.urlopen(c.url + "/metrics", timeout=30).read().decode()
-    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
-            for line in text.splitlines() if line.startswith("muniops_backup")}
+    return {(x.name, frozenset(x.labels.items())): x.value
+            for fam in text_string_to_metric_families(text) for x in fam.samples
+            if x.name.startswith("muniops_backup")}
+
+
+def _value(samples: Samples, name: str, **labels: str) -> float:
+    return samples[(name, frozenset(labels.items()))]
 
 
 def _by_name(cli: Cli) -> dict[str, Any]:
@@ -100,11 +109,11 @@ def test_agent_checks_the_policy_and_each_backup_reaches_its_state(
         assert rows["oa-files"]["state"] == "ok"
 
         metrics = _metrics(c)
-        labels = 'backup="dumps",district="Center",host="{h}",site="City Hall",source="files"'
-        host = rows["dumps"]["host"]
-        assert metrics[f'muniops_backup_state{{{labels.format(h=host)},state="late"}}'] == 1
-        assert metrics[f'muniops_backup_state{{{labels.format(h=host)},state="ok"}}'] == 0
-        assert metrics['muniops_backups{site="City Hall",state="missing"}'] == 1
+        dumps_labels = {"backup": "dumps", "district": "Center", "host": rows["dumps"]["host"],
+                        "site": "City Hall", "source": "files"}
+        assert _value(metrics, "muniops_backup_state", **dumps_labels, state="late") == 1
+        assert _value(metrics, "muniops_backup_state", **dumps_labels, state="ok") == 0
+        assert _value(metrics, "muniops_backups", site="City Hall", state="missing") == 1
 
         # tonight's dump is made; the borg repository gets a much smaller archive
         (dumps / "oa-2.sql.gz").write_bytes(b"z" * 3900)
@@ -121,8 +130,9 @@ def test_agent_checks_the_policy_and_each_backup_reaches_its_state(
         assert rows["oa-files"]["previous_size_bytes"] == repos.sizes[1]
         assert "98% smaller" in rows["oa-files"]["reason"]
         metrics = _metrics(c)
-        shrink = next(v for k, v in metrics.items() if k.startswith(
-            "muniops_backup_shrink_ratio") and 'backup="oa-files"' in k)
+        shrink = next(v for (name, labels), v in metrics.items()
+                      if name == "muniops_backup_shrink_ratio"
+                      and ("backup", "oa-files") in labels)
         assert shrink == pytest.approx(1 - 20 / repos.sizes[1])
 
         # the API answers the same, and only to people with a token
