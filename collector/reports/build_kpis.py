@@ -14,6 +14,7 @@ from muniops.collector.kpi.periods import label, periods_until
 from muniops.collector.reports.model import Column, ColumnType, Report, Section
 from muniops.collector.reports.request import ReportRequest
 from muniops.inventory import kpis
+from muniops.inventory.errors import InvalidInput
 from muniops.inventory.kpi_policy import PERIOD_KINDS, PeriodKind
 
 T = ColumnType
@@ -37,7 +38,8 @@ def _met(fig: Figure) -> str:
 def _kind(req: ReportRequest) -> PeriodKind:
     kind = req.period or "two-monthly"
     if kind not in PERIOD_KINDS:
-        raise ValueError(f"unknown period {kind!r}; known: {', '.join(PERIOD_KINDS)}")
+        raise InvalidInput("period", f"unknown period {kind!r}; known: "
+                                     f"{', '.join(PERIOD_KINDS)}")
     return kind
 
 

@@ -86,10 +86,7 @@ def _command(kind: str) -> Callable[..., None]:
             lang=language, calendar=req.calendar,
             persian_digits=defaults.persian_digits if persian_digits is None else persian_digits)
         with state.database().read() as s:
-            try:
-                report = build(s, kind, req)
-            except ValueError as exc:  # an unknown --period
-                raise InvalidInput("period", str(exc)) from None
+            report = build(s, kind, req)
         chosen = fmt or (_format_of(output) if output else defaults.format)
         try:
             data = render(report, chosen, presenter, section)

@@ -338,3 +338,30 @@ def test_state_changes_are_sampled_once(sqlite_db: Database) -> None:
             select(KpiSample).order_by(col(KpiSample.id)))]
     assert goods[:3] == [("link", True), ("antivirus", True), ("config_backup", True)]
     assert sorted(goods[4:]) == [("antivirus", False), ("config_backup", False)]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_committee_report_in_every_format(store: Database) -> None:
+    from muniops.collector.reports.config import Format, Lang
+    from muniops.collector.reports.pdf import PdfUnavailable
+    from muniops.collector.reports.present import Presenter
+    from muniops.collector.reports.render import render
+
+    req = ReportRequest(kpis=KPIS, backups=BACKUPS, now=NOW, date_from=P3_DAY,
+                        period="biweekly")
+    with store.read() as s:
+        report = build(s, "kpis", req)
+    for fmt in Format:
+        try:
+            data = render(report, fmt, Presenter(lang=Lang.EN))
+        except PdfUnavailable:
+            continue
+        assert data, fmt
+        if fmt in (Format.CSV, Format.HTML, Format.TABLE):
+            text = data.decode()
+            assert "PM completion" in text and "75" in text, fmt
+        elif fmt == Format.PDF:
+            assert data.startswith(b"%PDF")
+    persian = render(report, Format.HTML, Presenter(lang=Lang.FA, calendar=Calendar.JALALI,
+                                                    persian_digits=True)).decode()
+    assert "شاخص‌های عملکرد" in persian and "۷۵" in persian
