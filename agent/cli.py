@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     inv.add_argument("--print", action="store_true", dest="print_",
                      help="print the report as JSON and exit (no collector needed)")
     inv.add_argument("--kind", choices=[FULL, HEARTBEAT], default=FULL)
+    inv.add_argument("--policy", type=Path, default=None, metavar="FILE",
+                     help="check the backups this JSON policy names (default: the one "
+                          "last received from the collector)")
 
     enr = sub.add_parser("enroll", help="enroll with a collector once, storing a token")
     enr.add_argument("--server", required=True, help="the collector's URL, https://host:port")
@@ -104,6 +107,29 @@ def _flush(spool: Spool, state_dir: Path, retry_for: float, retry_every: float =
     return 0 if left == 0 else 2
 
 
+def _backup_policy(state_dir: Path, policy_file: Path | None, refresh: bool
+                   ) -> list[dict[str, object]]:
+    """The backups to check: a given file, else the collector's policy (fetched again
+    when ``refresh``; the last one kept stands while the collector is away)."""
+    from muniops.agent import delivery
+    from muniops.agent.probes import backups
+
+    if policy_file is not None:
+        return backups.load_policy_file(policy_file)  # a bad file given here is an error
+    if refresh:
+        try:
+            backups.save_policy(state_dir, delivery.fetch_policy(credentials.load(state_dir)))
+        except credentials.NotEnrolled:
+            pass
+        except delivery.DeliveryError as exc:
+            log.info("backup policy not refreshed: %s", exc)
+    try:
+        return backups.load_policy(state_dir)
+    except backups.ProbeUnavailable as exc:  # a damaged kept policy: report without it
+        log.warning("backup policy ignored: %s", exc)
+        return []
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.version or not args.command:
@@ -117,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         return _run(args, state_dir)
     from muniops.agent import delivery
+    from muniops.agent.probes.base import ProbeUnavailable
 
     try:
         return _dispatch(args, state_dir)
@@ -129,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     except delivery.DeliveryError as exc:
         print(f"muniops-agent: {exc}", file=sys.stderr)
         return 2
+    except ProbeUnavailable as exc:  # a --policy file that cannot be read
+        print(f"muniops-agent: {exc}", file=sys.stderr)
+        return 5
 
 
 def _run(args: argparse.Namespace, state_dir: Path) -> int:
@@ -150,7 +180,8 @@ def _dispatch(args: argparse.Namespace, state_dir: Path) -> int:
     from muniops.agent.spool import Spool
 
     if args.command == "inventory":
-        data = report.gather(args.kind)
+        data = report.gather(args.kind, backup_policy=_backup_policy(
+            state_dir, args.policy, refresh=False) if args.kind == FULL else None)
         if args.print_:
             _print(data)
         else:
@@ -170,7 +201,9 @@ def _dispatch(args: argparse.Namespace, state_dir: Path) -> int:
         return 0
     spool = Spool(state_dir / "spool")
     if args.command == "send":
-        ids = [spool.put(report.gather(args.kind)).report_id for _ in range(args.count)]
+        policy = _backup_policy(state_dir, None, refresh=True) if args.kind == FULL else None
+        ids = [spool.put(report.gather(args.kind, backup_policy=policy)).report_id
+               for _ in range(args.count)]
         if args.spool_only:
             _print({"spooled": ids})
             return 0

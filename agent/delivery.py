@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 REPORTS_PATH = "/api/v1/agents/reports"
 ENROLL_PATH = "/api/v1/agents/enroll"
+POLICY_PATH = "/api/v1/agents/policy"
 USER_AGENT = f"muniops-agent/{__version__}"
 _REFUSED = {400, 413, 415, 422}  # this report will never be accepted: set it aside
 
@@ -118,3 +119,21 @@ def deliver(spool: Spool, creds: Credentials, timeout: float = 30) -> Outcome:
             out.remaining = len(pending) - n
             return out
     return out
+
+
+def fetch_policy(creds: Credentials, timeout: float = 30) -> dict[str, Any]:
+    """What the collector asks this agent to check (its backups), as JSON."""
+    req = urllib.request.Request(creds.server + POLICY_PATH, method="GET", headers={
+        "User-Agent": USER_AGENT, "Authorization": f"Bearer {creds.token}"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout,
+                                    context=_context(creds.ca_file)) as resp:
+            return _json(resp.read())
+    except urllib.error.HTTPError as exc:
+        if exc.code in (401, 403):
+            raise Unauthorized(f"the collector refused this agent's token ({exc.code})"
+                               ) from None
+        raise DeliveryError(f"policy not available: collector answered {exc.code}") from None
+    except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DeliveryError(f"collector unreachable: {reason}") from None

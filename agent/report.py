@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from muniops import __version__
-from muniops.agent.probes import dmi, host, linux_av, packages, system, windows
+from muniops.agent.probes import backups, dmi, host, linux_av, packages, system, windows
 from muniops.agent.probes.base import ProbeUnavailable
 
 log = logging.getLogger(__name__)
@@ -117,8 +117,10 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def gather(kind: str = FULL, only: dict[str, Probe] | None = None) -> dict[str, Any]:
-    """A report of ``kind`` (``full`` or ``heartbeat``) with a fresh UUID."""
+def gather(kind: str = FULL, only: dict[str, Probe] | None = None,
+           backup_policy: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A report of ``kind`` (``full`` or ``heartbeat``) with a fresh UUID; a full one
+    checks the backups ``backup_policy`` names (the collector's, kept by the agent)."""
     table = only if only is not None else probes()
     wanted = table if kind == FULL else {k: table[k] for k in HEARTBEAT_SECTIONS if k in table}
     errors: Errors = {}
@@ -132,5 +134,7 @@ def gather(kind: str = FULL, only: dict[str, Probe] | None = None) -> dict[str, 
     }
     for name, probe in wanted.items():
         report[name] = attempt(errors, name, lambda p=probe: p(errors))  # type: ignore[misc]
+    if kind == FULL and backup_policy:
+        report["backups"] = attempt(errors, "backups", lambda: backups.backups(backup_policy))
     report["errors"] = errors
     return report

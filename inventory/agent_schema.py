@@ -170,6 +170,21 @@ class Health(Open):
     uptime_seconds: int | None = Field(default=None, ge=0, le=MAX_INT)
 
 
+class BackupFinding(Open):
+    """What the agent found of one backup the collector's policy names."""
+
+    name: CleanStr = Field(min_length=1, max_length=120)
+    source: CleanStr = Field(max_length=16)
+    status: Literal["found", "none", "error"]
+    detail: CleanStr | None = Field(default=None, max_length=1000)
+    last_success: Moment | None = None
+    size_bytes: int | None = Field(default=None, ge=0, le=MAX_INT)
+    files: int | None = Field(default=None, ge=0, le=MAX_INT)
+    count: int | None = Field(default=None, ge=0, le=MAX_INT)
+    last_attempt: Moment | None = None
+    last_result: Literal["success", "failed"] | None = None
+
+
 class Report(Open):
     schema_version: int = Field(ge=0, le=MAX_INT)
     report_id: uuid.UUID
@@ -188,4 +203,5 @@ class Report(Open):
     software: list[Package] | None = Field(default=None, max_length=100_000)
     antivirus: Antivirus | None = None
     health: Health | None = None
+    backups: list[BackupFinding] | None = Field(default=None, max_length=200)
     errors: dict[str, CleanStr] = Field(default_factory=dict, max_length=256)

@@ -17,7 +17,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
 from sqlmodel import Session, col, select
 
-from muniops.inventory import audit
+from muniops.inventory import audit, backups
 from muniops.inventory.agent_schema import Report
 from muniops.inventory.db import table_of
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
@@ -379,6 +379,8 @@ def _apply_full(session: Session, agent: Agent, report: Report) -> IngestResult:
                               known=facts.software_digest or None)
             facts.software_digest = digest
     session.add(facts)
+    if report.backups is not None:
+        backups.record(session, asset.id, report.backups, report.created_at)
     if not asset.hostname:
         asset.hostname = report.host.hostname
     return IngestResult(ACCEPTED, asset.id, changes)

@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from muniops.inventory import audit, pm_evidence, repairs
 from muniops.inventory.assets import label
+from muniops.inventory.backup_policy import BackupSettings
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
 from muniops.inventory.models import Asset, AssetKind, AssetStatus, Site
 from muniops.inventory.models.pm import OPEN_STATES, CheckResult, PmRecord, PmState, PmTask
@@ -341,10 +342,12 @@ def checklist_results(rule: PmRule, failed: dict[str, str],
 def complete(session: Session, task_id: int, settings: PmSettings, *, performed_by: str,
              actor: str, failed: dict[str, str] | None = None, notes: str = "",
              performed_at: datetime | None = None, open_repair: bool = False,
-             scope: Scope = EVERYWHERE, now: datetime | None = None) -> PmRecord:
+             scope: Scope = EVERYWHERE, now: datetime | None = None,
+             backup_policy: BackupSettings | None = None) -> PmRecord:
     """Record a PM visit: each checklist item ok or not, notes, and the evidence the store
-    holds about the asset now. ``open_repair`` opens a repair ticket for the failed items in
-    the same transaction. The asset's next task follows at its interval."""
+    holds about the asset now (with its backups' states under ``backup_policy``).
+    ``open_repair`` opens a repair ticket for the failed items in the same transaction.
+    The asset's next task follows at its interval."""
     task, asset = _task_in_scope(session, task_id, scope)
     _require_open(task)
     if not performed_by.strip():
@@ -358,7 +361,7 @@ def complete(session: Session, task_id: int, settings: PmSettings, *, performed_
     record = PmRecord(task_id=task_id, asset_id=asset.id or 0, performed_by=performed_by,
                       performed_at=performed_at or utcnow(), notes=notes, recorded_by=actor,
                       items=[i.model_dump(mode="json") for i in items],
-                      evidence=pm_evidence.capture(session, asset))
+                      evidence=pm_evidence.capture(session, asset, backup_policy))
     if open_repair:
         ticket = repairs.open_ticket(session, f"#{asset.id}", RepairOpen(
             part=", ".join(i.item for i in bad)[:200], vendor=settings.repair_vendor,

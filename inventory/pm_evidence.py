@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from muniops.inventory import backups
+from muniops.inventory.backup_policy import BackupSettings
 from muniops.inventory.models import Asset, AssetKind
 from muniops.inventory.models.agents import HostFacts
 from muniops.inventory.models.configs import DeviceFacts
@@ -24,10 +26,12 @@ def source_for(asset: Asset) -> str:
     return "agent" if asset.kind in HOST_KINDS else "snmp"
 
 
-def capture(session: Session, asset: Asset) -> dict[str, Any]:
+def capture(session: Session, asset: Asset, backup_policy: BackupSettings | None = None
+            ) -> dict[str, Any]:
     """A JSON-safe snapshot of the asset's latest health facts, with where they came from."""
     source = source_for(asset)
-    facts = _agent_facts(session, asset) if source == "agent" else _snmp_facts(session, asset)
+    facts = (_agent_facts(session, asset, backup_policy) if source == "agent"
+             else _snmp_facts(session, asset))
     evidence: dict[str, Any] = {"source": source, "captured_at": utcnow().isoformat()}
     if facts is None:
         evidence["available"] = False
@@ -38,7 +42,8 @@ def capture(session: Session, asset: Asset) -> dict[str, Any]:
     return evidence
 
 
-def _agent_facts(session: Session, asset: Asset) -> dict[str, Any] | None:
+def _agent_facts(session: Session, asset: Asset, backup_policy: BackupSettings | None
+                 ) -> dict[str, Any] | None:
     """The last agent report: disk fill, health, temperatures (when the agent reports
     them) and antivirus state."""
     host = session.get(HostFacts, asset.id)
@@ -60,6 +65,7 @@ def _agent_facts(session: Session, asset: Asset) -> dict[str, Any] | None:
                                    for p in antivirus.get("products") or []],
                       "problems": antivirus.get("problems") or []},
         "hardware": host.hardware,
+        "backups": backups.evidence(session, asset, backup_policy),
     }
 
 

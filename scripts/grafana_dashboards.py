@@ -80,6 +80,7 @@ CPU = (f"max by (device) (muniops_snmp_cpu_utilisation_ratio{{{DEV}}}"
        f" or 1 - muniops_snmp_cpu_idle_ratio{{{DEV}}})")
 IFSEL = f'{DEV}, interface=~"$interface"'
 ENDS = 'site=~"$site", device=~"$device"'
+PERIOD = 'period=~"$period"'
 
 DASHBOARDS = [
     Dashboard(
@@ -331,6 +332,43 @@ DASHBOARDS = [
                     f"sum by (site) (muniops_warranty_expiring_assets{{{SEL}}})", "{{site}}")]),
                 P("timeseries", "Open repair tickets", [Q(
                     f"sum by (site) (muniops_repair_tickets_open{{{SEL}}})", "{{site}}")]),
+            ]),
+        ],
+    ),
+    Dashboard(
+        "muniops-indicators", "muniops · Indicators and backups",
+        "The monitoring committee's indicators against their targets (the same sums as "
+        "`muniops report kpis` and the muniops:kpi_* recording rules), and every server's "
+        "backups.",
+        [site_var("muniops_backups"),
+         Var("period", "Period", "label_values(muniops_kpi_numerator, period)")],
+        [
+            Row("Indicators, current period", [
+                P("table", "Achieved (municipality)", [Q(
+                    f"sum by (indicator, period) (muniops_kpi_numerator{{{PERIOD}}})"
+                    f" / sum by (indicator, period) (muniops_kpi_denominator{{{PERIOD}}})",
+                    instant=True)], width=12, description="Shares from 0 to 1; *_days "
+                  "indicators in days."),
+                P("table", "Targets", [Q("muniops_kpi_target", instant=True)], width=12),
+                P("timeseries", "By district", [Q(
+                    f"sum by (indicator, district) (muniops_kpi_numerator{{{PERIOD}, "
+                    'site!=""}) / sum by (indicator, district) '
+                    f'(muniops_kpi_denominator{{{PERIOD}, site!=""}})',
+                    "{{indicator}} {{district}}")], width=24),
+            ]),
+            Row("Backups", [
+                P("bargauge", "Backups by state", [Q(
+                    f"sum by (state) (muniops_backups{{{SEL}}})", "{{state}}", instant=True)],
+                  width=8),
+                P("table", "Backups not ok", [Q(
+                    f'muniops_backup_state{{{SEL}, state!="ok"}} == 1', instant=True)],
+                  width=16),
+                P("timeseries", "Age of the newest backup", [Q(
+                    f"time() - muniops_backup_last_success_timestamp_seconds{{{SEL}}}",
+                    "{{host}} {{backup}}")], unit="s"),
+                P("timeseries", "Size of the newest backup", [Q(
+                    f"muniops_backup_size_bytes{{{SEL}}}", "{{host}} {{backup}}")],
+                  unit="bytes"),
             ]),
         ],
     ),

@@ -11,12 +11,15 @@ class ProbeUnavailable(Exception):
     """This source cannot answer on this host; the message is the reason shown in the report."""
 
 
-def run(argv: list[str], timeout: float = 60.0, ok_codes: tuple[int, ...] = (0,)) -> str:
-    """Run a read-only tool and return its stdout (UTF-8, undecodable bytes replaced)."""
+def run(argv: list[str], timeout: float = 60.0, ok_codes: tuple[int, ...] = (0,),
+        env: dict[str, str] | None = None) -> str:
+    """Run a read-only tool and return its stdout (UTF-8, undecodable bytes replaced).
+    ``env`` replaces the environment (a backup tool's passphrase goes there, never argv)."""
     if shutil.which(argv[0]) is None:
         raise ProbeUnavailable(f"{argv[0]} is not installed")
     try:
-        proc = subprocess.run(argv, capture_output=True, timeout=timeout, check=False)
+        proc = subprocess.run(argv, capture_output=True, timeout=timeout, check=False,
+                              env=env, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         raise ProbeUnavailable(f"{argv[0]} did not answer within {timeout:.0f}s") from None
     except OSError as exc:

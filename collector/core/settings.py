@@ -18,8 +18,10 @@ from muniops.collector.reports.config import ReportSettings  # report defaults
 from muniops.collector.snmp.config import SnmpSettings  # SNMP polling
 from muniops.collector.ssh.config import PlaybookSettings  # SSH devices and playbooks
 from muniops.inventory.agent_policy import AgentSettings  # endpoint agents
+from muniops.inventory.backup_policy import BackupSettings  # backups (collector/backups)
 from muniops.inventory.db import sqlite_url
 from muniops.inventory.errors import ConfigError
+from muniops.inventory.kpi_policy import KpiSettings  # indicators (collector/kpi)
 from muniops.inventory.pm_policy import PmSettings  # preventive maintenance policy
 from muniops.inventory.software_rules import LicenceSettings  # software licences
 
@@ -78,6 +80,8 @@ class Settings(BaseSettings):
     discovery: DiscoverySettings = DiscoverySettings()
     snmp: SnmpSettings = SnmpSettings()
     agents: AgentSettings = AgentSettings()  # endpoint agents (inventory/agent_policy.py)
+    backups: BackupSettings = BackupSettings()  # backups checked by agents (backup_policy.py)
+    kpis: KpiSettings = KpiSettings()  # performance indicators (inventory/kpi_policy.py)
     playbooks: PlaybookSettings = PlaybookSettings()  # SSH devices, schedule (collector/ssh)
     licences: LicenceSettings = LicenceSettings()  # product rule file (inventory/licences.py)
     # where the settings came from, for messages; not a setting itself

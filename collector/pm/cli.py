@@ -115,7 +115,8 @@ def done_(
     with state.database().write() as s:
         for task in tasks:
             record = pm.complete(s, task, state.settings.pm, performed_by=by, actor=state.actor,
-                                 failed=failed, notes=note, open_repair=repair)
+                                 failed=failed, notes=note, open_repair=repair,
+                                 backup_policy=state.settings.backups)
             out.append({"task": task, "record": record.id,
                         "repair_ticket": record.repair_ticket_id,
                         "evidence_available": record.evidence.get("available", False)})

@@ -40,6 +40,9 @@ HELP = {
                 "software (--days: expiring within).",
     "write-off": "Write-off candidates: past economic life or repeatedly repaired.",
     "reuse": "Old PCs worth upgrading (memory, SSD) and reusing, from the agents' facts.",
+    "backups": "Daily backups: each server's backups, their state, age, size and change.",
+    "kpis": "Indicators vs targets for a --period (biweekly, two-monthly, six-monthly) "
+            "that --from falls in, by district, with the previous periods.",
 }
 
 
@@ -74,6 +77,8 @@ def _command(kind: str) -> Callable[..., None]:
         kind_: Annotated[AssetKind | None, typer.Option("--kind", help="Only this kind.")]
         = None,
         status: Annotated[AssetStatus | None, typer.Option(help="Only this status.")] = None,
+        period: Annotated[str | None, typer.Option(
+            help="kpis: biweekly, two-monthly or six-monthly.")] = None,
     ) -> None:
         settings = state.settings
         defaults = settings.reports
@@ -82,7 +87,8 @@ def _command(kind: str) -> Callable[..., None]:
             licences=settings.licences,
             calendar=calendar or defaults.calendar,
             date_from=_date(from_, "from"), date_to=_date(to, "to"), days=days, site=site,
-            district=district, team=team, kind=kind_, status=status)
+            district=district, team=team, kind=kind_, status=status,
+            backups=settings.backups, kpis=settings.kpis, period=period)
         presenter = Presenter.of(defaults, lang=lang, calendar=req.calendar,
                                  persian_digits=persian_digits)
         with state.database().read() as s:

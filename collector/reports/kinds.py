@@ -8,6 +8,8 @@ from sqlmodel import Session
 
 from muniops.collector.reports import (
     build_activity,
+    build_backups,
+    build_kpis,
     build_licences,
     build_pm,
     build_register,
@@ -29,6 +31,8 @@ REPORTS: dict[str, Builder] = {
     "licences": build_licences.licence_report,
     "write-off": build_writeoff.candidates,
     "reuse": build_writeoff.reuse,
+    "backups": build_backups.backup_report,
+    "kpis": build_kpis.kpi_report,
 }
 
 

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from muniops.collector.reports.config import Calendar, ReportSettings
 from muniops.inventory.agent_policy import AntivirusPolicy
+from muniops.inventory.backup_policy import BackupSettings
+from muniops.inventory.kpi_policy import KpiSettings
 from muniops.inventory.models import AssetKind, AssetStatus, Site
 from muniops.inventory.pm import zone
 from muniops.inventory.pm_policy import PmSettings
@@ -22,6 +24,9 @@ class ReportRequest:
     pm: PmSettings = field(default_factory=PmSettings)
     antivirus: AntivirusPolicy = field(default_factory=AntivirusPolicy)
     licences: LicenceSettings = field(default_factory=LicenceSettings)
+    backups: BackupSettings = field(default_factory=BackupSettings)
+    kpis: KpiSettings = field(default_factory=KpiSettings)
+    period: str | None = None  # kpis: biweekly, two-monthly or six-monthly
     calendar: Calendar = Calendar.GREGORIAN
     now: datetime = field(default_factory=utcnow)
     date_from: date | None = None

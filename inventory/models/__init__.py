@@ -10,6 +10,11 @@ from muniops.inventory.models.agents import (  # noqa: F401  (endpoint agents)
 )
 from muniops.inventory.models.audit import AuditEntry
 from muniops.inventory.models.auth import ApiToken
+from muniops.inventory.models.backups import (  # noqa: F401  (backups, indicators)
+    BackupSample,
+    BackupStatus,
+    KpiSample,
+)
 from muniops.inventory.models.configs import (  # noqa: F401  (SSH playbooks)
     ComplianceResult,
     ConfigBackupState,

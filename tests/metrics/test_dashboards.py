@@ -24,7 +24,8 @@ from tests.metrics.dashboards import (
 )
 
 GRAFANA = ROOT / "config" / "grafana"
-EXPECTED = {"overview", "network", "interfaces", "wireless", "agents", "pm-warranty"}
+EXPECTED = {"overview", "network", "interfaces", "wireless", "agents", "pm-warranty",
+            "indicators"}
 PROVISIONED_UID = "muniops-prometheus"
 
 

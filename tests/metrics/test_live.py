@@ -49,6 +49,16 @@ DATA_TIMEOUT = 120.0
 NO_DATA_IN_LAB: dict[str, str] = {
     "muniops-pm-warranty / Completion this half-year / A":
         "the demo's PM plan is made at start: no task has fallen due yet this half-year",
+    **{f"muniops-indicators / {title} / A": "the demo configures no kpis: indicators (and "
+       "the kpi-sample job first runs after kpis.sample_minutes); tests/backups/test_kpis.py "
+       "runs these sums in a real Prometheus"
+       for title in ("Achieved (municipality)", "Targets", "By district")},
+    **{f"muniops-indicators / {title} / A": "the demo configures no backups: policy (no "
+       "server there keeps a backup); tests/backups/test_collector.py feeds these metrics"
+       for title in ("Backups by state", "Backups not ok", "Age of the newest backup",
+                     "Size of the newest backup")},
+    "muniops-indicators $site": "no backups in the demo (see above)",
+    "muniops-indicators $period": "no indicators in the demo (see above)",
 }
 
 

@@ -37,6 +37,10 @@ REQUIRED_ALERTS = {
     "configuration changed": "MuniopsConfigurationChanged",
     "backup failing": "MuniopsConfigBackupFailing",
     "unknown device seen": "MuniopsUnknownDeviceSeen",
+    "server backup late": "MuniopsBackupLate",
+    "server backup missing": "MuniopsBackupMissing",
+    "server backup failed": "MuniopsBackupFailed",
+    "server backup shrank": "MuniopsBackupShrank",
 }
 
 
