@@ -113,7 +113,7 @@ def _usage(exc: typer.TyperException) -> int:
         typer.echo(exc.format_message())
         return 0
     hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-    error(f"{exc.format_message()}{hint}")
+    error(" ".join(f"{exc.format_message()}{hint}".split()))  # one line, however it wraps
     return int(getattr(exc, "exit_code", USAGE))
 
 
@@ -142,7 +142,7 @@ def _library_error(exc: Exception) -> tuple[str, int] | None:
 def invoke(argv: list[str] | None = None) -> int:
     """Run one command line and turn muniops' errors into messages and exit codes."""
     try:
-        result = app(args=argv, standalone_mode=False)
+        result = app(args=argv, prog_name="muniops", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
