@@ -15,7 +15,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from muniops import __version__
+from muniops.agent import __version__
 from muniops.agent.credentials import Credentials
 from muniops.agent.spool import Spool
 
