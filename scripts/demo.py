@@ -15,6 +15,7 @@ from muniops.collector.cli.main import invoke
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "config" / "demo.yaml"
 TOKEN_FILE = ROOT / "var" / "demo" / "admin-token"
+ENV_FILE = ROOT / "var" / "demo" / "env.sh"
 
 
 def step(*args: str) -> None:
@@ -50,8 +51,27 @@ def ensure_sites() -> None:
     db.dispose()
 
 
+def write_env(parts: list[str]) -> None:
+    """What a second terminal needs, to source: the config, ``.venv/bin`` on the PATH, and the
+    variables the lab parts' credentials refer to (each part's ``ENV``)."""
+    import os
+    import shlex
+
+    lines = ["# written by `make demo`: source it in a second terminal (. var/demo/env.sh)",
+             f"export MUNIOPS_CONFIG={shlex.quote(str(CONFIG))}",
+             f"export PATH={shlex.quote(str(ROOT / '.venv' / 'bin'))}:\"$PATH\""]
+    for part in parts:
+        module = importlib.import_module(part.partition(":")[0])
+        for name, default in getattr(module, "ENV", {}).items():
+            lines.append(f"export {name}={shlex.quote(os.environ.get(name, default))}")
+    ENV_FILE.parent.mkdir(parents=True, exist_ok=True)
+    ENV_FILE.write_text("\n".join(lines) + "\n")
+    ENV_FILE.chmod(0o600)
+
+
 # Parts of the demo lab: "module:function", each a context manager taking the config path
 # that starts its peers on 127.0.0.1 and registers its devices; they stop when serve ends.
+# A part's module may name in ``ENV`` the variables a second terminal needs.
 LAB_PARTS: list[str] = [
     "muniops.lab.prometheus_demo:demo",  # Prometheus with the shipped rules, scraping serve
     "muniops.lab.ssh_demo:demo",  # fake Cisco IOS switches (fakenos), backed up over SSH
@@ -77,11 +97,14 @@ def main() -> None:
         TOKEN_FILE.write_text(json.loads(out.getvalue())["token"] + "\n")
         TOKEN_FILE.chmod(0o600)
     print(f"admin API token: {TOKEN_FILE} · API docs: http://127.0.0.1:8470/api/docs")
-    print(f"try: .venv/bin/muniops --config {CONFIG.relative_to(ROOT)} assets list")
     with contextlib.ExitStack() as lab:
         for part in LAB_PARTS:
             module, _, func = part.partition(":")
             lab.enter_context(getattr(importlib.import_module(module), func)(CONFIG))
+        write_env(LAB_PARTS)
+        print(f"second terminal: . {ENV_FILE.relative_to(ROOT)}  (MUNIOPS_CONFIG, "
+              ".venv/bin on PATH, the demo's device passwords), then the README's tour, "
+              "e.g. muniops assets list")
         step("serve")
 
 

@@ -30,6 +30,8 @@ from muniops.lab.net import tcp_open
 CREDENTIAL = "demo-ios"
 PASSWORD_ENV = "MUNIOPS_DEMO_IOS_PASSWORD"
 DEMO_PASSWORD = "demo-only-password"  # a throwaway lab device's, never a real one's
+# what a second terminal needs to use these switches: scripts/demo.py writes it to an env file
+ENV = {PASSWORD_ENV: DEMO_PASSWORD}
 # serials of switches in config/demo/assets.csv, so facts link to their assets
 SERIALS = {"sw-cityhall-1": ("cisco_ios_access", "CI19722233"),
            "sw-library-1": ("cisco_ios_access", "CI21535642"),
