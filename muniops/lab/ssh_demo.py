@@ -30,8 +30,6 @@ from muniops.lab.net import tcp_open
 CREDENTIAL = "demo-ios"
 PASSWORD_ENV = "MUNIOPS_DEMO_IOS_PASSWORD"
 DEMO_PASSWORD = "demo-only-password"  # a throwaway lab device's, never a real one's
-# what a second terminal needs to use these switches: scripts/demo.py writes it to an env file
-ENV = {PASSWORD_ENV: DEMO_PASSWORD}
 # serials of switches in config/demo/assets.csv, so facts link to their assets
 SERIALS = {"sw-cityhall-1": ("cisco_ios_access", "CI19722233"),
            "sw-library-1": ("cisco_ios_access", "CI21535642"),
@@ -48,6 +46,12 @@ def _write_credentials(path: Path) -> None:
                         "enable_secret": "${" + PASSWORD_ENV + "}"}
     path.write_text(yaml.safe_dump(data, sort_keys=True))
     path.chmod(0o600)
+
+
+def env(_config_path: Path) -> dict[str, str]:
+    """What a second terminal needs to log in to these switches (scripts/demo.py writes it
+    to the demo's env file): the variable the credentials file refers to."""
+    return {PASSWORD_ENV: os.environ.get(PASSWORD_ENV, DEMO_PASSWORD)}
 
 
 @contextmanager
