@@ -155,7 +155,8 @@ def _daemon(term: Terminal, text: str) -> tuple[int, str]:
                             start_new_session=True)
     time.sleep(3)
     if proc.poll() is not None:
-        return proc.returncode or 1, f"stopped by itself: {proc.stderr.read() if proc.stderr else ''}"
+        _, err = proc.communicate()
+        return proc.returncode or 1, f"stopped by itself: {err[-2000:]}"
     os.killpg(proc.pid, signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     return proc.returncode, err[-2000:]
