@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from muniops import __version__
+from muniops.collector.cli import output
 from muniops.collector.cli.output import error
 from muniops.collector.core.feature import Command, Feature, load
 from muniops.collector.features import FEATURES
@@ -96,12 +97,14 @@ def main(
         "--actor", envvar="MUNIOPS_ACTOR", help="Name recorded in the audit log.",
         show_default="cli:$USER")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Tables show every column.")] = False,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version.")] = False,
 ) -> None:
     from muniops.collector.cli.context import state
 
     state.reset(config, actor)
+    output.wide = wide  # tables read it when they print
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
