@@ -48,7 +48,8 @@ def plan(
         return
     table(rows, ["week", "team", "tasks"], title=f"PM load, next {weeks} weeks")
     done(f"plan: {result.created} task(s) created, {result.removed} removed, "
-         f"{result.replanned} replanned, {result.kept} kept (cap {settings.max_per_week} per team and week)")
+         f"{result.replanned} replanned, {result.kept} kept "
+         f"(cap {settings.max_per_week} per team and week)")
     for item in over:
         console.print(f"[yellow]warning:[/yellow] team {item['team']} is over the cap in "
                       f"{item['week']}: the period has no room for all its assets")
