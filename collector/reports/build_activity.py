@@ -31,10 +31,10 @@ HARDWARE_CHANGE = "asset.hardware_change"
 
 
 def _week(req: ReportRequest) -> tuple[date, date]:
-    """Monday to Sunday of the week holding ``date_from`` (default: the last 7 days)."""
+    """The seven days from ``date_from`` (to ``date_to`` if given): ``--from 2026-11-01``
+    covers November 1st to 7th, not the week before. Default: the last 7 days."""
     if req.date_from:
-        start = req.date_from - timedelta(days=req.date_from.weekday())
-        return start, start + timedelta(days=6)
+        return req.date_from, req.date_to or req.date_from + timedelta(days=6)
     return req.today - timedelta(days=6), req.today
 
 

@@ -293,3 +293,13 @@ def test_pm_completion_counts_work_done_before_the_due_date(city: Database) -> N
     summary = {k: v for k, v, _t in now_period.summary}
     assert summary["done"] == 1 and summary["tasks"] >= 1
     assert not before.section("done").rows
+
+
+def test_activity_from_a_day_covers_the_seven_days_from_it(filled: Database) -> None:
+    from_sunday = date(2026, 11, 1)  # a Sunday: the week it ends is not the one asked for
+    with filled.read() as s:
+        report = build(s, "activity", _req(now=utcnow(), date_from=from_sunday))
+        until = build(s, "activity", _req(now=utcnow(), date_from=from_sunday,
+                                          date_to=date(2026, 11, 3)))
+    assert report.period == (from_sunday, date(2026, 11, 7))
+    assert until.period == (from_sunday, date(2026, 11, 3))
