@@ -123,7 +123,7 @@ def table(rows: Sequence[BaseModel | dict[str, Any]], columns: Iterable[str],
     if not rows:
         out.print("[dim](none)[/dim]")
     left_out = [headers[i] for i in range(len(cols)) if i not in kept]
-    if left_out:
+    if left_out and rows:
         out.print(f"[dim]not shown: {', '.join(left_out)} (muniops --wide ... shows every "
                   "column, --json every field)[/dim]", highlight=False)
 
