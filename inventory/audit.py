@@ -74,6 +74,19 @@ def readable_changes(session: Session, changes: dict[str, Any]) -> dict[str, Any
     return out
 
 
+def describe(session: Session, changes: dict[str, Any]) -> str:
+    """One line for people: ``site: City Hall → Water Works; status: deployed``. A
+    creation lists what was set; ids and bookkeeping fields are left out."""
+    shown = []
+    for key, (old, new) in readable_changes(session, changes).items():
+        if key in ("id", "created_at") or (old is None and new in ("", [], None)):
+            continue
+        new_text = show_value(new)
+        shown.append(f"{key}: {new_text}" if old is None
+                     else f"{key}: {show_value(old)} → {new_text}")
+    return "; ".join(shown)
+
+
 def show_value(value: Any) -> str:
     """A changed value in one line: mappings as ``key=value``, lists joined."""
     if isinstance(value, dict):

@@ -102,28 +102,16 @@ def show(ref: Ref, json: Json = False) -> None:
         held = assets.assignments_of(s, asset)
         history = assets.asset_history(s, asset)
         if not json:
-            readable = [audit.readable_changes(s, h.changes) for h in history]
+            described = [audit.describe(s, h.changes) for h in history]
     if json:
         emit_json({**public.model_dump(), "assignments": held, "history": history})
         return
     fields(public, title=f"Asset {assets.label(asset)}")
     if held:
         table(held, ["person", "assigned_at", "returned_at", "note"], title="Assignments")
-    table([{"at": h.at, "actor": h.actor, "action": h.action, "changes": _changes(c)}
-           for h, c in zip(history, readable, strict=True)],
+    table([{"at": h.at, "actor": h.actor, "action": h.action, "changes": c}
+           for h, c in zip(history, described, strict=True)],
           ["at", "actor", "action", "changes"], title="History")
-
-
-def _changes(changes: dict[str, list[Any]]) -> str:
-    """``field: old → new`` for what a history entry changed; a creation lists what was set."""
-    shown = []
-    for key, (old, new) in changes.items():
-        if key in ("id", "created_at") or (old is None and new in ("", [], None)):
-            continue
-        new_text = audit.show_value(new)
-        shown.append(f"{key}: {new_text}" if old is None
-                     else f"{key}: {audit.show_value(old)} → {new_text}")
-    return "; ".join(shown)
 
 
 @app.command("update")
