@@ -15,9 +15,8 @@ package_dir = {"muniops": "muniops"}
 for root in ROOTS:
     package_dir[f"muniops.{root}"] = root
     packages.append(f"muniops.{root}")
-    packages += [f"muniops.{root}.{sub}" for sub in find_namespace_packages(
-        root, exclude=["build", "build.*"])  # what `pip install ./agent` leaves in agent/
-                 if "__pycache__" not in sub and ".egg-info" not in sub]
+    packages += [f"muniops.{root}.{sub}" for sub in find_namespace_packages(root)
+                 if "__pycache__" not in sub]
 
 setup(packages=packages, package_dir=package_dir,
       package_data={pkg: DATA for pkg in packages}, include_package_data=True)

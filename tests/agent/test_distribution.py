@@ -56,10 +56,12 @@ def _pip_list(venv: Path) -> dict[str, str]:
 
 
 def test_pip_install_of_agent_folder_brings_psutil_only(tmp_path: Path) -> None:
-    """Built from a copy, so the build leaves nothing in the source tree."""
-    src = tmp_path / "agent"
+    """Built from a copy of the tree (tests may run side by side); the build writes
+    nothing inside agent/, whose every file is the agent's code."""
+    src = tmp_path / "repo" / "agent"
     shutil.copytree(AGENT, src, ignore=shutil.ignore_patterns(
         "__pycache__", "build", "*.egg-info"))
+    files_before = sorted(p.relative_to(src) for p in src.rglob("*"))
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", venv], check=True)
     before = _pip_list(venv)
@@ -67,6 +69,8 @@ def test_pip_install_of_agent_folder_brings_psutil_only(tmp_path: Path) -> None:
                              capture_output=True, text=True, timeout=300)
     assert install.returncode == 0, install.stderr
     after = _pip_list(venv)
+    assert sorted(p.relative_to(src) for p in src.rglob("*")
+                  if "__pycache__" not in p.parts) == files_before
     added = set(after) - set(before)
     assert added == {"muniops-agent", "psutil"}, added
     assert {k: v for k, v in after.items() if k in before} == before  # nothing upgraded
