@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     enr.add_argument("--secret", default=os.environ.get(SECRET_ENV),
                      help=f"the site's enrollment secret (or ${SECRET_ENV})")
     enr.add_argument("--ca-file", default=None, help="CA bundle for a private certificate")
+    enr.add_argument("--as-new-host", action="store_true",
+                     help="leave out this host's SMBIOS UUID and machine id, so the collector "
+                          "makes a new agent record rather than reusing this host's (for "
+                          "several simulated hosts on one machine)")
 
     run = sub.add_parser("run", help="the daemon: inventories and heartbeats, delivered")
     run.add_argument("--inventory-every", type=float, default=4 * 3600, metavar="SECONDS")
@@ -133,7 +137,7 @@ def _backup_policy(state_dir: Path, policy_file: Path | None, refresh: bool
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.version or not args.command:
-        from muniops import __version__
+        from muniops.agent import __version__
 
         print(f"muniops-agent {__version__}")
         return 0 if args.version else 5
@@ -175,8 +179,7 @@ def _run(args: argparse.Namespace, state_dir: Path) -> int:
 
 
 def _dispatch(args: argparse.Namespace, state_dir: Path) -> int:
-    from muniops import __version__
-    from muniops.agent import delivery, report
+    from muniops.agent import __version__, delivery, report
     from muniops.agent.spool import Spool
 
     if args.command == "inventory":
@@ -191,15 +194,16 @@ def _dispatch(args: argparse.Namespace, state_dir: Path) -> int:
         if not args.secret:
             print(f"muniops-agent: --secret or ${SECRET_ENV} is required", file=sys.stderr)
             return 5
-        from muniops.agent.probes.host import names
+        from muniops.agent.probes.host import identity_keys, names
 
-        creds = delivery.enroll(args.server, args.secret, names() | {"agent_version":
-                                                                     __version__},
+        creds = delivery.enroll(args.server, args.secret,
+                                names() | ({} if args.as_new_host else identity_keys())
+                                | {"agent_version": __version__},
                                 ca_file=args.ca_file)
         path = credentials.save(state_dir, creds)
         _print({"agent_id": creds.agent_id, "server": creds.server, "credentials": str(path)})
         return 0
-    spool = Spool(state_dir / "spool")
+    spool = Spool(state_dir / "spool", create=args.command != "status")  # status only reads
     if args.command == "send":
         policy = _backup_policy(state_dir, None, refresh=True) if args.kind == FULL else None
         ids = [spool.put(report.gather(args.kind, backup_policy=policy)).report_id

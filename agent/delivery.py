@@ -7,6 +7,7 @@ mid-request) is applied once."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import ssl
@@ -15,7 +16,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from muniops import __version__
+from muniops.agent import __version__
 from muniops.agent.credentials import Credentials
 from muniops.agent.spool import Spool
 
@@ -60,8 +61,9 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float,
             return resp.status, _json(resp.read())
     except urllib.error.HTTPError as exc:
         return exc.code, _json(exc.read())
-    except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
+    except (TimeoutError, urllib.error.URLError, ConnectionError, OSError,
+            http.client.HTTPException) as exc:  # the answer cut short: the collector died
+        reason = getattr(exc, "reason", exc)  # mid-reply, the report stays in the spool
         raise DeliveryError(f"collector unreachable: {reason}") from None
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from muniops import __version__
+from muniops.agent import __version__
 from muniops.agent.probes import backups, dmi, host, linux_av, packages, system, windows
 from muniops.agent.probes.base import ProbeUnavailable
 

@@ -42,11 +42,16 @@ def _fsync_dir(path: Path) -> None:
 
 
 class Spool:
-    def __init__(self, root: Path, max_files: int = 500, max_bytes: int = 64 * 1024 * 1024):
+    def __init__(self, root: Path, max_files: int = 500, max_bytes: int = 64 * 1024 * 1024,
+                 *, create: bool = True):
+        """``create=False`` reads a spool as it is and writes nothing (``status``): a
+        missing folder is an empty spool."""
         self.root = root
         self.rejected = root / "rejected"
         self.max_files = max_files
         self.max_bytes = max_bytes
+        if not create:
+            return
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         for leftover in self.root.glob("*.tmp"):  # a write interrupted by a crash
             leftover.unlink(missing_ok=True)

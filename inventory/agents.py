@@ -74,21 +74,75 @@ def revoke_enrollment_secrets(session: Session, site_name: str, *, actor: str) -
     return len(rows)
 
 
-def enroll(session: Session, secret: str, hostname: str, agent_version: str = ""
+def enroll(session: Session, secret: str, hostname: str, agent_version: str = "", *,
+           smbios_uuid: str | None = None, machine_id: str | None = None
            ) -> tuple[Agent, str]:
-    """Trade a site's enrollment secret for an agent token (shown once, stored hashed)."""
+    """Trade a site's enrollment secret for an agent token (shown once, stored hashed).
+
+    A host that enrolled before (same SMBIOS UUID or machine id) gets its agent record
+    back with a new token, so reinstalling the agent never makes a second agent."""
     row = session.exec(select(EnrollmentSecret).where(
         EnrollmentSecret.secret_hash == hash_token(secret))).first()
     if row is None or row.revoked_at is not None:
         raise InvalidInput("secret", "unknown or revoked enrollment secret")
     plain = AGENT_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    agent = Agent(uid=str(uuid.uuid4()), token_hash=hash_token(plain), prefix=plain[:8],
-                  hostname=hostname[:255], agent_version=agent_version[:40], site_id=row.site_id)
+    smbios_uuid = (smbios_uuid or "").strip().lower()[:64] or None
+    machine_id = (machine_id or "").strip().lower()[:64] or None
+    agent = _enrolled_before(session, smbios_uuid, machine_id)
+    if agent is not None and not _may_reuse(session, agent, row.site_id):
+        agent = None
+    before = None
+    if agent is None:
+        agent = Agent(uid=str(uuid.uuid4()), token_hash="", prefix="")
+    else:
+        before = {"hostname": agent.hostname, "site_id": agent.site_id,
+                  "revoked": agent.revoked_at is not None}
+    agent.token_hash, agent.prefix = hash_token(plain), plain[:8]
+    agent.hostname, agent.agent_version = hostname[:255], agent_version[:40]
+    agent.site_id, agent.revoked_at = row.site_id, None
+    agent.smbios_uuid = smbios_uuid or agent.smbios_uuid
+    agent.machine_id = machine_id or agent.machine_id
     session.add(agent)
     session.flush()
     audit.record(session, f"agent:{hostname}", "agent.enroll", "agent", agent.id,
+                 before=before,
                  after={"uid": agent.uid, "hostname": hostname, "site_id": row.site_id})
     return agent, plain
+
+
+def _may_reuse(session: Session, agent: Agent, site_id: int) -> bool:
+    """A revoked agent stays revoked, and a secret of one district never takes over an
+    agent record of another: both enrol as a new agent instead."""
+    if agent.revoked_at is not None:
+        return False
+    if agent.site_id is None or agent.site_id == site_id:
+        return True
+    districts = dict(session.exec(select(Site.id, Site.district).where(
+        col(Site.id).in_([agent.site_id, site_id]))).all())
+    return districts.get(agent.site_id) == districts.get(site_id)
+
+
+def _enrolled_before(session: Session, smbios_uuid: str | None, machine_id: str | None
+                     ) -> Agent | None:
+    """The agent record of a host seen before: by the keys it gave at enrolment, else by
+    the SMBIOS UUID of its last full report (agents enrolled without keys)."""
+    if smbios_uuid:
+        found = session.exec(select(Agent).where(Agent.smbios_uuid == smbios_uuid)
+                             .order_by(col(Agent.id).desc())).first()
+        if found is None:
+            found = session.exec(
+                select(Agent).join(HostFacts, col(HostFacts.agent_id) == col(Agent.id))
+                .where(func.lower(HostFacts.smbios_uuid) == smbios_uuid)
+                .order_by(col(Agent.id).desc())).first()
+        if found is not None:
+            return found
+    if machine_id:  # cloned disk images share a machine id: a different board is not it
+        same = session.exec(select(Agent).where(Agent.machine_id == machine_id)
+                            .order_by(col(Agent.id).desc())).first()
+        if same is not None and not (smbios_uuid and same.smbios_uuid
+                                     and same.smbios_uuid != smbios_uuid):
+            return same
+    return None
 
 
 def authenticate(session: Session, token: str) -> Agent | None:

@@ -122,6 +122,9 @@ class NeighbourPublic(BaseModel):
     remote_platform: str
     site: str
     last_seen: datetime
+    # the register's name for the neighbour (an SNMP device, else an asset) when it knows
+    # it: LLDP/CDP give the name the device calls itself (sysName)
+    remote_device: str = ""
 
 
 def _short(hostname: str) -> str:
@@ -350,7 +353,31 @@ def topology(session: Session, site: str | None = None) -> list[NeighbourPublic]
                                       col(Neighbour.remote_name))
     if site:
         stmt = stmt.where(Neighbour.site == site)
-    return [NeighbourPublic(**n.model_dump(exclude={"id"})) for n in session.exec(stmt)]
+    known = _registered_names(session)
+    out = []
+    for n in session.exec(stmt):
+        name = (known.get(("address", n.remote_address)) if n.remote_address else None) \
+            or known.get(("name", _short(n.remote_name))) or ""
+        out.append(NeighbourPublic(**n.model_dump(exclude={"id"}), remote_device=name))
+    return out
+
+
+def _registered_names(session: Session) -> dict[tuple[str, str], str]:
+    """What the register calls a device, by address and by (short) name: SNMP devices by
+    their address and polled sysName, assets by host name (their tag, else serial)."""
+    from muniops.inventory.assets import label
+    from muniops.inventory.models.snmp import SnmpDevice
+
+    names: dict[tuple[str, str], str] = {}
+    for asset in session.exec(select(Asset).where(col(Asset.hostname).is_not(None),
+                                                  Asset.hostname != "")):
+        names.setdefault(("name", _short(asset.hostname or "")), label(asset))
+    for device in session.exec(select(SnmpDevice)):
+        names[("address", device.address)] = device.name
+        sys_name = (device.facts or {}).get("sys_name")
+        if sys_name:
+            names[("name", _short(str(sys_name)))] = device.name
+    return names
 
 
 def record_sweep(session: Session, run: SweepRun) -> None:

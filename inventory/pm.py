@@ -125,6 +125,7 @@ class CheckItem(BaseModel):
 class PlanResult:
     created: int = 0
     removed: int = 0
+    replanned: int = 0  # open tasks given a new day by a rebuild, keeping their ids
     kept: int = 0
     # (team, ISO week) whose load is above max_per_week because the period had no room
     over_cap: list[tuple[str, str]] = field(default_factory=list)
@@ -188,7 +189,8 @@ def _asset_rows(session: Session) -> dict[int, _AssetRow]:
 def sync_plan(session: Session, settings: PmSettings, *, actor: str,
               now: datetime | None = None, rebuild: bool = False) -> PlanResult:
     """Keep the plan in step with the register: a task for every maintained asset, none for
-    retired ones. ``rebuild`` throws away the open tasks and spreads them again."""
+    retired ones. ``rebuild`` spreads the open tasks again; each keeps its id (people and
+    tickets refer to task numbers), only its day and team may change."""
     now = now or utcnow()
     result = PlanResult()
     zones = {sid: tz for sid, tz in session.exec(select(Site.id, Site.timezone))}
@@ -198,13 +200,17 @@ def sync_plan(session: Session, settings: PmSettings, *, actor: str,
         sa_select(col(PmTask.id), col(PmTask.asset_id), col(PmTask.team), col(PmTask.due_date))
         .where(col(PmTask.state).in_(OPEN_STATES))).all()
     drop: list[int] = []
+    reuse: dict[int, int] = {}  # asset id -> its open task's id, replanned in place
     planned: set[int] = set()
     loads = _Loads(settings.max_per_week)
     for task_id, asset_id, team, due_date in open_tasks:
         asset = assets.get(asset_id)
-        if (asset is None or asset.status in NOT_MAINTAINED or rebuild
+        if (asset is None or asset.status in NOT_MAINTAINED
                 or rules[asset_id].interval_months == 0):
             drop.append(task_id or 0)
+            continue
+        if rebuild:
+            reuse[asset_id] = task_id or 0
             continue
         planned.add(asset_id)
         loads.add(team, asset.site_id, monday(due_date))
@@ -237,16 +243,23 @@ def sync_plan(session: Session, settings: PmSettings, *, actor: str,
             due = _due_in_week(week, ordinals[key], settings.work_days)
             ordinals[key] += 1
         loads.add(rule.team, asset.site_id, monday(due))
-        new.append(_new_task(asset.id, rule, due, today, now))
+        row = _new_task(asset.id, rule, due, today, now)
+        if asset.id in reuse:
+            del row["created_at"]
+            session.execute(update(PmTask).where(col(PmTask.id) == reuse[asset.id])
+                            .values(**row))
+            result.replanned += 1
+        else:
+            new.append(row)
     if new:
         session.execute(insert(PmTask), new)
     result.created = len(new)
     result.over_cap = sorted({(team, iso_week(week)) for (team, week), n in loads.team.items()
                               if n > settings.max_per_week})
-    if result.created or result.removed:
+    if result.created or result.removed or result.replanned:
         audit.record(session, actor, "pm.plan", PM_TASK, None,
                      after={"created": result.created, "removed": result.removed,
-                            "rebuild": rebuild})
+                            "replanned": result.replanned, "rebuild": rebuild})
     session.flush()
     log.info("pm plan: %d created, %d removed, %d kept", result.created, result.removed,
              result.kept)

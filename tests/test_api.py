@@ -158,3 +158,19 @@ def test_oversized_bodies_are_refused(db: Database) -> None:
         r = client.post("/api/v1/assets", content=chunks(),
                         headers={"content-type": "application/json"})
         assert r.status_code == 413
+
+
+def test_api_docs_need_no_internet(api) -> None:  # type: ignore[no-untyped-def]
+    """Swagger UI's script and style come from the collector itself, not a CDN."""
+    client, _ = api
+    page = client.get("/api/docs")
+    assert page.status_code == 200
+    import re
+
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    scripts = [a for a in assets if a.endswith((".js", ".css"))]
+    assert len(scripts) >= 2 and all(a.startswith("/api/docs/static/") for a in scripts), assets
+    for url in scripts:
+        got = client.get(url)
+        assert got.status_code == 200 and len(got.content) > 10_000, url
+    assert client.get("/api/openapi.json").json()["info"]["title"] == "muniops"

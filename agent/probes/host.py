@@ -33,6 +33,43 @@ def names() -> dict[str, Any]:
     return {"hostname": socket.gethostname(), "fqdn": socket.getfqdn()}
 
 
+MACHINE_ID_FILES = (Path("/etc/machine-id"), Path("/var/lib/dbus/machine-id"))
+SMBIOS_UUID_FILE = Path("/sys/class/dmi/id/product_uuid")  # readable by root only
+
+
+def identity_keys() -> dict[str, str]:
+    """What tells this host apart however it is renamed or reinstalled on the same board:
+    the SMBIOS UUID and the OS's machine id, where readable. Sent at enrolment, so
+    enrolling the same host again reuses its agent record."""
+    keys: dict[str, str] = {}
+    if os.name == "nt":  # pragma: no cover - Windows only
+        import winreg  # type: ignore[import-not-found,unused-ignore]
+
+        try:
+            with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE,  # type: ignore[attr-defined,unused-ignore]
+                                r"SOFTWARE\Microsoft\Cryptography") as key:
+                guid = winreg.QueryValueEx(key, "MachineGuid")[0]  # type: ignore[attr-defined,unused-ignore]
+                keys["machine_id"] = str(guid).lower()
+        except OSError:
+            pass
+    for path in MACHINE_ID_FILES:
+        value = _read_clean(path)
+        if value:
+            keys["machine_id"] = value.lower()
+            break
+    value = _read_clean(SMBIOS_UUID_FILE)
+    if value:
+        keys["smbios_uuid"] = value.lower()
+    return keys
+
+
+def _read_clean(path: Path) -> str | None:
+    try:
+        return clean(path.read_text(encoding="ascii", errors="replace"))
+    except OSError:
+        return None
+
+
 def _os_release(path: Path = Path("/etc/os-release")) -> dict[str, str]:
     out: dict[str, str] = {}
     try:

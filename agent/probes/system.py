@@ -141,7 +141,7 @@ def agent_info() -> dict[str, Any]:
     """The program that made the report: for telling agent versions and builds apart."""
     import platform
 
-    from muniops import __version__
+    from muniops.agent import __version__
 
     return {"name": "muniops-agent", "version": __version__,
             "python": platform.python_version(), "executable": sys.executable}

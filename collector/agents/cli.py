@@ -125,6 +125,11 @@ def host_show(
     asset = _find_host(ref)
     with state.database().read() as s:
         detail = fleet.host_detail(s, asset)
+        if not json:
+            from muniops.inventory import audit
+
+            history = [h | {"changes": audit.describe(s, h["changes"])}
+                       for h in detail["history"]]
     if json:
         emit_json(detail)
         return
@@ -141,7 +146,7 @@ def host_show(
                           .get("products") or []],
             "software": len(detail["software"]), "reported_at": detail["reported_at"]},
            title=f"Host {asset.hostname or assets.label(asset)}")
-    table(detail["history"], ["at", "actor", "action", "changes"], title="History")
+    table(history, ["at", "actor", "action", "changes"], title="History")
 
 
 @software_app.callback(invoke_without_command=True)

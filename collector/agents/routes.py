@@ -44,6 +44,8 @@ class EnrollBody(BaseModel):
     secret: SecretStr
     hostname: str = Field(min_length=1, max_length=255)
     agent_version: str = Field(default="", max_length=40)
+    smbios_uuid: str | None = Field(default=None, max_length=64)  # a host enrolling again
+    machine_id: str | None = Field(default=None, max_length=64)  # reuses its agent record
 
 
 class Enrolled(BaseModel):
@@ -69,7 +71,8 @@ def enroll_agent(body: EnrollBody, request: Request, db: DB) -> Enrolled:
     try:
         with db.write() as s:
             agent, token = agents.enroll(s, body.secret.get_secret_value(), body.hostname,
-                                         body.agent_version)
+                                         body.agent_version, **body.model_dump(
+                                             include={"smbios_uuid", "machine_id"}))
     except InvalidInput:
         _count_reject(request, "unauthorized")
         raise HTTPException(status.HTTP_403_FORBIDDEN,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from fastapi import APIRouter, FastAPI, Request, status
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline  # /api/docs served from the package, no CDN
 from prometheus_client import CollectorRegistry
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -27,8 +28,9 @@ def create_app(settings: Settings, db: Database, registry: CollectorRegistry,
         from muniops.collector.features import FEATURES
 
         routers = [r for f in FEATURES for r in f.routers]
-    app = FastAPI(title="muniops", version=__version__, docs_url="/api/docs",
-                  openapi_url="/api/openapi.json", redoc_url=None)
+    app = FastAPIOffline(title="muniops", version=__version__, docs_url="/api/docs",
+                         openapi_url="/api/openapi.json", redoc_url=None,
+                         static_url="/api/docs/static")
     app.state.settings = settings
     app.state.db = db
     app.state.registry = registry

@@ -17,6 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from muniops import __version__
+from muniops.collector.cli import output
 from muniops.collector.cli.output import error
 from muniops.collector.core.feature import Command, Feature, load
 from muniops.collector.features import FEATURES
@@ -108,12 +109,14 @@ def main(
         "--actor", envvar="MUNIOPS_ACTOR", help="Name recorded in the audit log.",
         show_default="cli:$USER")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+    wide: Annotated[bool, typer.Option("--wide", help="Tables show every column.")] = False,
     version: Annotated[bool, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version.")] = False,
 ) -> None:
     from muniops.collector.cli.context import state
 
     state.reset(config, actor)
+    output.wide = wide  # tables read it when they print
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -125,7 +128,7 @@ def _usage(exc: typer.TyperException) -> int:
         typer.echo(exc.format_message())
         return 0
     hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-    error(f"{exc.format_message()}{hint}")
+    error(" ".join(f"{exc.format_message()}{hint}".split()))  # one line, however it wraps
     return int(getattr(exc, "exit_code", USAGE))
 
 
@@ -154,7 +157,7 @@ def _library_error(exc: Exception) -> tuple[str, int] | None:
 def invoke(argv: list[str] | None = None) -> int:
     """Run one command line and turn muniops' errors into messages and exit codes."""
     try:
-        result = app(args=argv, standalone_mode=False)
+        result = app(args=argv, prog_name="muniops", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:

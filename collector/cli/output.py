@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -16,6 +17,11 @@ if TYPE_CHECKING:
 
 console = Console()
 err_console = Console(stderr=True)
+
+# ``muniops --wide``: every column of a table, however wide (set by the root command)
+WIDE_ENV = "MUNIOPS_WIDE"
+wide = False
+ID_WIDTH = 17  # a column keeps at least this (a MAC address) before it may be left out
 
 
 def emit_json(data: Any) -> None:
@@ -28,8 +34,9 @@ def emit_json(data: Any) -> None:
 def cell(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime):  # stored in UTC; said so, since sites have other zones
+        utc = value.astimezone(UTC) if value.tzinfo else value
+        return utc.strftime("%Y-%m-%d %H:%M UTC")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
@@ -39,19 +46,86 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def _width() -> int:
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() else console.width
+
+
+def _is_wide() -> bool:
+    return wide or os.environ.get(WIDE_ENV, "") not in ("", "0")
+
+
+def _needs(header: str, values: list[str]) -> int:
+    """The width a column needs not to be cut: its header's longest word, and its values
+    up to ``ID_WIDTH`` (longer ones wrap)."""
+    longest = max((len(v) for v in values), default=0)
+    return max(max(len(w) for w in header.split()), min(longest, ID_WIDTH), 1)
+
+
+def fit_columns(headers: list[str], cells: list[list[str]], width: int) -> list[int]:
+    """The columns (by index, in order) that fit ``width``: the first always, then each in
+    turn while what it needs fits; a column that does not fit is left out, not squeezed."""
+    kept: list[int] = []
+    used = 1  # the left border
+    for i, header in enumerate(headers):
+        need = _needs(header, [row[i] for row in cells]) + 3  # padding and a border
+        if not kept or used + need <= width:
+            kept.append(i)
+            used += need
+    return kept
+
+
+def _widths(headers: list[str], cells: list[list[str]], kept: list[int],
+            width: int | None) -> list[int]:
+    """Each kept column's width: what it needs, and the room left shared out among those
+    whose values are longer, in proportion; all of its natural width when there is room."""
+    if width is None:
+        return [max([len(headers[i]), *(len(r[i]) for r in cells)]) for i in kept]
+    natural = [max([max(len(w) for w in headers[i].split()), *(len(r[i]) for r in cells)])
+               for i in kept]
+    needs = [_needs(headers[i], [r[i] for r in cells]) for i in kept]
+    room = width - 1 - 3 * len(kept) - sum(needs)
+    extra = [n - m for n, m in zip(natural, needs, strict=True)]
+    if room <= 0 or sum(extra) == 0:
+        return needs
+    if sum(extra) <= room:
+        return natural
+    share = [m + e * room // sum(extra) for m, e in zip(needs, extra, strict=True)]
+    return share
+
+
 def table(rows: Sequence[BaseModel | dict[str, Any]], columns: Iterable[str],
           title: str | None = None) -> None:
-    """Print ``columns`` of ``rows`` as a table; header names are the field names."""
+    """Print ``columns`` of ``rows`` as a table; header names are the field names.
+
+    Columns are chosen by the terminal's width, in the order given (the first ones matter
+    most); those left out are named under the table. Values wrap instead of being cut.
+    ``muniops --wide`` shows every column; ``--json`` every field."""
     cols = list(columns)
+    headers = [c.replace("_", " ") for c in cols]
+    data = [row if isinstance(row, dict) else row.model_dump() for row in rows]
+    cells = [[cell(d.get(c)) for c in cols] for d in data]
+    width = _width()
+    natural = sum(max([len(h), *(len(r[i]) for r in cells)]) + 3
+                  for i, h in enumerate(headers)) + 1
+    if _is_wide():
+        kept, width = list(range(len(cols))), max(width, natural)
+    else:
+        kept = fit_columns(headers, cells, width)
+    out = Console(width=width, file=sys.stdout)  # the width the columns were chosen for
     t = Table(title=title, header_style="bold", show_lines=False)
-    for c in cols:
-        t.add_column(c.replace("_", " "))
-    for row in rows:
-        data = row if isinstance(row, dict) else row.model_dump()
-        t.add_row(*(cell(data.get(c)) for c in cols))
-    console.print(t)
+    widths = _widths(headers, cells, kept, None if _is_wide() else width)
+    for i, w in zip(kept, widths, strict=True):
+        t.add_column(headers[i], overflow="fold", width=w)
+    for row in cells:
+        t.add_row(*(row[i] for i in kept))
+    out.print(t)
     if not rows:
-        console.print("[dim](none)[/dim]")
+        out.print("[dim](none)[/dim]")
+    left_out = [headers[i] for i in range(len(cols)) if i not in kept]
+    if left_out and rows:
+        out.print(f"[dim]not shown: {', '.join(left_out)} (muniops --wide ... shows every "
+                  "column, --json every field)[/dim]", highlight=False)
 
 
 def fields(obj: BaseModel | dict[str, Any], title: str | None = None) -> None:

@@ -150,5 +150,8 @@ def topology(
     elif fmt is TopologyFormat.DOT:
         console.file.write(to_dot(rows))
     else:
-        table(rows, ["device", "local_port", "protocol", "remote_name", "remote_port",
-                     "remote_address", "remote_platform", "site"], title="Topology")
+        # the neighbour by its registered name where the register knows it, else as it
+        # calls itself; its own name stays in "remote name"
+        table([r.model_dump() | {"neighbour": r.remote_device or r.remote_name} for r in rows],
+              ["device", "local_port", "neighbour", "remote_port", "protocol",
+               "remote_address", "remote_name", "remote_platform", "site"], title="Topology")

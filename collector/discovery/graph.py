@@ -15,7 +15,7 @@ def to_dot(links: Sequence[NeighbourPublic], name: str = "topology") -> str:
     nodes: set[str] = set()
     drawn: set[frozenset[tuple[str, str]]] = set()
     for link in links:
-        remote = link.remote_name or link.remote_address or "?"
+        remote = link.remote_device or link.remote_name or link.remote_address or "?"
         for node in (link.device, remote):
             if node not in nodes:
                 nodes.add(node)

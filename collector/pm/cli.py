@@ -25,7 +25,7 @@ TASK_COLUMNS = ["id", "asset", "kind", "site", "team", "due_date", "week", "stat
 @app.command("plan")
 def plan(
     rebuild: Annotated[bool, typer.Option(
-        help="Throw away the open tasks and spread them again.")] = False,
+        help="Spread the open tasks again (each keeps its number).")] = False,
     weeks: Annotated[int, typer.Option(help="Weeks of load to show.")] = 12,
     json: Json = False,
 ) -> None:
@@ -43,11 +43,13 @@ def plan(
     over = [{"team": team, "week": week} for team, week in result.over_cap]
     if json:
         emit_json({"created": result.created, "removed": result.removed, "kept": result.kept,
+                   "replanned": result.replanned,
                    "max_per_week": settings.max_per_week, "over_cap": over, "load": rows})
         return
     table(rows, ["week", "team", "tasks"], title=f"PM load, next {weeks} weeks")
     done(f"plan: {result.created} task(s) created, {result.removed} removed, "
-         f"{result.kept} kept (cap {settings.max_per_week} per team and week)")
+         f"{result.replanned} replanned, {result.kept} kept "
+         f"(cap {settings.max_per_week} per team and week)")
     for item in over:
         console.print(f"[yellow]warning:[/yellow] team {item['team']} is over the cap in "
                       f"{item['week']}: the period has no room for all its assets")

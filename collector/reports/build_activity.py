@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
-from muniops.collector.reports.calendars import week_start
 from muniops.collector.reports.model import (
     Chart,
     Column,
@@ -38,13 +37,10 @@ HARDWARE_CHANGE = "asset.hardware_change"
 
 
 def _week(req: ReportRequest) -> tuple[date, date]:
-    """``--from``–``--to`` when both are given; else the week holding ``date_from`` (from
-    Saturday in the Jalali calendar, Monday otherwise); else the last 7 days."""
-    if req.date_from and req.date_to:
-        return req.date_from, req.date_to
+    """The seven days from ``date_from`` (to ``date_to`` if given): ``--from 2026-11-01``
+    covers November 1st to 7th, not the week before. Default: the last 7 days."""
     if req.date_from:
-        start = week_start(req.date_from, req.calendar)
-        return start, start + timedelta(days=6)
+        return req.date_from, req.date_to or req.date_from + timedelta(days=6)
     return req.today - timedelta(days=6), req.today
 
 

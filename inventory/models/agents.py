@@ -35,6 +35,9 @@ class Agent(SQLModel, table=True):
     prefix: str = Field(max_length=16)
     hostname: str = Field(default="", max_length=255, index=True)
     agent_version: str = Field(default="", max_length=40)
+    # what the host said of itself at enrolment: a host enrolling again is this agent
+    smbios_uuid: str | None = Field(default=None, max_length=64, index=True)
+    machine_id: str | None = Field(default=None, max_length=64, index=True)
     site_id: int | None = Field(default=None, foreign_key="site.id", index=True)
     asset_id: int | None = Field(
         default=None,

@@ -45,6 +45,12 @@ def _office_pc(base: dict[str, Any], host: str, age: float | None,
         "antivirus": {"state": "found" if products else "none", "products": products}})
 
 
+def env(config_path: Path) -> dict[str, str]:
+    """A second terminal's ``muniops-agent`` keeps its state beside the demo's store (not in
+    /var/lib/muniops-agent), apart from the demo's own agent."""
+    return {"MUNIOPS_AGENT_STATE": str(load_settings(config_path).data_dir / "second-agent")}
+
+
 @contextmanager
 def demo(config_path: Path) -> Iterator[None]:
     settings = load_settings(config_path)

@@ -1,59 +1,60 @@
 """The demo's discovery data: the tables of two real devices (a Catalyst 2960-X with CDP
-and a forwarding table, a MikroTik with LLDP), served by snmpsim from their recordings and
-read once through the same code as ``muniops discover poll``, so ``muniops unknown``,
-``locate`` and ``topology`` have something to show. Active sweeps need root and a real
-network; the demo does not sweep."""
+and a forwarding table, a MikroTik with LLDP), served by snmpsim from their recordings on
+the port ``config/demo.yaml``'s ``discovery:`` section names, and read once through the
+same code as ``muniops discover poll`` (which then works from a second terminal), so
+``muniops unknown``, ``locate`` and ``topology`` have something to show.
+
+The demo has passive sources only: an active sweep (``discover run``) needs root and a
+network of its own, and the demo's config lists no subnet to sweep, so it says so."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pydantic import SecretStr
+import yaml
 
-from muniops.collector.core.credentials import SnmpCommunity
 from muniops.collector.core.settings import load_settings
 from muniops.collector.discovery import passive
-from muniops.collector.discovery.config import SnmpSource
-from muniops.collector.snmp.errors import SnmpError
-from muniops.collector.snmp.session import SnmpTarget
 from muniops.inventory.db import Database
-from muniops.lab.net import wait_until
 from muniops.lab.snmpsim import running_snmpsim
 
 log = logging.getLogger(__name__)
 
-SITE = "City Hall"
-DEVICES = {"ch-access-2960x": "ios_2960x", "ch-bridge-mikrotik": "routeros_wifi"}
+COMMUNITY_PREFIX = "demo-snmp-"  # credential "demo-snmp-<recording>": community <recording>
 
 
-def _read(port: int, recording: str) -> passive.SourceTables | None:
-    target = SnmpTarget("127.0.0.1", port, SnmpCommunity(
-        type="snmp_v2c", community=SecretStr(recording)), timeout=1.0, retries=2)
-    try:
-        return asyncio.run(passive.read_tables(target, ["arp", "fdb", "neighbours"]))
-    except SnmpError:
-        return None
+def _write_credentials(path: Path, names: list[str]) -> None:
+    """Add each source's community to the credentials file, keeping other entries."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = (yaml.safe_load(path.read_text()) if path.exists() else {}) or {}
+    for name in names:
+        data[name] = {"type": "snmp_v2c", "community": name.removeprefix(COMMUNITY_PREFIX)}
+    path.write_text(yaml.safe_dump(data, sort_keys=True))
+    path.chmod(0o600)
 
 
 @contextmanager
 def demo(config_path: Path) -> Iterator[None]:
     settings = load_settings(config_path)
+    sources = [src for nets in settings.discovery.sites.values() for src in nets.snmp
+               if src.credential.startswith(COMMUNITY_PREFIX)]
+    ports = {src.port for src in sources}
+    if settings.credentials_file is None or len(ports) != 1:
+        raise RuntimeError(f"{config_path}: the demo needs credentials_file and discovery "
+                           "sources on one snmpsim port")
+    _write_credentials(settings.credentials_file, [src.credential for src in sources])
     db = Database(settings.db_url)
     try:
-        with running_snmpsim() as port:
-            wait_until(lambda: _read(port, "ios_2960x") is not None, timeout=30,
-                       what="snmpsim answering")
-            for name, recording in DEVICES.items():
-                tables = _read(port, recording)
-                if tables is None:
-                    log.warning("demo discovery: %s did not answer", name)
-                    continue
-                source = SnmpSource(name=name, host="127.0.0.1", port=port, credential="demo")
-                passive.record(db, settings.discovery, SITE, source, tables, actor="demo")
+        with running_snmpsim(port=ports.pop()) as port:
+            reports = passive.poll_all(db, settings, settings.discovery, None, actor="demo")
+            read = [r.device for r in reports if not r.error]
+            print(f"discovery: passive sources only, {len(read)} of {len(sources)} switch "
+                  f"tables read from snmpsim 127.0.0.1:{port} (muniops discover poll, "
+                  "unknown, locate, topology); no sweep: `discover run` needs root and a "
+                  "subnet of its own")
+            yield
     finally:
         db.dispose()
-    yield

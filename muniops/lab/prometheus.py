@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import subprocess
 import tempfile
@@ -38,6 +39,14 @@ class PrometheusError(Exception):
 
 def available() -> bool:
     return shutil.which(PROMETHEUS) is not None and shutil.which(PROMTOOL) is not None
+
+
+def alerts_path() -> str:
+    """Where the server lists alerts: ``/alerts`` from Prometheus 3, ``/classic/alerts`` in
+    2.x's classic UI (Debian 12 ships 2.42, whose new UI has no alerts page at ``/alerts``)."""
+    out = subprocess.run([PROMETHEUS, "--version"], capture_output=True, text=True).stdout
+    found = re.search(r"version (\d+)\.", out)
+    return "/classic/alerts" if found and int(found.group(1)) < 3 else "/alerts"
 
 
 def promtool(*args: str, stdin: str | bytes | None = None, timeout: float = 120) -> str:

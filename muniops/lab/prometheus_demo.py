@@ -26,5 +26,6 @@ def demo(config_path: Path) -> Iterator[None]:
     config = prometheus.scrape_config([listen], rule_files=rules, interval="15s")
     port = free_port() if tcp_open(DEMO_PORT) else DEMO_PORT
     with prometheus.running_prometheus(config, rule_files=rules, port=port) as server:
-        print(f"prometheus: {server.url} (alerts: {server.url}/alerts) scraping {listen}")
+        print(f"prometheus: {server.url} (alerts: {server.url}{prometheus.alerts_path()}) "
+              f"scraping {listen}")
         yield

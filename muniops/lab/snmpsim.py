@@ -42,10 +42,12 @@ def answers(port: int, community: str, timeout: float = 0.5) -> bool:
 
 
 @contextmanager
-def running_snmpsim(data_dir: Path | str = RECORDINGS) -> Iterator[int]:
-    """Start a responder on 127.0.0.1 serving ``data_dir``; yields its UDP port."""
+def running_snmpsim(data_dir: Path | str = RECORDINGS, port: int | None = None
+                    ) -> Iterator[int]:
+    """Start a responder on 127.0.0.1 serving ``data_dir`` (on ``port``, else a free one);
+    yields its UDP port."""
     work = Path(tempfile.mkdtemp(prefix="muniops-snmpsim-"))
-    port = free_port(socket.SOCK_DGRAM)
+    port = port or free_port(socket.SOCK_DGRAM)
     log = work / "log"
     env = dict(os.environ, SNMPSIM_ALLOW_ROOT="true")
     proc = subprocess.Popen(

@@ -48,6 +48,12 @@ def _write_credentials(path: Path) -> None:
     path.chmod(0o600)
 
 
+def env(_config_path: Path) -> dict[str, str]:
+    """What a second terminal needs to log in to these switches (scripts/demo.py writes it
+    to the demo's env file): the variable the credentials file refers to."""
+    return {PASSWORD_ENV: os.environ.get(PASSWORD_ENV, DEMO_PASSWORD)}
+
+
 @contextmanager
 def demo(config_path: Path) -> Iterator[None]:
     settings = load_settings(config_path)

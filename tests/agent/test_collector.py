@@ -76,7 +76,9 @@ def collector(cli: Cli) -> CollectorProcess:
 
 def _enroll(cli: Cli, c: CollectorProcess, state: Path) -> str:
     secret = _json(cli, "agents", "enroll-secret", "City Hall")["secret"]
-    done = run_agent(state, "enroll", "--server", c.url, env={"MUNIOPS_AGENT_SECRET": secret})
+    # "--as-new-host": several hosts are simulated on this one machine
+    done = run_agent(state, "enroll", "--server", c.url, "--as-new-host",
+                     env={"MUNIOPS_AGENT_SECRET": secret})
     assert done.returncode == 0, done.stderr
     assert secret not in done.stdout
     creds = json.loads((state / "credentials.json").read_text())

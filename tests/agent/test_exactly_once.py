@@ -50,7 +50,7 @@ def test_kill_collector_and_agent_mid_delivery(cli: Cli, db_url: str, tmp_path: 
         collector.start(timeout=180)
         expected: list[str] = []
         for state in states:
-            assert run_agent(state, "enroll", "--server", collector.url,
+            assert run_agent(state, "enroll", "--server", collector.url, "--as-new-host",
                              "--secret", secret).returncode == 0
             expected += _spool(state, REPORTS_EACH)
 

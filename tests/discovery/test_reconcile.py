@@ -140,3 +140,27 @@ def test_locate_prefers_the_edge_port_and_topology(db: Database) -> None:
         assert discovery.locate(s, STRANGER)[0].port == "Gi0/9"
         with pytest.raises(NotFound):
             discovery.locate(s, "no-such-host")
+
+
+def test_topology_names_neighbours_as_the_register_does(db: Database) -> None:
+    """LLDP/CDP give the name a device calls itself; the register's name is shown too."""
+    from muniops.inventory import snmp
+
+    with db.write() as s:
+        sites.add_site(s, SiteCreate(name="City Hall"), actor="t")
+        device = snmp.add_device(s, snmp.DeviceCreate(
+            name="core-cityhall", address="192.0.2.1", credential="c"), actor="t")
+        device.facts = {"sys_name": "C9300-48P.city.local"}
+        assets.add_asset(s, AssetCreate(kind="access_point", asset_tag="AP-7",
+                                        hostname="ap-lobby"), actor="t")
+        discovery.record_neighbours(s, "access-2", "City Hall", [
+            discovery.Link("Gi0/1", NeighbourProtocol.LLDP, "C9300-48P", "Gi1/0/1"),
+            discovery.Link("Gi0/2", NeighbourProtocol.CDP, "sw-old", "Gi0/3", "192.0.2.1"),
+            discovery.Link("Gi0/3", NeighbourProtocol.CDP, "ap-lobby.city.local", "eth0"),
+            discovery.Link("Gi0/4", NeighbourProtocol.LLDP, "stranger", "p1")])
+    with db.read() as s:
+        links = {n.local_port: (n.remote_name, n.remote_device) for n in discovery.topology(s)}
+    assert links == {"Gi0/1": ("C9300-48P", "core-cityhall"),  # by its polled sysName
+                     "Gi0/2": ("sw-old", "core-cityhall"),  # by its address
+                     "Gi0/3": ("ap-lobby.city.local", "AP-7"),  # an asset, by host name
+                     "Gi0/4": ("stranger", "")}

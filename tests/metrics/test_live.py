@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
@@ -94,7 +95,12 @@ LOOPBACK_PORT = re.compile(r"^127\.0\.0\.1:(\d+)$")
 def _fresh_ports(node: Any, ports: dict[str, int]) -> Any:
     """Every 127.0.0.1:PORT in the config moved to a free port (the same one each time)."""
     if isinstance(node, dict):
-        return {k: _fresh_ports(v, ports) for k, v in node.items()}
+        moved = {k: _fresh_ports(v, ports) for k, v in node.items()}
+        if moved.get("host") == "127.0.0.1" and isinstance(moved.get("port"), int):
+            # a {host, port} pair (discovery's SNMP sources): UDP, like snmpsim's
+            moved["port"] = ports.setdefault(f"udp:{moved['port']}",
+                                             free_port(socket.SOCK_DGRAM))
+        return moved
     if isinstance(node, list):
         return [_fresh_ports(v, ports) for v in node]
     if isinstance(node, str) and (m := LOOPBACK_PORT.match(node)):

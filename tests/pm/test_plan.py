@@ -90,9 +90,11 @@ def test_plan_follows_the_register(city: Database) -> None:
         assert planned == {"PC-1", "PC-3", "SW-1", "PC-9"}
         teams = {t.policy: t.team for t in _open(city)}
         assert teams == {"default": "hardware", "network": "network"}
+    ids = {t.asset_id: t.id for t in _open(city)}
     with city.write() as s:
         rebuilt = pm.sync_plan(s, policy(), actor="t", now=NOW, rebuild=True)
-    assert (rebuilt.created, rebuilt.removed) == (4, 4)
+    assert (rebuilt.created, rebuilt.removed, rebuilt.replanned) == (0, 0, 4)
+    assert {t.asset_id: t.id for t in _open(city)} == ids  # task numbers never change
 
 
 def test_states_follow_each_sites_calendar(city: Database) -> None:

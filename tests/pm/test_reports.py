@@ -280,3 +280,31 @@ def test_every_label_has_all_three_languages(sample: dict[str, Report]) -> None:
 def test_report_settings_default_the_call() -> None:
     settings = ReportSettings(lang=Lang.TR, calendar=Calendar.JALALI)
     assert _req(settings=settings).settings.lang == Lang.TR
+
+
+def test_pm_completion_counts_work_done_before_the_due_date(city: Database) -> None:
+    """A visit done this month for a task due next quarter is work done this month."""
+    with city.write() as s:
+        pm.sync_plan(s, policy(), actor="t", now=NOW)
+        last = list(s.exec(select(PmTask).order_by(col(PmTask.due_date))))[-1]
+        assert last.due_date > NOW.date()
+        pm.complete(s, last.id or 0, policy(), performed_by="Reza", actor="t", now=NOW,
+                    performed_at=NOW)
+    with city.read() as s:
+        now_period = build(s, "pm-completion", _req(date_from=NOW.date(), date_to=NOW.date()))
+        before = build(s, "pm-completion", _req(date_from=date(2025, 1, 1),
+                                                date_to=date(2025, 12, 31)))
+    assert [r[0] for r in now_period.section("done").rows] == [last.id]
+    summary = {k: v for k, v, _t in now_period.summary}
+    assert summary["done"] == 1 and summary["tasks"] >= 1
+    assert not before.section("done").rows
+
+
+def test_activity_from_a_day_covers_the_seven_days_from_it(filled: Database) -> None:
+    from_sunday = date(2026, 11, 1)  # a Sunday: the week it ends is not the one asked for
+    with filled.read() as s:
+        report = build(s, "activity", _req(now=utcnow(), date_from=from_sunday))
+        until = build(s, "activity", _req(now=utcnow(), date_from=from_sunday,
+                                          date_to=date(2026, 11, 3)))
+    assert report.period == (from_sunday, date(2026, 11, 7))
+    assert until.period == (from_sunday, date(2026, 11, 3))

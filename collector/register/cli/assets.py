@@ -18,7 +18,7 @@ from muniops.collector.reports.cli import (
     document_request,
     write_document,
 )
-from muniops.inventory import assets, documents, writeoff
+from muniops.inventory import assets, audit, documents, writeoff
 from muniops.inventory.importer import import_assets
 from muniops.inventory.models import AssetKind, AssetStatus
 from muniops.inventory.schemas import AssetCreate, AssetFilter, AssetUpdate
@@ -27,8 +27,10 @@ from muniops.inventory.types import utcnow
 app = typer.Typer(help="The asset register: every piece of equipment.", no_args_is_help=True)
 
 Ref = Annotated[str, typer.Argument(help="Asset tag, serial number, or #id.")]
-LIST_COLUMNS = ["asset_tag", "serial", "kind", "status", "vendor", "model", "site", "location",
-                "assigned_to"]
+# "asset" is how people name it (tag, else serial, else #id: assets that agents or
+# discovery found have no tag yet); the columns that fit the terminal are shown, in order
+LIST_COLUMNS = ["asset", "kind", "status", "hostname", "site", "serial", "model", "vendor",
+                "location", "assigned_to"]
 
 
 def _given(**values: Any) -> dict[str, Any]:
@@ -95,7 +97,8 @@ def list_(
     if json:
         emit_json(rows)
     else:
-        table(rows, LIST_COLUMNS, title=f"Assets ({len(rows)})")
+        table([r.model_dump() | {"asset": r.asset_tag or r.serial or f"#{r.id}"}
+               for r in rows], LIST_COLUMNS, title=f"Assets ({len(rows)})")
 
 
 @app.command("show")
@@ -106,24 +109,17 @@ def show(ref: Ref, json: Json = False) -> None:
         public = assets.to_public(s, [asset])[0]
         held = assets.assignments_of(s, asset)
         history = assets.asset_history(s, asset)
+        if not json:
+            described = [audit.describe(s, h.changes) for h in history]
     if json:
         emit_json({**public.model_dump(), "assignments": held, "history": history})
         return
     fields(public, title=f"Asset {assets.label(asset)}")
     if held:
         table(held, ["person", "assigned_at", "returned_at", "note"], title="Assignments")
-    table([{"at": h.at, "actor": h.actor, "action": h.action, "changes": _changes(h.changes)}
-           for h in history], ["at", "actor", "action", "changes"], title="History")
-
-
-def _changes(changes: dict[str, list[Any]]) -> str:
-    """``field: old → new`` for what a history entry changed; a creation lists what was set."""
-    shown = []
-    for key, (old, new) in changes.items():
-        if key in ("id", "created_at") or (old is None and new in ("", [], None)):
-            continue
-        shown.append(f"{key}: {new}" if old is None else f"{key}: {old} → {new}")
-    return "; ".join(shown)
+    table([{"at": h.at, "actor": h.actor, "action": h.action, "changes": c}
+           for h, c in zip(history, described, strict=True)],
+          ["at", "actor", "action", "changes"], title="History")
 
 
 @app.command("update")
