@@ -4,6 +4,7 @@ Adding a feature is a folder with a ``FEATURE`` declaration and a line here."""
 from muniops.collector.agents import FEATURE as AGENTS
 from muniops.collector.core.feature import Feature, check_unique
 from muniops.collector.discovery import FEATURE as DISCOVERY
+from muniops.collector.events import FEATURE as EVENTS
 from muniops.collector.pm import FEATURE as PM
 from muniops.collector.register import FEATURE as REGISTER
 from muniops.collector.reports import FEATURE as REPORTS
@@ -11,5 +12,6 @@ from muniops.collector.snmp import FEATURE as SNMP
 from muniops.collector.ssh import FEATURE as SSH
 from muniops.collector.system import FEATURE as SYSTEM
 
-FEATURES: tuple[Feature, ...] = (REGISTER, SNMP, SSH, DISCOVERY, AGENTS, PM, REPORTS, SYSTEM)
+FEATURES: tuple[Feature, ...] = (REGISTER, SNMP, SSH, EVENTS, DISCOVERY, AGENTS, PM, REPORTS,
+                                 SYSTEM)
 check_unique(FEATURES)

@@ -65,6 +65,7 @@ class Collector:
         self.scheduler.start()
         log.info("muniops collector listening on %s:%s", host, port)
         try:
+            list(map(Runtime.start, self.runtimes.values()))  # listeners (traps, syslog)
             server.run()
         finally:
             self.close()

@@ -26,6 +26,7 @@ from muniops.inventory.models.discovery import (  # noqa: F401  (discovery)
     UnknownDevice,
 )
 from muniops.inventory.models.enums import AssetKind, AssetStatus, RepairOutcome, Role
+from muniops.inventory.models.events import DeviceEvent  # noqa: F401  (traps, syslog, alerts)
 from muniops.inventory.models.pm import PmRecord, PmTask  # noqa: F401  (preventive maintenance)
 from muniops.inventory.models.repairs import RepairTicket
 from muniops.inventory.models.snmp import (  # noqa: F401  (SNMP polling)
