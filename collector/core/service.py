@@ -65,7 +65,8 @@ class Collector:
         self.scheduler.start()
         log.info("muniops collector listening on %s:%s", host, port)
         try:
-            list(map(Runtime.start, self.runtimes.values()))  # listeners (traps, syslog)
+            for runtime in self.runtimes.values():  # long-running listeners (events)
+                runtime.start()
             server.run()
         finally:
             self.close()

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 UNKNOWN = ""  # the device label of senders not in the register
 ADDRESSES_TTL = 30.0  # seconds a read of the register's addresses is used
+MISS_TTL = 5.0  # an unknown sender reads them again, at most this often
 UNKNOWN_RECORD_EVERY = 60.0  # one stored "unknown sender" event per address per minute
 BATCH = 5000
 
@@ -257,6 +258,8 @@ class EventPipeline:
         """The registered device that sent this, by its address; when several devices
         share the address, the one the syslog HOSTNAME names, else none."""
         names = self.addresses().get(heard.sender, set())
+        if not names:  # a device registered since the last read is known within seconds
+            names = self.addresses(MISS_TTL).get(heard.sender, set())
         if len(names) == 1:
             return next(iter(names))
         if names and heard.raw:
@@ -265,9 +268,10 @@ class EventPipeline:
                 return host
         return UNKNOWN
 
-    def addresses(self) -> dict[str, set[str]]:
+    def addresses(self, max_age: float = ADDRESSES_TTL) -> dict[str, set[str]]:
+        """The registered devices' addresses, read again when older than ``max_age``."""
         now = time.monotonic()
-        if now - self._addresses_at > ADDRESSES_TTL:
+        if now - self._addresses_at > max_age:
             try:
                 with self.db.read() as s:
                     found = {a: {d.name for d in ds}
