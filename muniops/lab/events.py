@@ -61,9 +61,9 @@ def burst(port: int, datagram: bytes, count: int) -> None:
 
 
 def logger(port: int, message: str, *, tcp: bool = False, rfc: str = "5424",
-           tag: str = "muniops-test") -> None:
+           tag: str = "muniops-test", priority: str = "user.notice") -> None:
     """util-linux ``logger --server 127.0.0.1 --port PORT`` over UDP or TCP (RFC 6587
     octet counting on TCP)."""
     args = ["logger", "--server", "127.0.0.1", "--port", str(port),
-            *(["--tcp", "--octet-count"] if tcp else ["--udp"]), f"--rfc{rfc}", "-t", tag]
+            *(["--tcp", "--octet-count"] if tcp else ["--udp"]), f"--rfc{rfc}", "-t", tag, "-p", priority]
     subprocess.run([*args, message], check=True, capture_output=True, timeout=30)
