@@ -65,5 +65,6 @@ def logger(port: int, message: str, *, tcp: bool = False, rfc: str = "5424",
     """util-linux ``logger --server 127.0.0.1 --port PORT`` over UDP or TCP (RFC 6587
     octet counting on TCP)."""
     args = ["logger", "--server", "127.0.0.1", "--port", str(port),
-            *(["--tcp", "--octet-count"] if tcp else ["--udp"]), f"--rfc{rfc}", "-t", tag, "-p", priority]
+            *(["--tcp", "--octet-count"] if tcp else ["--udp"]), f"--rfc{rfc}",
+            "-t", tag, "-p", priority]
     subprocess.run([*args, message], check=True, capture_output=True, timeout=30)
