@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from muniops.inventory.models import Asset, Site
@@ -58,15 +59,18 @@ def record_events(session: Session, events: Sequence[NewEvent]) -> int:
         select(SnmpDevice).where(col(SnmpDevice.name).in_(names)))} if names else {}
     assets = {a.asset_tag: a for a in session.exec(
         select(Asset).where(col(Asset.asset_tag).in_(tags)))} if tags else {}
-    for e in events:
+    rows = []
+    for e in events:  # one INSERT for the batch: a trap burst is thousands of rows
         device = devices.get(e.device)
         asset = assets.get(e.asset_tag)
-        session.add(DeviceEvent(
-            at=e.at, source=e.source, kind=e.kind[:120], severity=e.severity[:20],
-            device_id=device.id if device else None,
-            asset_id=asset.id if asset else (device.asset_id if device else None),
-            device_name=e.device[:120] or e.asset_tag[:120], sender=e.sender[:255],
-            subject=e.subject[:200], detail=e.detail[:1000], data=e.data))
+        rows.append({
+            "at": e.at, "source": e.source, "kind": e.kind[:120], "severity": e.severity[:20],
+            "device_id": device.id if device else None,
+            "asset_id": asset.id if asset else (device.asset_id if device else None),
+            "device_name": e.device[:120] or e.asset_tag[:120], "sender": e.sender[:255],
+            "subject": e.subject[:200], "detail": e.detail[:1000], "data": e.data})
+    if rows:
+        session.execute(insert(DeviceEvent), rows)
     return len(events)
 
 

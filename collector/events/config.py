@@ -47,6 +47,7 @@ class SyslogSettings(_Strict):
     udp: Address = "0.0.0.0:514"
     tcp: Address = "0.0.0.0:514"
     max_message_bytes: int = Field(default=8192, ge=480, le=65536)
+    receive_buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=65536)  # UDP bursts
 
 
 class District(_Strict):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector as PromCollector
 
-from muniops.collector.events.traps import socket_drops
+from muniops.collector.events.sockets import socket_drops
 
 if TYPE_CHECKING:
     from muniops.collector.events.runtime import EventsRuntime
@@ -34,7 +34,7 @@ class EventMetrics(PromCollector):
             "muniops_syslog_events", "Syslog messages a rule made an event of, by kind.",
             labels=["device", "kind"])
         dropped = CounterMetricFamily(
-            "muniops_events_dropped", "Traps and syslog messages lost: kernel (the trap "
+            "muniops_events_dropped", "Traps and syslog messages lost: kernel (a UDP "
             "socket's buffer was full), queue (handling fell behind), store (not written).",
             labels=["stage"])
         with counts.lock:
@@ -46,8 +46,7 @@ class EventMetrics(PromCollector):
                 events.add_metric([device, kind], n)
             drops = dict(counts.dropped)
             stored = counts.stored
-        if rt.receiver is not None:
-            drops["kernel"] = socket_drops(rt.receiver.sock) or 0
+        drops["kernel"] = sum(socket_drops(sock) or 0 for sock in rt.udp_sockets)
         for stage in ("kernel", "queue", "store"):
             dropped.add_metric([stage], drops.get(stage, 0))
         yield from (traps, logs, events, dropped)

@@ -22,7 +22,8 @@ from muniops.collector.events.config import EventSettings
 from muniops.collector.events.metrics import EventMetrics
 from muniops.collector.events.pipeline import Debouncer, EventPipeline, Heard
 from muniops.collector.events.rules import SyslogRules, TrapRules
-from muniops.collector.events.traps import Trap, TrapReceiver, open_socket
+from muniops.collector.events.sockets import open_socket
+from muniops.collector.events.traps import Trap, TrapReceiver
 from muniops.inventory import snmp as snmp_store
 from muniops.inventory.errors import ConfigError
 from muniops.inventory.models.events import EventSource
@@ -53,6 +54,7 @@ class EventsRuntime(Runtime):
             extra_addresses=self._ssh_addresses, poller=self.poller, backups=self.backups,
             backup_devices=lambda: {d.name for d in collector.settings.playbooks.devices})
         self.receiver: TrapReceiver | None = None
+        self.udp_sockets: list[socket.socket] = []  # for the kernel's drop counts
         self.listening: dict[str, tuple[str, int]] = {}  # what is bound, by transport
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -97,19 +99,25 @@ class EventsRuntime(Runtime):
         cfg = self.config
         if cfg.traps.listen:
             host, port = split_address(cfg.traps.listen)
-            sock = _trap_socket(host, port, cfg.traps.receive_buffer_bytes)
+            sock = _udp_socket("traps", host, port, cfg.traps.receive_buffer_bytes)
+            self.udp_sockets.append(sock)
             self.receiver = TrapReceiver(sock, self._trap_credentials(), self._heard_trap)
             self.receiver.start()
             self.listening["traps"] = sock.getsockname()[:2]
         if cfg.syslog.udp:
             host, port = split_address(cfg.syslog.udp)
-            udp = await syslog.serve_udp(host, port, self._heard_syslog)
+            sock = _udp_socket("syslog", host, port, cfg.syslog.receive_buffer_bytes)
+            self.udp_sockets.append(sock)
+            udp = await syslog.serve_udp(sock, self._heard_syslog)
             self._closers.append(udp)
             self.listening["syslog_udp"] = udp.get_extra_info("sockname")[:2]
         if cfg.syslog.tcp:
             host, port = split_address(cfg.syslog.tcp)
-            tcp = await syslog.serve_tcp(host, port, self._heard_syslog,
-                                         cfg.syslog.max_message_bytes)
+            try:
+                tcp = await syslog.serve_tcp(host, port, self._heard_syslog,
+                                             cfg.syslog.max_message_bytes)
+            except PermissionError:
+                raise ConfigError(_denied("syslog", host, port)) from None
             self._closers.append(tcp)
             self.listening["syslog_tcp"] = tcp.sockets[0].getsockname()[:2]
 
@@ -177,9 +185,13 @@ class EventsRuntime(Runtime):
             ssh.run(self.config.backup_playbook, actor=f"event:{device}", only=[device])
 
 
-def _trap_socket(host: str, port: int, buffer: int) -> socket.socket:
+def _denied(what: str, host: str, port: int) -> str:
+    return (f"{what} on {host}:{port}: permission denied (a port below 1024 needs root or "
+            "CAP_NET_BIND_SERVICE, or a port mapping: see the README)")
+
+
+def _udp_socket(what: str, host: str, port: int, buffer: int) -> socket.socket:
     try:
         return open_socket(host, port, buffer)
     except PermissionError:
-        raise ConfigError(f"traps on {host}:{port}: permission denied (a port below 1024 "
-                          "needs root or CAP_NET_BIND_SERVICE, or a port mapping)") from None
+        raise ConfigError(_denied(what, host, port)) from None

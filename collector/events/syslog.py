@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -70,10 +71,10 @@ class _Udp(asyncio.DatagramProtocol):
         self.handle(str(addr[0]), data)
 
 
-async def serve_udp(host: str, port: int, handle: Handler) -> asyncio.DatagramTransport:
+async def serve_udp(sock: socket.socket, handle: Handler) -> asyncio.DatagramTransport:
+    """Serve on a bound socket (``sockets.open_socket``: its buffer, its drop count)."""
     loop = asyncio.get_running_loop()
-    transport, _ = await loop.create_datagram_endpoint(lambda: _Udp(handle),
-                                                       local_addr=(host, port))
+    transport, _ = await loop.create_datagram_endpoint(lambda: _Udp(handle), sock=sock)
     return transport
 
 
