@@ -11,7 +11,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 
 from muniops.collector.core.addresses import split_address
 
-# the rules shipped with muniops; ``trap_files``/``syslog_files`` add to (and may override)
+# the rules shipped with muniops; ``trap_files`` override them by OID, ``syslog_files`` are
+# tried before them (the first matching rule wins)
 BUILTIN_RULES = Path(__file__).resolve().parents[2] / "config" / "events"
 
 
@@ -38,7 +39,9 @@ class TrapSettings(_Strict):
     # devices' own polling credentials are accepted too unless told otherwise
     credentials: list[str] = Field(default_factory=list)
     accept_device_credentials: bool = True
-    receive_buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=65536)
+    # a burst waits here while it is handled: about 30,000 small traps in 32 MiB (memory
+    # is used only while they wait; without root, net.core.rmem_max caps it)
+    receive_buffer_bytes: int = Field(default=32 * 1024 * 1024, ge=65536)
 
 
 class SyslogSettings(_Strict):
@@ -47,7 +50,7 @@ class SyslogSettings(_Strict):
     udp: Address = "0.0.0.0:514"
     tcp: Address = "0.0.0.0:514"
     max_message_bytes: int = Field(default=8192, ge=480, le=65536)
-    receive_buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=65536)  # UDP bursts
+    receive_buffer_bytes: int = Field(default=16 * 1024 * 1024, ge=65536)  # UDP bursts
 
 
 class District(_Strict):
@@ -100,4 +103,4 @@ class EventSettings(_Strict):
         return [BUILTIN_RULES / "traps.yaml", *self.trap_files]
 
     def all_syslog_files(self) -> list[Path]:
-        return [BUILTIN_RULES / "syslog.yaml", *self.syslog_files]
+        return [*self.syslog_files, BUILTIN_RULES / "syslog.yaml"]

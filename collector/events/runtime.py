@@ -192,6 +192,11 @@ def _denied(what: str, host: str, port: int) -> str:
 
 def _udp_socket(what: str, host: str, port: int, buffer: int) -> socket.socket:
     try:
-        return open_socket(host, port, buffer)
+        sock = open_socket(host, port, buffer)
     except PermissionError:
         raise ConfigError(_denied(what, host, port)) from None
+    got = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) // 2  # Linux reports double
+    if got < buffer:
+        log.warning("events: the %s socket's receive buffer is %d bytes, not the %d asked: "
+                    "raise net.core.rmem_max to keep bursts", what, got, buffer)
+    return sock
