@@ -82,7 +82,7 @@ def alertmanager_config(cfg: AlertSettings, sites_by_district: Mapping[str, Sequ
         route: dict[str, Any] = {"receiver": name,
                                  "matchers": [_matcher("site", "=~", _regex(sites))]}
         if people.critical_emails:
-            receivers.append(_receiver(f"{name}-critical", District(), cfg,
+            receivers.append(_receiver(f"{name}-critical", people, cfg,
                                        emails=[*people.emails, *people.critical_emails]))
             route["routes"] = [{"receiver": f"{name}-critical",
                                 "matchers": [_matcher("severity", "=", "critical")]}]

@@ -29,6 +29,7 @@ from muniops.inventory.models.events import EventSource
 from muniops.inventory.schemas import SiteCreate
 from muniops.lab import alertmanager
 
+ROOT = Path(__file__).resolve().parents[2]
 CFG = EventSettings()
 TRAPS = TrapRules.load(CFG.all_trap_files())
 SYSLOG = SyslogRules.load(CFG.all_syslog_files())
@@ -169,3 +170,17 @@ def test_the_webhook_needs_a_technician_and_records_what_it_names(sqlite_db: Dat
             ("MuniopsDeviceDown", "sw-1", "firing")]
         assert client.post(url, json={"alerts": [{"status": "odd", "labels": {}}]},
                            headers=heads[Role.TECHNICIAN]).status_code == 422
+
+
+def test_the_shipped_example_is_what_the_generator_makes_of_the_example_config() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "alertmanager_example", ROOT / "scripts" / "alertmanager_example.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.EXAMPLE.read_text(encoding="utf-8") == script.example(), \
+        "stale: run python scripts/alertmanager_example.py"
+    if alertmanager.available():
+        alertmanager.check_config(script.EXAMPLE)
