@@ -70,24 +70,27 @@ class EventsRuntime(Runtime):
             return
         ready = threading.Event()
         failure: list[BaseException] = []
-        self._loop = asyncio.new_event_loop()
+        loop = self._loop = asyncio.new_event_loop()
 
         def run() -> None:
-            assert self._loop is not None
-            asyncio.set_event_loop(self._loop)
+            asyncio.set_event_loop(loop)
             try:
-                self._loop.run_until_complete(self._open())
+                loop.run_until_complete(self._open())
             except (OSError, ConfigError) as exc:
                 failure.append(exc)
             ready.set()
             if not failure:
-                self._loop.run_forever()
-            self._loop.close()
+                loop.run_forever()
+            loop.close()
 
         self._thread = threading.Thread(target=run, name="events-receivers", daemon=True)
         self._thread.start()
         ready.wait(30)
         if failure:
+            self._thread.join(10)
+            self._loop = self._thread = None  # closed by its thread: nothing left to stop
+            self.receiver = None
+            self._close_sockets()
             raise ConfigError(f"events: cannot listen: {failure[0]}")
         self.pipeline.start()
         self.poller.start()
@@ -128,6 +131,11 @@ class EventsRuntime(Runtime):
         self.pipeline.stop()
         self.poller.stop()
         self.backups.stop()
+
+    def _close_sockets(self) -> None:
+        for sock in self.udp_sockets:
+            sock.close()
+        self.udp_sockets.clear()
 
     def _shutdown(self) -> None:
         if self.receiver is not None:

@@ -4,7 +4,10 @@ configuration and the webhook's access rules. Fast: no peer but SQLite and amtoo
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,17 +20,18 @@ from muniops.collector.events import alerts
 from muniops.collector.events.config import EventSettings
 from muniops.collector.events.pipeline import Debouncer, EventPipeline, Heard
 from muniops.collector.events.rules import SyslogRules, TrapRules
-from muniops.collector.events.syslog import parse
+from muniops.collector.events.syslog import parse, read_frame
 from muniops.collector.events.traps import SNMP_TRAP_OID, Trap
 from muniops.inventory import events as store
 from muniops.inventory import sites, tokens
 from muniops.inventory import snmp as snmp_store
 from muniops.inventory.db import Database
-from muniops.inventory.errors import ConfigError
+from muniops.inventory.errors import ConfigError, InvalidInput
 from muniops.inventory.models import Role
 from muniops.inventory.models.events import EventSource
 from muniops.inventory.schemas import SiteCreate
 from muniops.lab import alertmanager
+from tests.conftest import Cli
 
 ROOT = Path(__file__).resolve().parents[2]
 CFG = EventSettings()
@@ -184,3 +188,52 @@ def test_the_shipped_example_is_what_the_generator_makes_of_the_example_config()
         "stale: run python scripts/alertmanager_example.py"
     if alertmanager.available():
         alertmanager.check_config(script.EXAMPLE)
+
+
+def test_events_cli_lists_newest_first_and_refuses_an_unknown_source(cli: Cli) -> None:
+    db = Database(yaml.safe_load(cli.config.read_text())["database_url"])
+    with db.write() as s:
+        store.record_events(s, [
+            store.NewEvent(EventSource.TRAP, "link_down", sender="10.0.0.1", device="sw-1",
+                           subject="Gi0/1", at=datetime(2026, 1, 1, tzinfo=UTC)),
+            store.NewEvent(EventSource.SYSLOG, "config_change", sender="10.0.0.1",
+                           device="sw-1", at=datetime(2026, 1, 2, tzinfo=UTC))])
+    db.dispose()
+    rows = cli.ok("events", "--json").json()
+    assert [(r["source"], r["kind"]) for r in rows] == [  # type: ignore[index]
+        ("syslog", "config_change"), ("trap", "link_down")]
+    only = cli.ok("events", "--source", "trap", "--json").json()
+    assert [r["subject"] for r in only] == ["Gi0/1"]  # type: ignore[index]
+    bad = cli("events", "--source", "carrier-pigeon")
+    assert bad.code == InvalidInput.exit_code and "trap, syslog, alert" in bad.err
+
+
+MSG = b"<13>1 - h app - - - hello"
+
+
+@pytest.mark.parametrize("framed", [b"%d %s" % (len(MSG), MSG), MSG + b"\n"])
+def test_tcp_frames_octet_counted_or_one_a_line(framed: bytes) -> None:
+    async def read() -> list[bytes]:
+        reader = asyncio.StreamReader()
+        reader.feed_data(framed * 2)
+        reader.feed_eof()
+        out = []
+        while frame := await read_frame(reader, 8192):
+            out.append(frame.rstrip(b"\n"))
+        return out
+
+    frames = asyncio.run(read())
+    assert [parse(f).text for f in frames] == ["hello", "hello"]
+
+
+def test_a_receiver_port_in_use_fails_serve_with_a_clear_error(sqlite_db: Database) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        port = busy.getsockname()[1]
+        settings = Settings(database_url=sqlite_db.url, events={
+            "enabled": True, "traps": {"listen": f"127.0.0.1:{port}"},
+            "syslog": {"udp": "", "tcp": ""}})
+        collector = Collector(settings, sqlite_db)
+        with pytest.raises(ConfigError, match=r"cannot listen: .*in use"):
+            collector.runtimes["events"].start()
+        collector.runtimes["events"].close()

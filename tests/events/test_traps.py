@@ -76,6 +76,8 @@ def test_v3_authpriv_inform_is_acknowledged_and_a_wrong_key_refused(served: Serv
     assert "Authentication failure" in bad.stderr or "Timeout" in bad.stderr
     assert served.metric("muniops_traps_refused_total", reason="wrong_digest") > refused_before
     assert len(_events(served, "cold_start")) == 1
+    said = served.collector.log.read_text(errors="replace") + served.collector.metrics()
+    assert a.v3_auth not in said and a.v3_priv not in said  # never a secret in logs or metrics
     wrong_community = send.snmptrap(served.trap_port, send.COLD_START, community="guess")
     assert wrong_community.returncode == 0  # a trap is never answered
     wait_until(lambda: served.metric("muniops_traps_refused_total", reason="bad_community")
