@@ -61,7 +61,7 @@ class EventsRuntime(Runtime):
         self._closers: list[asyncio.BaseTransport | asyncio.Server] = []
 
     def metrics(self) -> Iterable[PromCollector]:
-        return [EventMetrics(self)]
+        return [EventMetrics(self)] if self.config.enabled else []
 
     def start(self) -> None:
         """Bind the receivers (an address in use or a privileged port fails here, said
