@@ -53,17 +53,23 @@ def _receiver(name: str, people: District, cfg: AlertSettings, *,
     return out
 
 
-def alertmanager_config(cfg: AlertSettings, sites_by_district: Mapping[str, Sequence[str]]
-                        ) -> dict[str, Any]:
-    """The configuration as a mapping (``render`` writes it as YAML)."""
+HIDDEN = "<secret: written only with --output>"
+
+
+def alertmanager_config(cfg: AlertSettings, sites_by_district: Mapping[str, Sequence[str]],
+                        *, reveal: bool = True) -> dict[str, Any]:
+    """The configuration as a mapping (``render`` writes it as YAML); with ``reveal``
+    false an SMTP password written inline is shown as a placeholder."""
     smtp = cfg.smtp
     split_address(smtp.smarthost)
     glob: dict[str, Any] = {"smtp_smarthost": smtp.smarthost, "smtp_from": smtp.sender,
                             "smtp_require_tls": smtp.require_tls}
     if smtp.username:
         glob["smtp_auth_username"] = smtp.username
-    if smtp.password is not None:
-        glob["smtp_auth_password"] = smtp.password.get_secret_value()
+    if smtp.password_file is not None:
+        glob["smtp_auth_password_file"] = str(smtp.password_file)
+    elif smtp.password is not None:
+        glob["smtp_auth_password"] = smtp.password.get_secret_value() if reveal else HIDDEN
     webhook: dict[str, Any] = {"url": cfg.collector_url.rstrip("/") + WEBHOOK_PATH,
                                "send_resolved": True}
     if cfg.collector_token_file:

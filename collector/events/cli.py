@@ -50,7 +50,8 @@ def events(
 @app.command("config")
 def config(
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write here (mode 600) instead of printing.")] = None,
+        "--output", "-o", help="Write here (mode 600) instead of printing; only the file "
+                               "holds an SMTP password given inline.")] = None,
 ) -> None:
     """Alertmanager's configuration: routes by district and severity, e-mail and
     webhooks, grouping, and a cut-off site silencing its devices' alerts."""
@@ -62,7 +63,8 @@ def config(
             if site.district:
                 by_district.setdefault(site.district, []).append(site.name)
     unknown = sorted(set(cfg.districts) - set(by_district))
-    text = alerts.render(alerts.alertmanager_config(cfg, by_district))
+    text = alerts.render(alerts.alertmanager_config(cfg, by_district,
+                                                    reveal=output is not None))
     if output is None:
         typer.echo(text, nl=False)
     else:

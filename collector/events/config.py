@@ -66,6 +66,7 @@ class SmtpSettings(_Strict):
     sender: str = "muniops@localhost"
     username: str = ""
     password: SecretStr | None = None  # written to Alertmanager's config, never logged
+    password_file: Path | None = None  # better: Alertmanager reads the password from it
     require_tls: bool = True  # STARTTLS
     ca_file: Path | None = None
     insecure_skip_verify: bool = False

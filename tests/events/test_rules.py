@@ -141,6 +141,9 @@ def test_generated_config_routes_by_district_and_amtool_accepts_it(tmp_path: Pat
     assert routes[1]["matchers"] == ['site=~"Depot \\\\(old\\\\)|North Office"']
     assert [r["name"] for r in generated["receivers"]] == [
         "muniops-events", "default", "district-north", "district-north-critical"]
+    assert generated["global"]["smtp_auth_password"] == "s3cret-pass"
+    shown = alerts.alertmanager_config(cfg, {"North": ["North Office"]}, reveal=False)
+    assert "s3cret-pass" not in alerts.render(shown)
     path = tmp_path / "am.yml"
     alerts.write(path, alerts.render(generated))
     if alertmanager.available():
