@@ -27,6 +27,7 @@ from muniops.collector.events.traps import Trap
 from muniops.inventory import events as store
 from muniops.inventory.db import Database
 from muniops.inventory.models.events import EventSource
+from muniops.playbooks.text import redact
 
 log = logging.getLogger(__name__)
 
@@ -237,10 +238,14 @@ class EventPipeline:
             return
         with self.counts.lock:
             self.counts.syslog_events[(device, found.kind)] += 1
+        # a logged command may carry a password: the redaction rules (anchored at the
+        # start of a configuration line) see the captured detail, and the line keeps it
+        detail = redact(found.detail)
+        line = redact(msg.line.replace(found.detail, detail) if found.detail else msg.line)
         new.append(store.NewEvent(
             EventSource.SYSLOG, found.kind, sender=heard.sender, device=device,
             severity=found.severity or msg.severity, subject=found.subject,
-            detail=found.detail or msg.line, data={"rule": found.rule, "line": msg.line},
+            detail=detail or line, data={"rule": found.rule, "line": line},
             at=_utc(heard.at)))
         if found.action != "none":
             actions.add((found.action, device))

@@ -26,6 +26,8 @@ from muniops.collector.snmp.session import _AUTH, _PRIV
 log = logging.getLogger(__name__)
 
 SNMP_TRAP_OID = "1.3.6.1.6.3.1.1.4.1.0"
+# RFC 3584 adds the v1 community as a varbind when it translates a v1 trap: a secret
+SNMP_TRAP_COMMUNITY = "1.3.6.1.6.3.18.1.4.0"
 SYS_UPTIME = "1.3.6.1.2.1.1.3.0"
 # pysnmp's counters of refused messages, by our reason slug
 REFUSALS = {
@@ -130,7 +132,8 @@ class TrapReceiver:
         ctx = engine.observer.get_execution_context("rfc3412.receiveMessage:request")
         sender = str(ctx["transportAddress"][0])
         model = int(ctx["securityModel"])
-        binds = tuple((str(oid), _text(value)) for oid, value in varbinds)
+        binds = tuple((str(oid), _text(value)) for oid, value in varbinds
+                      if str(oid) != SNMP_TRAP_COMMUNITY)
         trap_oid = next((v for o, v in binds if o == SNMP_TRAP_OID), "")
         security = str(ctx["securityName"])
         self.handle(Trap(sender, trap_oid, binds, self.names.get(security, security),

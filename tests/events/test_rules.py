@@ -240,3 +240,18 @@ def test_a_receiver_port_in_use_fails_serve_with_a_clear_error(sqlite_db: Databa
         with pytest.raises(ConfigError, match=r"cannot listen: .*in use"):
             collector.runtimes["events"].start()
         collector.runtimes["events"].close()
+
+
+def test_a_logged_command_is_stored_without_its_secret(sqlite_db: Database) -> None:
+    with sqlite_db.write() as s:
+        snmp_store.add_device(s, snmp_store.DeviceCreate(
+            name="sw-1", address="10.0.0.1", credential="c"), actor="t")
+    pipe = EventPipeline(sqlite_db, TRAPS, SYSLOG, queue_size=100, extra_addresses=dict)
+    raw = (b"<189>51: *Mar  1 00:20:00: %PARSER-5-CFGLOG_LOGGEDCMD: User:admin  logged "
+           b"command:username backup secret 0 Hunter2-secret")
+    pipe.handle([Heard(EventSource.SYSLOG, "10.0.0.1", raw=raw)])
+    with sqlite_db.read() as s:
+        (event,) = store.list_events(s)
+    assert (event.kind, event.subject) == ("config_change", "admin")
+    assert event.detail.startswith("username backup secret 0")
+    assert "Hunter2" not in event.detail + str(event.data)

@@ -58,7 +58,9 @@ def test_v1_trap_is_translated_and_named(served: Served) -> None:
     done = send.snmptrap(served.trap_port, "1.3.6.1.4.1.318 6 5", version="1")
     assert done.returncode == 0, done.stderr
     wait_until(lambda: _events(served, "ups_on_battery"), 15, "the ups_on_battery event")
-    assert _events(served, "ups_on_battery")[0].severity == "critical"
+    event = _events(served, "ups_on_battery")[0]
+    assert event.severity == "critical"
+    assert "public" not in str(event.data)  # RFC 3584's snmpTrapCommunity is not kept
 
 
 def test_v3_authpriv_inform_is_acknowledged_and_a_wrong_key_refused(served: Served) -> None:
