@@ -53,8 +53,9 @@ def config(
         "--output", "-o", help="Write here (mode 600) instead of printing; only the file "
                                "holds an SMTP password given inline.")] = None,
 ) -> None:
-    """Alertmanager's configuration: routes by district and severity, e-mail and
-    webhooks, grouping, and a cut-off site silencing its devices' alerts."""
+    """Alertmanager's configuration: routes by district, e-mail, webhooks, inhibitions.
+
+    Grouped by alert, site and device; a cut-off site silences its devices' alerts."""
     section = getattr(state.settings, "events", None)
     cfg = section.alerts if isinstance(section, EventSettings) else EventSettings().alerts
     with state.database().read() as s:
