@@ -82,8 +82,7 @@ def main() -> None:
         took = timed(collector, "muniops_syslog_messages_total", args.lines, t0)
         lost = total(collector, "muniops_events_dropped_total") - dropped
         print(f"syslog: {args.lines} UDP lines sent in {sent:.2f}s, counted in {took:.1f}s "
-              f"({args.lines / took:,.0f}/s), dropped {lost:.0f} (UDP receive-buffer "
-              "drops of the syslog socket are the kernel's: see /proc/net/udp)")
+              f"({args.lines / took:,.0f}/s), dropped {lost:.0f}")
     db.dispose()
 
 
