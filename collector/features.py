@@ -5,6 +5,7 @@ from muniops.collector.agents import FEATURE as AGENTS
 from muniops.collector.backups import FEATURE as BACKUPS
 from muniops.collector.core.feature import Feature, check_unique
 from muniops.collector.discovery import FEATURE as DISCOVERY
+from muniops.collector.events import FEATURE as EVENTS
 from muniops.collector.kpi import FEATURE as KPI
 from muniops.collector.licences import FEATURE as LICENCES
 from muniops.collector.pm import FEATURE as PM
@@ -14,6 +15,6 @@ from muniops.collector.snmp import FEATURE as SNMP
 from muniops.collector.ssh import FEATURE as SSH
 from muniops.collector.system import FEATURE as SYSTEM
 
-FEATURES: tuple[Feature, ...] = (REGISTER, SNMP, SSH, DISCOVERY, AGENTS, LICENCES, BACKUPS,
-                                 PM, KPI, REPORTS, SYSTEM)
+FEATURES: tuple[Feature, ...] = (REGISTER, SNMP, SSH, EVENTS, DISCOVERY, AGENTS, LICENCES,
+                                 BACKUPS, PM, KPI, REPORTS, SYSTEM)
 check_unique(FEATURES)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
 from muniops.inventory import audit
+from muniops.inventory import events as device_events
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
 from muniops.inventory.models import Asset, Site
 from muniops.inventory.models.snmp import (
@@ -85,6 +86,8 @@ def remove_device(session: Session, device: SnmpDevice, *, actor: str) -> None:
     before = audit.snapshot(device)
     for event in session.exec(select(SnmpEvent).where(SnmpEvent.device_id == device.id)):
         session.delete(event)
+    if device.id is not None:
+        device_events.forget_device(session, device.id)  # traps, syslog, alerts keep its name
     session.delete(device)
     audit.record(session, actor, "device.delete", "snmp_device", device.id, before=before)
 

@@ -68,6 +68,9 @@ class Runtime:
     def metrics(self) -> Iterable[PromCollector]:
         return ()
 
+    def start(self) -> None:
+        """Start long-running listeners; called once by ``serve`` after every runtime."""
+
     def close(self) -> None:
         """Release what the runtime holds; called once when the service stops."""
 

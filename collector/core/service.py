@@ -65,6 +65,8 @@ class Collector:
         self.scheduler.start()
         log.info("muniops collector listening on %s:%s", host, port)
         try:
+            for runtime in self.runtimes.values():  # long-running listeners (events)
+                runtime.start()
             server.run()
         finally:
             self.close()

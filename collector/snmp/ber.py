@@ -12,6 +12,7 @@ import socket
 from collections.abc import Sequence
 
 GET, GETNEXT, RESPONSE, GETBULK, REPORT = 0xA0, 0xA1, 0xA2, 0xA5, 0xA8
+INFORM, TRAP_V2 = 0xA6, 0xA7  # same shape as a Response (RFC 3416): the trap receiver's
 INTEGER, OCTET_STRING, NULL, OID = 0x02, 0x04, 0x05, 0x06
 IPADDRESS, COUNTER32, GAUGE32, TIMETICKS, OPAQUE, COUNTER64 = 0x40, 0x41, 0x42, 0x43, 0x44, 0x46
 NO_SUCH_OBJECT, NO_SUCH_INSTANCE, END_OF_MIB_VIEW = 0x80, 0x81, 0x82
@@ -120,20 +121,23 @@ def _header(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
     return tag, pos, pos + n
 
 
-def decode_response(data: bytes) -> tuple[int, bytes, int, int, int, list[VarBind]]:
-    """(version, community, request-id, error-status, error-index, varbinds) of a Response.
+def decode_response(data: bytes, pdu_types: tuple[int, ...] = (RESPONSE, REPORT)
+                    ) -> tuple[int, bytes, int, int, int, list[VarBind]]:
+    """(version, community, request-id, error-status, error-index, varbinds) of a Response
+    (or of another PDU of the same shape named in ``pdu_types``: an SNMPv2-Trap).
 
     Raises BerError for anything malformed or truncated: the caller treats that device's
     answer as a protocol error, never crashes on it."""
     try:
-        return _decode_response(data)
+        return _decode_response(data, pdu_types)
     except (IndexError, ValueError) as exc:
         if isinstance(exc, BerError):
             raise
         raise BerError(f"malformed message: {exc}") from None
 
 
-def _decode_response(data: bytes) -> tuple[int, bytes, int, int, int, list[VarBind]]:
+def _decode_response(data: bytes, pdu_types: tuple[int, ...]
+                     ) -> tuple[int, bytes, int, int, int, list[VarBind]]:
     end = len(data)
     tag, pos, end = _header(data, 0, end)
     if tag != 0x30:
@@ -147,7 +151,7 @@ def _decode_response(data: bytes) -> tuple[int, bytes, int, int, int, list[VarBi
         raise BerError("no community")
     community = data[s:pos]
     tag, pos, pdu_end = _header(data, pos, end)
-    if tag not in (RESPONSE, REPORT):
+    if tag not in pdu_types:
         raise BerError(f"unexpected PDU type 0x{tag:02x}")
     fields = []
     for _ in range(3):

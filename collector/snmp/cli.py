@@ -21,6 +21,7 @@ from muniops.collector.snmp.profiles import ProfileSet
 from muniops.collector.snmp.runner import SnmpRunner, snmp_settings
 from muniops.collector.snmp.session import SnmpTarget
 from muniops.collector.snmp.tracking import STATE_FACT
+from muniops.inventory import events as device_events
 from muniops.inventory import snmp as store
 from muniops.inventory.errors import InvalidInput
 from muniops.inventory.models.snmp import SnmpDevice
@@ -104,6 +105,10 @@ def show(name: str, json: Json = False) -> None:
         facts = {k: v for k, v in (device.facts or {}).items() if k != STATE_FACT}
         events = [{"at": e.at, "kind": e.kind.value, "subject": e.subject, "detail": e.detail}
                   for e in store.list_events(s, device, limit=20)]
+        events += [{"at": e.at, "kind": f"{e.source.value}:{e.kind}", "subject": e.subject,
+                    "detail": e.detail}  # what traps, syslog and alerts said (collector/events)
+                   for e in device_events.list_events(s, device=name, limit=20)]
+        events = sorted(events, key=lambda e: e["at"], reverse=True)[:20]
         row["asset_id"] = device.asset_id
     if json:
         emit_json({**row, "facts": facts, "events": events})

@@ -4,7 +4,7 @@ this process's runs. Runs go to the ``ssh`` pool: a long run never delays pollin
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -12,7 +12,7 @@ from prometheus_client.registry import Collector as PromCollector
 
 from muniops.collector.core.feature import Job, Runtime
 from muniops.collector.ssh.metrics import PlaybookMetrics
-from muniops.collector.ssh.runs import RunStats, due, run_and_record
+from muniops.collector.ssh.runs import RunStats, configured_devices, due, run_and_record
 from muniops.inventory.errors import ConfigError
 from muniops.inventory.types import utcnow
 
@@ -34,9 +34,13 @@ class SshRuntime(Runtime):
     def metrics(self) -> Iterable[PromCollector]:
         return [PlaybookMetrics(self.collector.db, self.stats)]
 
-    def run(self, playbook: str, *, actor: str) -> None:
+    def run(self, playbook: str, *, actor: str, only: Collection[str] | None = None) -> None:
+        """Run ``playbook`` on its devices (those named in ``only``, if given: a backup
+        a configuration-change message asked for)."""
         c = self.collector
-        _, results = run_and_record(c.settings, c.db, playbook, actor=actor,
+        devices = None if only is None else [
+            d for d in configured_devices(c.settings) if d.name in only]
+        _, results = run_and_record(c.settings, c.db, playbook, actor=actor, devices=devices,
                                     credentials=c.credentials, stats=self.stats)
         failed = [r for r in results if not r.ok]
         log.info("playbook %s: %d device(s), %d failed", playbook, len(results), len(failed))

@@ -36,6 +36,7 @@ from muniops.inventory.models.documents import (  # noqa: F401  (signed document
     WriteOffItem,
 )
 from muniops.inventory.models.enums import AssetKind, AssetStatus, RepairOutcome, Role
+from muniops.inventory.models.events import DeviceEvent  # noqa: F401  (traps, syslog, alerts)
 from muniops.inventory.models.licences import (  # noqa: F401  (software licences)
     Licence,
     LicenceAssignment,

@@ -56,6 +56,11 @@ class Mailbox:
     # what each session said before its message: was it encrypted, who logged in
     sessions: list[dict[str, Any]] = field(default_factory=list)
 
+    def to(self, address: str) -> list[Message]:
+        """The messages sent to ``address`` (as the envelope says)."""
+        return [m for m, s in zip(self.messages, self.sessions, strict=True)
+                if address in s["rcpt"]]
+
 
 class _Handler:
     def __init__(self, box: Mailbox) -> None:

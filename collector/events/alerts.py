@@ -1,0 +1,119 @@
+"""Alertmanager's configuration, generated from ``events.alerts`` and the register: each
+district's alerts (those of its sites, by the ``site`` label every muniops alert has) go
+to its people by e-mail and webhooks, critical ones also to ``critical_emails``; every
+notification also goes back to ``muniops serve``'s webhook, which records it as an event;
+a site cut off (``MuniopsSiteCutOff``) silences its devices' other alerts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from muniops.collector.core.addresses import split_address
+from muniops.collector.events.config import AlertSettings, District
+
+CUT_OFF = "MuniopsSiteCutOff"
+EVENTS_RECEIVER = "muniops-events"
+WEBHOOK_PATH = "/api/v1/alerts/webhook"
+GROUP_BY = ["alertname", "site", "device"]
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "district"
+
+
+def _regex(values: Sequence[str]) -> str:
+    """An RE2 alternation matching exactly these values (Alertmanager anchors it)."""
+    return "|".join(re.sub(r"([.^$*+?()\[\]{}|\\])", r"\\\1", v) for v in sorted(values))
+
+
+def _matcher(label: str, op: str, value: str) -> str:
+    return f'{label}{op}"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _receiver(name: str, people: District, cfg: AlertSettings, *,
+              emails: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": name}
+    if emails:
+        email: dict[str, Any] = {"to": ", ".join(emails), "send_resolved": True}
+        tls: dict[str, Any] = {}
+        if cfg.smtp.ca_file:
+            tls["ca_file"] = str(cfg.smtp.ca_file)
+        if cfg.smtp.insecure_skip_verify:
+            tls["insecure_skip_verify"] = True
+        if tls:
+            email["tls_config"] = tls
+        out["email_configs"] = [email]
+    if people.webhooks:
+        out["webhook_configs"] = [{"url": u, "send_resolved": True} for u in people.webhooks]
+    return out
+
+
+HIDDEN = "<secret: written only with --output>"
+
+
+def alertmanager_config(cfg: AlertSettings, sites_by_district: Mapping[str, Sequence[str]],
+                        *, reveal: bool = True) -> dict[str, Any]:
+    """The configuration as a mapping (``render`` writes it as YAML); with ``reveal``
+    false an SMTP password written inline is shown as a placeholder."""
+    smtp = cfg.smtp
+    split_address(smtp.smarthost)
+    glob: dict[str, Any] = {"smtp_smarthost": smtp.smarthost, "smtp_from": smtp.sender,
+                            "smtp_require_tls": smtp.require_tls}
+    if smtp.username:
+        glob["smtp_auth_username"] = smtp.username
+    if smtp.password_file is not None:
+        glob["smtp_auth_password_file"] = str(smtp.password_file)
+    elif smtp.password is not None:
+        glob["smtp_auth_password"] = smtp.password.get_secret_value() if reveal else HIDDEN
+    webhook: dict[str, Any] = {"url": cfg.collector_url.rstrip("/") + WEBHOOK_PATH,
+                               "send_resolved": True}
+    if cfg.collector_token_file:
+        webhook["http_config"] = {"authorization": {
+            "type": "Bearer", "credentials_file": str(cfg.collector_token_file)}}
+    receivers: list[dict[str, Any]] = [{"name": EVENTS_RECEIVER, "webhook_configs": [webhook]},
+                                       _receiver("default", cfg.default, cfg,
+                                                 emails=cfg.default.emails)]
+    routes: list[dict[str, Any]] = [{"receiver": EVENTS_RECEIVER, "continue": True}]
+    for district, people in sorted(cfg.districts.items()):
+        sites = sites_by_district.get(district, [])
+        if not sites:
+            continue  # a district with no site in the register yet: nothing can match
+        name = f"district-{_slug(district)}"
+        receivers.append(_receiver(name, people, cfg, emails=people.emails))
+        route: dict[str, Any] = {"receiver": name,
+                                 "matchers": [_matcher("site", "=~", _regex(sites))]}
+        if people.critical_emails:
+            receivers.append(_receiver(f"{name}-critical", people, cfg,
+                                       emails=[*people.emails, *people.critical_emails]))
+            route["routes"] = [{"receiver": f"{name}-critical",
+                                "matchers": [_matcher("severity", "=", "critical")]}]
+        routes.append(route)
+    return {
+        "global": glob,
+        "route": {"receiver": "default", "group_by": GROUP_BY,
+                  "group_wait": cfg.group_wait, "group_interval": cfg.group_interval,
+                  "repeat_interval": cfg.repeat_interval, "routes": routes},
+        "inhibit_rules": [{"source_matchers": [_matcher("alertname", "=", CUT_OFF)],
+                           "target_matchers": [_matcher("alertname", "!=", CUT_OFF)],
+                           "equal": ["site"]}],
+        "receivers": receivers,
+    }
+
+
+def render(config: Mapping[str, Any]) -> str:
+    head = ("# Generated by `muniops alerts config` from the events.alerts section and the\n"
+            "# register's sites: edit those, not this file.\n")
+    return head + yaml.safe_dump(dict(config), sort_keys=False, allow_unicode=True)
+
+
+def write(path: Path, text: str) -> None:
+    """Written private (it may hold the SMTP password), atomically."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
