@@ -60,10 +60,10 @@ class LazyGroup(TyperGroup):
             group = typer.main.get_group(target)
             group.name = command.name
             group.rich_help_panel = panel
-            return group
+            return _plain_flags(group)
         single = typer.Typer()
         single.command(command.name, rich_help_panel=panel)(target)
-        return typer.main.get_command(single)
+        return _plain_flags(typer.main.get_command(single))
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:
@@ -82,6 +82,17 @@ class LazyGroup(TyperGroup):
             super().format_help(ctx, formatter)
         finally:
             self._listing = False
+
+
+def _plain_flags(cmd: Any) -> Any:
+    """Flags take no value: help shows ``--json``, not ``--json <bool>`` (typer 0.29 gives
+    every boolean option a metavar)."""
+    for sub in getattr(cmd, "commands", {}).values():
+        _plain_flags(sub)
+    for param in getattr(cmd, "params", []):
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return cmd
 
 
 app = typer.Typer(

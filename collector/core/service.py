@@ -53,17 +53,24 @@ class Collector:
         self.app.state.runtimes = self.runtimes
 
     def serve(self, listen: str | None = None) -> None:
-        host, port = split_address(listen or self.settings.api.listen)
+        api = self.settings.api
+        listen = listen or api.listen
+        api.check_transport(listen)
+        host, port = split_address(listen)
+        tls = api.tls_cert is not None and api.tls_key is not None
         config = uvicorn.Config(self.app, host=host, port=port,
                                 log_level=self.settings.logging.level.lower(),
-                                access_log=False, lifespan="off")
+                                access_log=False, lifespan="off",
+                                ssl_certfile=str(api.tls_cert) if tls else None,
+                                ssl_keyfile=str(api.tls_key) if tls else None)
         server = uvicorn.Server(config)
         # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the
         # handler that was there before it; ours lets the process finish its own stop.
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda signum, _frame: log.info("signal %d: stopping", signum))
         self.scheduler.start()
-        log.info("muniops collector listening on %s:%s", host, port)
+        log.info("muniops collector listening on %s://%s:%s", "https" if tls else "http",
+                 host, port)
         try:
             for runtime in self.runtimes.values():  # long-running listeners (events)
                 runtime.start()

@@ -4,12 +4,21 @@ models of their own, added here as fields."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from muniops.collector.core.addresses import split_address
@@ -42,6 +51,26 @@ class ApiSettings(Section):
     # the largest request body the API reads (agent reports are the big ones)
     max_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     metrics_require_token: bool = False
+    # TLS: the collector's certificate and key (``muniops tls init`` makes a private CA and
+    # both). Without them, only a loopback address may be served, unless plain_http says so.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    plain_http: bool = False
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> ApiSettings:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
+        return self
+
+    def check_transport(self, listen: str) -> None:
+        """Tokens and enrolment secrets never cross a network in clear by accident."""
+        host = split_address(listen)[0]
+        if self.tls_cert is None and not self.plain_http and not _loopback(host):
+            raise ConfigError(
+                f"api.listen {listen} is reachable from the network but api.tls_cert and "
+                "api.tls_key are not set (`muniops tls init` makes them); set "
+                "api.plain_http: true to serve plain HTTP anyway")
 
     @field_validator("listen")
     @classmethod
@@ -56,6 +85,15 @@ class ApiSettings(Section):
     @property
     def port(self) -> int:
         return split_address(self.listen)[1]
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class LoggingSettings(Section):
@@ -121,10 +159,18 @@ def _format_validation(source: str, exc: ValidationError) -> str:
 PATH_KEYS = ["data_dir", "credentials_file"]
 
 
+API_PATH_KEYS = ["tls_cert", "tls_key"]
+
+
 def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     for key in PATH_KEYS:
         if isinstance(data.get(key), str):
             data[key] = str((base / data[key]).resolve())
+    api = data.get("api")
+    if isinstance(api, dict):
+        for key in API_PATH_KEYS:
+            if isinstance(api.get(key), str):
+                api[key] = str((base / api[key]).resolve())
     return data
 
 

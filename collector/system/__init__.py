@@ -23,6 +23,8 @@ FEATURE = Feature(
                 "Replace the store with a backup, in one step.", group=False),
         Command("config", "muniops.collector.system.cli:config_app",
                 "The collector's configuration; devices' stored configurations."),
+        Command("tls", "muniops.collector.system.cli:tls_app",
+                "TLS for the API: a private CA and the collector's certificate."),
         Command("tokens", "muniops.collector.system.tokens_cli:app",
                 "API tokens for people and scripts (shown once, stored hashed)."),
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -66,3 +67,35 @@ def _device_config_commands() -> None:
 
 
 _device_config_commands()
+
+
+tls_app = typer.Typer(help="TLS for the API: a private CA and the collector's certificate.",
+                      no_args_is_help=True)
+
+
+@tls_app.command("init")
+def tls_init(
+    host: Annotated[list[str], typer.Option(
+        "--host", help="A name or address agents use to reach the collector (repeat).")],
+    folder: Annotated[Path | None, typer.Option(
+        "--dir", help="Where to write (default: DATA_DIR/tls).", show_default=False)] = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing CA.")] = False,
+    json: Json = False,
+) -> None:
+    """Make a private CA and the collector's certificate; print the settings to use."""
+    from muniops.collector.system import tls
+
+    settings = state.settings
+    files = tls.init(folder or settings.data_dir / "tls", host, settings.site_name,
+                     force=force)
+    shown = {"ca_file": str(files.ca_cert), "api": {"tls_cert": str(files.cert),
+                                                   "tls_key": str(files.key)}}
+    if json:
+        emit_json(shown)
+        return
+    done(f"CA {files.ca_cert} and certificate {files.cert} for {', '.join(host)}")
+    console.print("In the collector's configuration:\n"
+                  f"  api:\n    tls_cert: {files.cert}\n    tls_key: {files.key}\n"
+                  f"Give agents the CA: muniops-agent enroll --server https://{host[0]}:PORT "
+                  f"--ca-file {files.ca_cert.name}  (keep {files.ca_key} offline)",
+                  highlight=False)
