@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from muniops.inventory.validation import what
 from muniops.playbooks.model import Playbook
 
 _NAMED = re.compile(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+)*): (.*)$", re.DOTALL)
@@ -67,8 +68,7 @@ def parse_playbook(text: str, source: str) -> Playbook:
         out = []
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
-            msg = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-            msg = str(msg).removeprefix("Value error, ")
+            msg = what(err)
             # a whole-playbook rule names the field it found wrong: "checks[0].step: ..."
             if not loc and (m := _NAMED.match(msg)):
                 loc = tuple(int(p) if p.isdigit() else p

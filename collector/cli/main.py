@@ -152,9 +152,9 @@ def _library_error(exc: Exception) -> tuple[str, int] | None:
         from pydantic import ValidationError
 
         if isinstance(exc, ValidationError):
-            return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'value'}: "
-                             f"{str(e['msg']).removeprefix('Value error, ')}"
-                             for e in exc.errors()), 5
+            from muniops.inventory.validation import problems
+
+            return "; ".join(problems(exc, top="value")), 5
     if "sqlalchemy" in sys.modules:
         from sqlalchemy.exc import IntegrityError, OperationalError
 

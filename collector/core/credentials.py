@@ -20,6 +20,7 @@ from pydantic import Field, SecretStr, TypeAdapter, ValidationError
 
 from muniops.collector.core.settings import Section
 from muniops.inventory.errors import ConfigError, CredentialError
+from muniops.inventory.validation import problems
 
 _ENV_REF = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 
@@ -87,11 +88,8 @@ def _validate(name: str, entry: dict[str, Any]) -> SnmpCommunity | SnmpV3 | SshL
     try:
         return _CREDENTIAL.validate_python(_expand(entry, name))
     except ValidationError as exc:
-        # never echo the input: it may be a secret
-        reasons = [f"{'.'.join(str(p) for p in e['loc']) or 'value'}: "
-                   f"{'unknown key' if e['type'] == 'extra_forbidden' else e['msg']}"
-                   for e in exc.errors()]
-        raise CredentialError(name, "; ".join(reasons)) from None
+        # never echo the input: it may be a secret (problems() never does)
+        raise CredentialError(name, "; ".join(problems(exc, top="value"))) from None
 
 
 class CredentialStore:

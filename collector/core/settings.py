@@ -34,6 +34,7 @@ from muniops.inventory.errors import ConfigError
 from muniops.inventory.kpi_policy import KpiSettings  # indicators (collector/kpi)
 from muniops.inventory.pm_policy import PmSettings  # preventive maintenance policy
 from muniops.inventory.software_rules import LicenceSettings  # software licences
+from muniops.inventory.validation import indented, problems
 
 __all__ = ["ConfigError", "Section", "Settings", "load_settings"]
 
@@ -147,12 +148,7 @@ class Settings(BaseSettings):
 
 
 def _format_validation(source: str, exc: ValidationError) -> str:
-    lines = [f"{source}: invalid configuration"]
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        lines.append(f"  {where}: {msg}")
-    return "\n".join(lines)
+    return indented(f"{source}: invalid configuration", problems(exc))
 
 
 # top-level keys holding paths, resolved relative to the config file's folder

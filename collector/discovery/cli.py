@@ -109,8 +109,8 @@ def unknown(
     if json:
         emit_json(rows)
     else:
-        table(rows, ["mac", "vendor", "ip", "site", "switch", "port", "vlan", "first_seen",
-                     "last_seen", "state"], title="Unknown devices")
+        table(rows, ["mac", "state", "vendor", "ip", "site", "switch", "port", "vlan",
+                     "first_seen", "last_seen"], title="Unknown devices")
 
 
 def locate(

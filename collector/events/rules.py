@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from muniops.inventory.errors import ConfigError
+from muniops.inventory.validation import problems
 
 Severity = Literal["info", "warning", "critical"]
 Action = Literal["none", "backup", "poll"]
@@ -80,10 +81,7 @@ def _read(path: Path, model: type[_TrapFile] | type[_SyslogFile]) -> Any:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        where = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: "
-                          f"{'unknown key' if e['type'] == 'extra_forbidden' else e['msg']}"
-                          for e in exc.errors())
-        raise ConfigError(f"{path}: {where}") from None
+        raise ConfigError(f"{path}: {'; '.join(problems(exc))}") from None
 
 
 @dataclass(frozen=True)

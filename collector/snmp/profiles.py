@@ -16,6 +16,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from muniops.inventory.validation import indented, problems
+
 _METRIC = re.compile(r"^muniops_snmp_[a-z0-9_]+$")
 _LABEL = re.compile(r"^[a-z_][a-z0-9_]*$")
 _OID = re.compile(r"^\.?[0-2](\.\d+)+$")
@@ -186,12 +188,7 @@ def _load_file(path: Path) -> Profile:
     try:
         return Profile.model_validate(raw)
     except ValidationError as exc:
-        lines = [f"{path}: invalid profile"]
-        for err in exc.errors():
-            loc = ".".join(str(p) for p in err["loc"])
-            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-            lines.append(f"  {loc}: {msg}")
-        raise ProfileError("\n".join(lines)) from None
+        raise ProfileError(indented(f"{path}: invalid profile", problems(exc))) from None
 
 
 class ProfileSet:

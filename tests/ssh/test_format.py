@@ -39,7 +39,7 @@ def error_of(text: str) -> str:
     (("platforms: [cisco_ios]", "platforms: [cisco_ios, junos]"),
      "mine.yaml:3: targets.platforms: unknown platform(s) junos"),
     (("    send: show running-config", "    sned: show running-config"),
-     "mine.yaml:6: steps[0].sned: unknown field"),
+     "mine.yaml:6: steps[0].sned: unknown key"),
     (("    severity: low", "    severity: urgent"),
      "mine.yaml:10: checks[0].severity: Input should be 'info', 'low'"),
     (("    must_match: '^banner '", "    must_match: '^banner ('"),
