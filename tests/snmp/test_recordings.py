@@ -113,8 +113,9 @@ def test_ups_values_are_librenms_sensors(polled: dict[str, PollResult]) -> None:
     seen = set()
     for sensor in expected("apc_smt750x-nmc2")["sensors"]["discovery"]["sensors"]:
         oid = sensor["sensor_oid"].lstrip(".")
-        if oid in ours and sensor["sensor_class"] in UNIT:
-            want = sensor["sensor_current"] * UNIT[sensor["sensor_class"]]
+        unit = {**UNIT, "frequency": 1, "voltage": 1, "current": 1}  # sensors: Hz, V, A
+        if oid in ours and sensor["sensor_class"] in unit:
+            want = sensor["sensor_current"] * unit[sensor["sensor_class"]]
             assert ours[oid] == [pytest.approx(want, rel=1e-6)], sensor["sensor_descr"]
             seen.add(sensor["sensor_class"])
     assert seen >= {"charge", "runtime", "load", "temperature"}
