@@ -215,6 +215,9 @@ def extract(profiles: Sequence[Profile], scalars: dict[str, SnmpValue],
                     labels[label] = next((t for o in oids if (t := text(row.get(o)))), "")
                     if table.decode_hex:
                         labels[label] = unhex(labels[label])
+                    if label in table.label_values:
+                        labels[label] = table.label_values[label].get(labels[label],
+                                                                      labels[label])
                 for spec in table.metrics:
                     reading = _reading(profile, spec, row, labels, index, rows)
                     if reading is not None:

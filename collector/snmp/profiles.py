@@ -147,6 +147,8 @@ class TableSpec(_Strict):
     where: dict[str, str] = Field(default_factory=dict)
     # labels that firmware sends as a hex dump ("42 6C 61 63 6B") are decoded
     decode_hex: bool = False
+    # label -> {code: name}: a label read from an enumerated column (a sensor's locale)
+    label_values: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     @field_validator("where")
     @classmethod
