@@ -198,7 +198,8 @@ def _by_class(entries: list[tuple[str, set[str], list[float], Callable[[Reading]
 
 
 def _same(ours: str, theirs: str) -> bool:
-    a, b = " ".join(ours.lower().split()), " ".join(theirs.lower().split())
+    # case, spacing and punctuation apart ("FortiGate-500D" is "FortiGate 500D")
+    a, b = (" ".join(re.sub(r"[^a-z0-9.()/+]+", " ", t.lower()).split()) for t in (ours, theirs))
     if not a or not b:
         return False
     return a == b or (min(len(a), len(b)) >= 3 and (a in b or b in a))
