@@ -228,6 +228,10 @@ def extract(profiles: Sequence[Profile], scalars: dict[str, SnmpValue],
                         fact_rows.append({"index": index, **fact_row})
             if fact_rows and table.name not in facts:
                 facts[table.name] = fact_rows
+    if "model" not in facts:
+        oid = text(scalars.get(SYS_OBJECT_ID)).lstrip(".")
+        if name := next((p.product_names[oid] for p in profiles if oid in p.product_names), ""):
+            facts["model"] = name
     return readings, facts
 
 
@@ -241,11 +245,12 @@ def _value(spec: MetricSpec, row: dict[str, SnmpValue]) -> tuple[int | float, bo
     return None
 
 
-def _unscaled(spec: MetricSpec, row: dict[str, SnmpValue], raw: int | float
-              ) -> float | None:
+def _unscaled(spec: MetricSpec, row: dict[str, SnmpValue], raw: int | float,
+              fallback: bool = False) -> float | None:
     """The raw value with the row's other columns applied (minus, multiply, divide)."""
     value = float(raw)
-    for col in spec.minus:
+    minus = spec.fallback_minus if fallback and spec.fallback_minus is not None else spec.minus
+    for col in minus:
         other = number(row.get(col))
         if other is None:
             return None
@@ -281,7 +286,7 @@ def _reading(profile: Profile, spec: MetricSpec, row: dict[str, SnmpValue],
         state = spec.states.get(code, f"unknown_{code}")
         return Reading(profile.name, spec.name, {**labels, **spec.labels, "state": state},
                        float(code), raw, spec.type, spec.bits, spec.events, instance)
-    unscaled = _unscaled(spec, row, raw)
+    unscaled = _unscaled(spec, row, raw, fallback)
     if unscaled is None:
         return None
     if spec.minus_rows is not None:
@@ -290,7 +295,7 @@ def _reading(profile: Profile, spec: MetricSpec, row: dict[str, SnmpValue],
                                                         text(other.get(spec.minus_rows.by))):
                 continue
             got_other = _value(spec, other)
-            part = _unscaled(spec, other, got_other[0]) if got_other else None
+            part = _unscaled(spec, other, *got_other) if got_other else None
             if part is not None:
                 unscaled -= part
     exponent = 0

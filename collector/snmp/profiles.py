@@ -69,6 +69,7 @@ class MetricSpec(_Strict):
     multiply_by: str | None = None  # tables: another column's value (hrStorage units)
     divide_by: str | None = None  # tables: another column's value (supply capacity)
     minus: list[str] = Field(default_factory=list)  # columns subtracted before scaling
+    fallback_minus: list[str] | None = None  # subtracted from ``fallback`` (None: ``minus``)
     # other rows of the same table whose value of this metric is subtracted (memory used
     # minus the "Memory buffers" and "Cached memory" rows of hrStorage)
     minus_rows: RowMatch | None = None
@@ -92,10 +93,10 @@ class MetricSpec(_Strict):
     def _oids(cls, value: str | None) -> str | None:
         return None if value is None else _oid(value)
 
-    @field_validator("minus")
+    @field_validator("minus", "fallback_minus")
     @classmethod
-    def _minus(cls, value: list[str]) -> list[str]:
-        return [_oid(v) for v in value]
+    def _minus(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else [_oid(v) for v in value]
 
     @field_validator("states")
     @classmethod
@@ -109,7 +110,7 @@ class MetricSpec(_Strict):
         """Every column this metric reads besides its own OID."""
         cols = [c for c in (self.fallback, self.multiply_by, self.divide_by,
                             self.exponent_from, self.precision_from) if c]
-        cols += self.minus
+        cols += self.minus + (self.fallback_minus or [])
         if self.minus_rows is not None:
             cols.append(self.minus_rows.by)
         return cols
@@ -253,6 +254,10 @@ class Profile(_Strict):
     # fact -> regular expression on sysDescr whose first group is the value
     descr_facts: dict[str, str] = Field(default_factory=dict)
     walk_facts: dict[str, FactSpec] = Field(default_factory=dict)
+    # a file (beside the profile) of product names by sysObjectID: the model when no
+    # other fact names it (products/cisco.yaml, generated from CISCO-PRODUCTS-MIB)
+    products: str | None = None
+    product_names: dict[str, str] = Field(default_factory=dict)  # filled from ``products``
     scalars: list[MetricSpec] = Field(default_factory=list)
     tables: list[TableSpec] = Field(default_factory=list)
 
@@ -284,11 +289,22 @@ class Identity:
     probes: frozenset[str]  # probe OIDs whose subtree answered
 
 
+def _products(path: Path) -> dict[str, str]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        prefix = _oid(str(data["prefix"]))
+        return {f"{prefix}.{int(n)}": str(name) for n, name in data["names"].items()}
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        raise ProfileError(f"{path}: not a products file (prefix, names): {exc}") from None
+
+
 def _load_file(path: Path) -> Profile:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ProfileError(f"{path}: not valid YAML: {exc}") from None
+    if isinstance(raw, dict) and raw.get("products"):
+        raw["product_names"] = _products(path.parent / str(raw["products"]))
     try:
         return Profile.model_validate(raw)
     except ValidationError as exc:
