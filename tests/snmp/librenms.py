@@ -118,8 +118,9 @@ def described(theirs: str, r: Reading) -> bool:
     ours = _reading_tokens(r)
     if not want or not ours:
         return False
-    label_words = set().union(*(tokens(v) for k, v in r.labels.items() if k != "state")) \
-        if r.labels else set()
+    # the labels' own words, leaving out the state and index numbers
+    label_words = set().union(set(), *(tokens(v) for k, v in r.labels.items()
+                                       if k != "state" and not v.replace(".", "").isdigit()))
     return want <= ours or (bool(label_words) and label_words <= want)
 
 
