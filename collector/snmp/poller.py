@@ -255,6 +255,8 @@ def _unscaled(spec: MetricSpec, row: dict[str, SnmpValue], raw: int | float,
         if other is None:
             return None
         value -= other
+    for col in spec.minus_if_present:
+        value -= number(row.get(col)) or 0
     if spec.multiply_by is not None:
         factor = number(row.get(spec.multiply_by))
         if factor is None:

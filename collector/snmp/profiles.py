@@ -70,6 +70,7 @@ class MetricSpec(_Strict):
     divide_by: str | None = None  # tables: another column's value (supply capacity)
     minus: list[str] = Field(default_factory=list)  # columns subtracted before scaling
     fallback_minus: list[str] | None = None  # subtracted from ``fallback`` (None: ``minus``)
+    minus_if_present: list[str] = Field(default_factory=list)  # subtracted when answered
     # other rows of the same table whose value of this metric is subtracted (memory used
     # minus the "Memory buffers" and "Cached memory" rows of hrStorage)
     minus_rows: RowMatch | None = None
@@ -93,7 +94,7 @@ class MetricSpec(_Strict):
     def _oids(cls, value: str | None) -> str | None:
         return None if value is None else _oid(value)
 
-    @field_validator("minus", "fallback_minus")
+    @field_validator("minus", "fallback_minus", "minus_if_present")
     @classmethod
     def _minus(cls, value: list[str] | None) -> list[str] | None:
         return None if value is None else [_oid(v) for v in value]
@@ -110,7 +111,7 @@ class MetricSpec(_Strict):
         """Every column this metric reads besides its own OID."""
         cols = [c for c in (self.fallback, self.multiply_by, self.divide_by,
                             self.exponent_from, self.precision_from) if c]
-        cols += self.minus + (self.fallback_minus or [])
+        cols += self.minus + (self.fallback_minus or []) + self.minus_if_present
         if self.minus_rows is not None:
             cols.append(self.minus_rows.by)
         return cols
