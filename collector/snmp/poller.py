@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME = "1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.3.0"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LEADING_NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)(?:\s*[A-Za-z%]+)?\s*$")  # "15 PERCENT"
 _HEX_DUMP = re.compile(r"^[0-9A-Fa-f]{2}(?:[ :.-]?[0-9A-Fa-f]{2})+$")
 
 
@@ -110,14 +111,18 @@ def unhex(label: str) -> str:
 
 
 def number(value: SnmpValue) -> int | float | None:
-    """A value as a number; agents sometimes send numbers as strings ("0.15")."""
+    """A value as a number; agents sometimes send numbers as strings ("0.15"), some with
+    their unit ("15 PERCENT", "512 MB")."""
     if isinstance(value, int):
         return value
     if isinstance(value, bytes):
         try:
-            parsed = float(value.decode("ascii").strip())
-        except (UnicodeDecodeError, ValueError):
+            found = _LEADING_NUMBER.match(value.decode("ascii"))
+        except UnicodeDecodeError:
             return None
+        if found is None:
+            return None
+        parsed = float(found.group(1))
         return int(parsed) if parsed.is_integer() else parsed
     return None
 

@@ -260,7 +260,12 @@ def compare(name: str, res: PollResult) -> Coverage:
         oids = {_oid(m.get(k)) for k in ("mempool_used_oid", "mempool_perc_oid",
                                          "mempool_free_oid", "mempool_total_oid")} - {""}
         descr = str(m.get("mempool_descr") or "memory")
-        if m.get("mempool_used") is not None and m.get("mempool_total"):
+        if m.get("mempool_perc_oid") and m.get("mempool_perc") is not None:
+            # LibreNMS reads a percentage (and makes up a total of 100)
+            entries.append((descr, oids, [float(m["mempool_perc"]) / 100,
+                                          float(m.get("mempool_used") or -1)],
+                            lambda r: r.metric in (MEM_RATIO, MEM_USED)))
+        elif m.get("mempool_used") is not None and m.get("mempool_total"):
             entries.append((descr, oids, [float(m["mempool_used"])],
                             lambda r: r.metric == MEM_USED))
         elif m.get("mempool_perc") is not None:
