@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import time
 from collections.abc import Sequence
@@ -313,6 +314,10 @@ def _reading(profile: Profile, spec: MetricSpec, row: dict[str, SnmpValue],
         places = number(row.get(spec.precision_from))
         exponent -= int(places) if places is not None and 0 < places < 10 else 0
     value = _scaled(spec, unscaled, fallback) * (10.0 ** exponent if exponent else 1)
+    if spec.to_dbm:
+        if value <= 0:
+            return None  # no light: no dBm value
+        value = 10 * math.log10(value)
     value = float(f"{value:.12g}")  # no 23.400000000000002
     return Reading(profile.name, spec.name, {**labels, **spec.labels}, value, raw, spec.type,
                    32 if fallback else spec.bits, spec.events, instance)

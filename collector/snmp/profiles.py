@@ -84,6 +84,8 @@ class MetricSpec(_Strict):
     only_states: bool = False  # emit only when the value is one of ``states``
     skip: list[float] = Field(default_factory=list)  # raw values meaning "no reading"
     skip_below: float | None = None  # raw values below this mean "no reading"
+    # the scaled value is a power in milliwatts, exposed in dBm (optics in µW: scale 0.001)
+    to_dbm: bool = False
     help: str = Field(min_length=3)
     labels: dict[str, str] = Field(default_factory=dict)  # constant labels
     events: bool = False  # record a change of this value as an event (interface up/down)
