@@ -74,3 +74,32 @@ def test_a_wrong_value_or_description_is_not_covered(polled: dict[str, PollResul
     shifted = dataclasses.replace(res, readings=[
         dataclasses.replace(r, value=r.value * 1.02 + 1, oid="x") for r in res.readings])
     assert librenms.compare(name, shifted).categories["sensors"].covered == 0
+
+
+# what a device is comes from what it answers: the same vendor gives different kinds
+KINDS = {
+    "routeros_rb2011il": "router", "routeros_wifi": "wireless_bridge",
+    "routeros_ltap-mini": "access_point", "swos_css326-24g-2s+": "switch",
+    "edgeos_erl": "router", "edgeswitch_us-8": "switch", "unifi_unifi": "access_point",
+    "airos-af-ltu_1.4.0": "wireless_bridge", "arubaos": "wireless_controller",
+    "vrp_ac6605-26": "wireless_controller", "vrp_5720": "switch",
+    "fortigate_500d": "firewall", "junos_srx340": "firewall", "junos_qfx5100": "switch",
+    "dsm_ds916": "nas", "apc_ap7900b": "pdu", "apc_smt750x-nmc2": "ups",
+    "hikvision-nvr": "nvr", "axiscam_p1354": "camera", "drac_r540": "server",
+    "hpe-ilo": "server", "windows_9600d": "server", "brother": "printer",
+}
+
+
+@pytest.mark.parametrize(("name", "kind"), sorted(KINDS.items()))
+def test_the_kind_comes_from_what_the_device_answers(polled: dict[str, PollResult],
+                                                     name: str, kind: str) -> None:
+    assert polled[name].kind == kind, (name, polled[name].profiles)
+
+
+def test_idrac_and_ilo_serial_is_the_servers(polled: dict[str, PollResult]) -> None:
+    """The management card reports the server's serial, which links it to the server's
+    asset (inventory.snmp.serials_in)."""
+    from muniops.inventory.snmp import serials_in
+
+    assert "CZXXXXXXXX" in serials_in(polled["hpe-ilo_5_with_bat_checks"].facts)
+    assert "5GC8H32" in serials_in(polled["drac_idrac7"].facts)
