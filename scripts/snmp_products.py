@@ -1,8 +1,10 @@
 """Product names by sysObjectID, from a vendor's products MIB (data for the profiles'
 ``products`` file: the model of a device no other source names).
 
-    python scripts/snmp_products.py MIB-FILE ROOT-NAME ROOT-OID > config/snmp/profiles/products/X.yaml
-    python scripts/snmp_products.py /work/shared/mibs/cisco/CISCO-PRODUCTS-MIB ciscoProducts 1.3.6.1.4.1.9.1
+    python scripts/snmp_products.py MIB-FILE ROOT-NAME ROOT-OID > \
+        config/snmp/profiles/products/X.yaml
+    python scripts/snmp_products.py ../shared/mibs/cisco/CISCO-PRODUCTS-MIB ciscoProducts \
+        1.3.6.1.4.1.9.1 > config/snmp/profiles/products/cisco.yaml
 """
 
 from __future__ import annotations

@@ -308,8 +308,8 @@ def _reading(profile: Profile, spec: MetricSpec, row: dict[str, SnmpValue],
                 unscaled -= part
     exponent = 0
     if spec.exponent_from is not None:
-        code = number(row.get(spec.exponent_from))
-        exponent += spec.exponents.get(int(code), 0) if code is not None else 0
+        scale_code = number(row.get(spec.exponent_from))
+        exponent += spec.exponents.get(int(scale_code), 0) if scale_code is not None else 0
     if spec.precision_from is not None:
         places = number(row.get(spec.precision_from))
         exponent -= int(places) if places is not None and 0 < places < 10 else 0
@@ -329,7 +329,7 @@ def _needed(profiles: Sequence[Profile]) -> tuple[list[str], list[str]]:
     for p in profiles:
         scalars += p.facts.values()
         for s in p.scalars:
-            scalars += [s.oid] + s.columns()
+            scalars += [s.oid, *s.columns()]
         for t in p.tables:
             columns += t.columns()
         for f in p.walk_facts.values():

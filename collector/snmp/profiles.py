@@ -193,7 +193,7 @@ class TableSpec(_Strict):
         """Every column OID this table reads."""
         cols = [o for oids in self.labels.values() for o in oids]
         for m in self.metrics:
-            cols += [m.oid] + m.columns()
+            cols += [m.oid, *m.columns()]
         cols += list(self.facts.values()) + list(self.where)
         return list(dict.fromkeys(cols))
 
