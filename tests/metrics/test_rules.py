@@ -37,6 +37,10 @@ REQUIRED_ALERTS = {
     "configuration changed": "MuniopsConfigurationChanged",
     "backup failing": "MuniopsConfigBackupFailing",
     "unknown device seen": "MuniopsUnknownDeviceSeen",
+    "fan failed": "MuniopsFanFailed",
+    "power supply failed": "MuniopsPowerSupplyFailed",
+    "disk failed": "MuniopsDiskFailed",
+    "UPS battery needs replacing": "MuniopsUpsBatteryReplace",
 }
 
 
