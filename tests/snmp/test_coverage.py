@@ -103,3 +103,22 @@ def test_idrac_and_ilo_serial_is_the_servers(polled: dict[str, PollResult]) -> N
 
     assert "CZXXXXXXXX" in serials_in(polled["hpe-ilo_5_with_bat_checks"].facts)
     assert "5GC8H32" in serials_in(polled["drac_idrac7"].facts)
+
+
+# recordings with a live link (the AF60 one has no station), and what each family reports
+# beside the signal
+LINK_ENDS = {"airos_airos8": {"snr_db", "ccq_percent"}, "airos-af-ltu_1.4.0": set(),
+             "routeros_wifi": set(), "routeros_station": set(), "pmp_450": {"snr_db"},
+             "pmp": {"snr_db"}}
+
+
+@pytest.mark.parametrize(("name", "also"), sorted(LINK_ENDS.items()))
+def test_every_radio_family_gives_what_muniops_links_reads(polled: dict[str, PollResult],
+                                                           name: str, also: set[str]) -> None:
+    """`muniops links` judges an end by its worst signal (and SNR or CCQ when it has one),
+    whatever the radio family."""
+    from muniops.collector.snmp.links import end_readings
+
+    values = end_readings(polled[name])
+    assert -100 < values["signal_dbm"] < -10, (name, values)
+    assert also <= set(values), (name, values)
