@@ -269,6 +269,16 @@ class Profile(_Strict):
     def _facts(cls, value: dict[str, str]) -> dict[str, str]:
         return {k: _oid(v) for k, v in value.items()}
 
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str | None) -> str | None:
+        from muniops.inventory.models.enums import AssetKind
+
+        if value is not None and value not in {k.value for k in AssetKind}:
+            raise ValueError(f"not an asset kind: {value!r} "
+                             f"(one of {', '.join(k.value for k in AssetKind)})")
+        return value
+
     @field_validator("descr_facts")
     @classmethod
     def _descr_facts(cls, value: dict[str, str]) -> dict[str, str]:

@@ -182,3 +182,9 @@ def test_requires_and_excludes_make_the_kind_follow_what_answers() -> None:
                            frozenset({"1.3.6.1.4.1.41112.1.6.3.3"})))
     assert next(p.kind for p in switch if p.kind) == "switch"
     assert "ubiquiti-edgeswitch" not in [p.name for p in ap]
+
+
+def test_a_kind_must_be_an_asset_kind(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("name: bad\nkind: toaster\n")
+    with pytest.raises(ProfileError, match=r"bad.yaml.*\n.*kind.*not an asset kind"):
+        ProfileSet.load([tmp_path])
