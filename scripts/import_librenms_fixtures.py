@@ -40,13 +40,25 @@ def _trim(data: dict) -> dict:  # type: ignore[type-arg]
     return out
 
 
+def _sorted(data: bytes) -> bytes:
+    """Records in OID order: snmpsim answers GETNEXT in file order, and some hand-edited
+    recordings list a table's rows out of order (a real agent never does)."""
+    lines = [line for line in data.splitlines() if line.strip()]
+
+    def key(line: bytes) -> tuple[int, ...]:
+        oid = line.split(b"|", 1)[0].lstrip(b".")
+        return tuple(int(arc) for arc in oid.split(b"."))
+
+    return b"\n".join(sorted(lines, key=key)) + b"\n"
+
+
 def main(source: str) -> None:
     src = Path(source)
     (DEST / "snmprec").mkdir(parents=True, exist_ok=True)
     (DEST / "expected").mkdir(parents=True, exist_ok=True)
     shutil.copy(src / "NOTICE.md", DEST / "NOTICE-upstream.md")
     for rec in sorted((src / "snmprec").glob("*.snmprec")):
-        shutil.copy(rec, DEST / "snmprec" / rec.name)
+        (DEST / "snmprec" / rec.name).write_bytes(_sorted(rec.read_bytes()))
         exp = src / "librenms-expected" / f"{rec.stem}.json"
         data = _trim(json.loads(exp.read_text(encoding="utf-8")))
         (DEST / "expected" / exp.name).write_text(

@@ -111,6 +111,17 @@ def unhex(label: str) -> str:
     return decoded.strip()
 
 
+def channel_mhz(channel: int) -> int | None:
+    """The centre frequency of an 802.11 channel (2.4 and 5 GHz bands), in MHz."""
+    if channel == 14:
+        return 2484
+    if 1 <= channel <= 13:
+        return 2407 + 5 * channel
+    if 32 <= channel <= 177:
+        return 5000 + 5 * channel
+    return None
+
+
 def number(value: SnmpValue) -> int | float | None:
     """A value as a number; agents sometimes send numbers as strings ("0.15"), some with
     their unit ("15 PERCENT", "512 MB")."""
@@ -314,6 +325,11 @@ def _reading(profile: Profile, spec: MetricSpec, row: dict[str, SnmpValue],
         places = number(row.get(spec.precision_from))
         exponent -= int(places) if places is not None and 0 < places < 10 else 0
     value = _scaled(spec, unscaled, fallback) * (10.0 ** exponent if exponent else 1)
+    if spec.channel_to_hertz:
+        mhz = channel_mhz(int(value))
+        if mhz is None:
+            return None
+        value = mhz * 1e6
     if spec.to_dbm:
         if value <= 0:
             return None  # no light: no dBm value

@@ -86,6 +86,8 @@ class MetricSpec(_Strict):
     skip_below: float | None = None  # raw values below this mean "no reading"
     # the scaled value is a power in milliwatts, exposed in dBm (optics in µW: scale 0.001)
     to_dbm: bool = False
+    # the value is an 802.11 channel number, exposed as its centre frequency in Hz
+    channel_to_hertz: bool = False
     help: str = Field(min_length=3)
     labels: dict[str, str] = Field(default_factory=dict)  # constant labels
     events: bool = False  # record a change of this value as an event (interface up/down)

@@ -188,3 +188,10 @@ def test_a_kind_must_be_an_asset_kind(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("name: bad\nkind: toaster\n")
     with pytest.raises(ProfileError, match=r"bad.yaml.*\n.*kind.*not an asset kind"):
         ProfileSet.load([tmp_path])
+
+
+def test_an_80211_channel_is_shown_as_its_frequency() -> None:
+    from muniops.collector.snmp.poller import channel_mhz
+
+    assert [channel_mhz(c) for c in (1, 6, 13, 14, 36, 124, 165, 0, 200)] == [
+        2412, 2437, 2472, 2484, 5180, 5620, 5825, None, None]
