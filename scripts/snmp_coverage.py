@@ -32,8 +32,10 @@ def main() -> None:
     parser.add_argument("--floors", action="store_true")
     parser.add_argument("--docs", action="store_true")
     parser.add_argument("--classes", action="store_true")
+    parser.add_argument("--profiles", type=Path, default=BUILTIN_PROFILES,
+                        help="another profile folder (to measure an older set)")
     args = parser.parse_args()
-    profiles = ProfileSet.load([BUILTIN_PROFILES])
+    profiles = ProfileSet.load([args.profiles])
     with running_snmpsim(librenms.SNMPREC) as port:
         t0 = time.monotonic()
         polled = librenms.poll_all(port, profiles)
