@@ -181,6 +181,10 @@ def test_requires_and_excludes_make_the_kind_follow_what_answers() -> None:
     ap = ps.match(Identity("1.3.6.1.4.1.41112", "USW-Lite?",
                            frozenset({"1.3.6.1.4.1.41112.1.6.3.3"})))
     assert next(p.kind for p in switch if p.kind) == "switch"
+    asa = ps.match(Identity("1.3.6.1.4.1.9.1.2114", "Cisco Adaptive Security Appliance",
+                            frozenset({"1.3.6.1.4.1.9.9.147.1.2.2.2.1.5"})))
+    assert next(p.kind for p in asa if p.kind) == "firewall"
+    assert "cisco-ios" in [p.name for p in asa]  # CPU and memory still come from IOS MIBs
     assert "ubiquiti-edgeswitch" not in [p.name for p in ap]
 
 
