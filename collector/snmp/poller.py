@@ -254,6 +254,9 @@ def extract(profiles: Sequence[Profile], scalars: dict[str, SnmpValue],
 
 def _value(spec: MetricSpec, row: dict[str, SnmpValue]) -> tuple[int | float, bool] | None:
     """The raw number of a metric in a row (or its fallback), or None."""
+    if spec.octets_as_integer:
+        octets = row.get(spec.oid)
+        return (int.from_bytes(octets, "big"), False) if isinstance(octets, bytes) else None
     raw = number(row.get(spec.oid))
     if raw is not None:
         return raw, False

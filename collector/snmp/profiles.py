@@ -88,6 +88,8 @@ class MetricSpec(_Strict):
     to_dbm: bool = False
     # the value is an 802.11 channel number, exposed as its centre frequency in Hz
     channel_to_hertz: bool = False
+    # the value is an OCTET STRING of flags (a BITS syntax), read as a big-endian integer
+    octets_as_integer: bool = False
     help: str = Field(min_length=3)
     labels: dict[str, str] = Field(default_factory=dict)  # constant labels
     events: bool = False  # record a change of this value as an event (interface up/down)

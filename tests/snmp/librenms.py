@@ -115,8 +115,10 @@ def described(theirs: str, r: Reading) -> bool:
     words of the shorter one are all in the other (numbers included, so "Fan 2" is not
     "Fan 1")."""
     want = tokens(theirs)
+    if not want:  # a description without words ("/"): the same text
+        return any(v.strip() == theirs.strip() for k, v in r.labels.items() if k != "state")
     ours = _reading_tokens(r)
-    if not want or not ours:
+    if not ours:
         return False
     # the labels' own words, leaving out the state and index numbers
     label_words = set().union(set(), *(tokens(v) for k, v in r.labels.items()
