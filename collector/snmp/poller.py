@@ -158,7 +158,25 @@ def _scaled(spec: MetricSpec, raw: int | float, fallback: bool) -> float:
     return raw * scale
 
 
+def index_text(arcs: str) -> str:
+    """A string index ("6.87.73.70.73.79.71": its length, then its characters) as text;
+    the arcs unchanged when they are not one."""
+    parts = arcs.split(".")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        return arcs
+    if len(values) < 2 or values[0] != len(values) - 1 or not all(31 < v < 256 for v in
+                                                                   values[1:]):
+        return arcs
+    return text(bytes(values[1:])) or arcs
+
+
 def _index_labels(table: TableSpec, index: str) -> dict[str, str]:
+    if table.text_index:
+        labels = {table.index[0]: index}
+        labels[table.index[-1]] = index_text(index)
+        return labels
     if len(table.index) == 1:
         return {table.index[0]: index}
     arcs = index.split(".")

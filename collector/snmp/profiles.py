@@ -155,6 +155,9 @@ class TableSpec(_Strict):
     where: dict[str, str] = Field(default_factory=dict)
     # labels that firmware sends as a hex dump ("42 6C 61 63 6B") are decoded
     decode_hex: bool = False
+    # the index is a string (length, then one arc per character: an SSID, a name): its
+    # last index label gets the text
+    text_index: bool = False
     # label -> {code: name}: a label read from an enumerated column (a sensor's locale)
     label_values: dict[str, dict[str, str]] = Field(default_factory=dict)
 

@@ -136,10 +136,11 @@ def _oid(value: str | None) -> str:
 
 def _pair(entries: list[tuple[str, set[str], list[float], Callable[[Reading], bool]]],
           readings: list[Reading], cat: Category) -> None:
-    """Greedy one-to-one pairing: same-OID pairs first, then by description."""
+    """Greedy one-to-one pairing: same-OID pairs first (entries read from one OID before
+    LibreNMS's sums of several), then by description."""
     used: set[int] = set()
     pending: list[tuple[str, set[str], list[float], Callable[[Reading], bool]]] = []
-    for entry in entries:
+    for entry in sorted(entries, key=lambda e: len(e[1])):
         descr, oids, wants, fits = entry
         cat.expected += 1
         hit = next((i for i, r in enumerate(readings) if i not in used and r.oid in oids

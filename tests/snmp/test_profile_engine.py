@@ -199,3 +199,22 @@ def test_an_80211_channel_is_shown_as_its_frequency() -> None:
 
     assert [channel_mhz(c) for c in (1, 6, 13, 14, 36, 124, 165, 0, 200)] == [
         2412, 2437, 2472, 2484, 5180, 5620, 5825, None, None]
+
+
+def test_flags_and_string_indexes() -> None:
+    from muniops.collector.snmp.poller import index_text
+
+    assert index_text("6.87.73.70.73.79.71") == "WIFIOG"
+    assert index_text("1.2") == "1.2" and index_text("3.65.66") == "3.65.66"
+    p = _profile("""
+name: t
+tables:
+  - name: errors
+    index: [dev]
+    metrics:
+      - {name: muniops_snmp_printer_error_state, oid: 1.2.5, octets_as_integer: true,
+         states: {0: no_error, 128: low_paper}, help: printer errors}
+""")
+    got = {r.labels["dev"]: r.labels["state"] for r in _read(p, _col("1.2.5", {
+        "1": b"\x00", "2": b"\x80", "3": b"\x20\x00"}))}
+    assert got == {"1": "no_error", "2": "low_paper", "3": "unknown_8192"}
