@@ -8,6 +8,11 @@
    network namespace holding 49 interfaces (lo + 24 veth pairs), so each device has 49.
 3. One poll cycle of CYCLE_DEVICES such devices, 1 and 2 worker processes: wall time, our
    CPU, and the agent's CPU (it shares the 2 cores).
+4. The RECORDINGS largest LibreNMS recordings (tests/fixtures/librenms) served by one
+   snmpsim: one poll with every profile that matches (detection included) beside
+   ``snmpbulkwalk -Cr25`` of the same columns (one walk per column, as Net-SNMP walks one
+   subtree at a time) and ``snmpget`` of the same scalars. Goal: a poll no slower than
+   1.5x the walk of what it reads.
 
 Needs root for the namespace (parts 2 and 3); nothing leaves it."""
 
@@ -36,6 +41,7 @@ INTERFACES = 49  # lo + 24 veth pairs
 CONCURRENCY = 64
 EXPORTER_CONFIG = ROOT / "bench" / "data" / "snmp_exporter_if_mib.yml"
 NS = "muniops-bench-snmp"
+RECORDINGS = int(os.environ.get("BENCH_SNMP_RECORDINGS", 5))
 
 
 def v2c(community: str) -> SnmpCommunity:
@@ -221,11 +227,58 @@ def inner() -> None:
                   f"(goal <= 20 s)", flush=True)
 
 
+def recordings() -> None:
+    sys.path.insert(0, str(ROOT))
+    from muniops.collector.snmp.config import BUILTIN_PROFILES
+    from muniops.collector.snmp.poller import DeviceSpec, _needed, poll_device
+    from muniops.collector.snmp.profiles import ProfileSet
+    from muniops.collector.snmp.session import SnmpTarget
+    from muniops.lab.snmpsim import running_snmpsim
+    from tests.snmp import librenms
+
+    largest = sorted(librenms.SNMPREC.glob("*.snmprec"), key=lambda p: -p.stat().st_size)
+    names = [p.stem for p in largest[:RECORDINGS]]
+    profiles = ProfileSet.load([BUILTIN_PROFILES])
+    print(f"4. the {len(names)} largest recordings (snmpsim): a poll vs snmpbulkwalk of the "
+          f"same OIDs, medians of {REPEAT}")
+    with running_snmpsim(librenms.SNMPREC) as port:
+        for name in names:
+            spec = DeviceSpec(name, SnmpTarget("127.0.0.1", port, v2c(name), timeout=10,
+                                               retries=1, max_repetitions=25),
+                              budget_seconds=120)
+            ours, result = [], None
+            for _ in range(REPEAT):
+                t0 = time.perf_counter()
+                result = asyncio.run(poll_device(spec, profiles))
+                ours.append(time.perf_counter() - t0)
+            assert result is not None and result.state == "up", (name, result)
+            scalars, columns = _needed(profiles.resolve(result.profiles))
+            base = ["-v2c", "-c", name, "-t", "10", "-r", "1", f"127.0.0.1:{port}"]
+            theirs = []
+            for _ in range(REPEAT):
+                t0 = time.perf_counter()
+                subprocess.run(["snmpget", "-On", *base, *scalars], capture_output=True,
+                               check=False)
+                for col in columns:
+                    subprocess.run(["snmpbulkwalk", "-On", "-Cr25", *base, col],
+                                   capture_output=True, check=True)
+                theirs.append(time.perf_counter() - t0)
+            mine, ref = statistics.median(ours), statistics.median(theirs)
+            print(f"  {name:<28} poll {mine:6.3f} s ({result.varbinds:>6} values, "
+                  f"{len(result.profiles)} profiles)  snmpbulkwalk {ref:6.3f} s "
+                  f"({len(columns)} columns)  ratio {mine / ref:4.2f} (goal <= 1.5)",
+                  flush=True)
+
+
 def main() -> None:
     if "--inner" in sys.argv:
         inner()
         return
+    if "--recordings" in sys.argv:
+        recordings()
+        return
     full_walk()
+    recordings()
     if os.geteuid() != 0:
         print("parts 2 and 3 need root (a network namespace with 48 interfaces): skipped")
         return

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 import time
 from collections.abc import Sequence
@@ -19,13 +20,22 @@ from pathlib import Path
 from typing import Any
 
 from muniops.collector.snmp.errors import SnmpAuthError, SnmpError, SnmpTimeout
-from muniops.collector.snmp.profiles import Identity, MetricSpec, Profile, ProfileSet, TableSpec
+from muniops.collector.snmp.profiles import (
+    FactSpec,
+    Identity,
+    MetricSpec,
+    Profile,
+    ProfileSet,
+    TableSpec,
+)
 from muniops.collector.snmp.session import SessionStats, SnmpSession, SnmpTarget, SnmpValue
 
 log = logging.getLogger(__name__)
 
 SYS_DESCR, SYS_OBJECT_ID, SYS_UPTIME = "1.3.6.1.2.1.1.1.0", "1.3.6.1.2.1.1.2.0", "1.3.6.1.2.1.1.3.0"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LEADING_NUMBER = re.compile(r"^\s*(-?\d+(?:\.\d+)?)(?:\s*[A-Za-z%]+)?\s*$")  # "15 PERCENT"
+_HEX_DUMP = re.compile(r"^[0-9A-Fa-f]{2}(?:[ :.-]?[0-9A-Fa-f]{2})+$")
 
 
 @dataclass(frozen=True)
@@ -86,15 +96,45 @@ def text(value: SnmpValue) -> str:
     return str(value)
 
 
+def unhex(label: str) -> str:
+    """A description some firmware sends as a hex dump of its text ("42 6C 61 63 6B"),
+    decoded; any other text unchanged."""
+    if not _HEX_DUMP.match(label):
+        return label
+    raw = bytes.fromhex(re.sub(r"[ :.-]", "", label)).rstrip(b"\x00")
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return label
+    if not decoded.strip() or _CONTROL.search(decoded):
+        return label  # binary (a MAC address written as hex), not text
+    return decoded.strip()
+
+
+def channel_mhz(channel: int) -> int | None:
+    """The centre frequency of an 802.11 channel (2.4 and 5 GHz bands), in MHz."""
+    if channel == 14:
+        return 2484
+    if 1 <= channel <= 13:
+        return 2407 + 5 * channel
+    if 32 <= channel <= 177:
+        return 5000 + 5 * channel
+    return None
+
+
 def number(value: SnmpValue) -> int | float | None:
-    """A value as a number; agents sometimes send numbers as strings ("0.15")."""
+    """A value as a number; agents sometimes send numbers as strings ("0.15"), some with
+    their unit ("15 PERCENT", "512 MB")."""
     if isinstance(value, int):
         return value
     if isinstance(value, bytes):
         try:
-            parsed = float(value.decode("ascii").strip())
-        except (UnicodeDecodeError, ValueError):
+            found = _LEADING_NUMBER.match(value.decode("ascii"))
+        except UnicodeDecodeError:
             return None
+        if found is None:
+            return None
+        parsed = float(found.group(1))
         return int(parsed) if parsed.is_integer() else parsed
     return None
 
@@ -118,7 +158,25 @@ def _scaled(spec: MetricSpec, raw: int | float, fallback: bool) -> float:
     return raw * scale
 
 
+def index_text(arcs: str) -> str:
+    """A string index ("6.87.73.70.73.79.71": its length, then its characters) as text;
+    the arcs unchanged when they are not one."""
+    parts = arcs.split(".")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError:
+        return arcs
+    if len(values) < 2 or values[0] != len(values) - 1 or not all(31 < v < 256 for v in
+                                                                   values[1:]):
+        return arcs
+    return text(bytes(values[1:])) or arcs
+
+
 def _index_labels(table: TableSpec, index: str) -> dict[str, str]:
+    if table.text_index:
+        labels = {table.index[0]: index}
+        labels[table.index[-1]] = index_text(index)
+        return labels
     if len(table.index) == 1:
         return {table.index[0]: index}
     arcs = index.split(".")
@@ -130,13 +188,34 @@ def _index_labels(table: TableSpec, index: str) -> dict[str, str]:
 
 def table_rows(table: TableSpec, rows: dict[str, list[tuple[str, SnmpValue]]]
                ) -> dict[str, dict[str, SnmpValue]]:
-    """{index: {column OID: value}} from walked columns."""
+    """{index: {column OID: value}} from walked columns (every row, ``where`` or not)."""
     out: dict[str, dict[str, SnmpValue]] = {}
     for column in table.columns():
         cut = len(column) + 1
         for oid, value in rows.get(column, ()):
             out.setdefault(oid[cut:], {})[column] = value
     return out
+
+
+def _matches(where: dict[str, str], row: dict[str, SnmpValue]) -> bool:
+    return all(re.fullmatch(pattern, text(row.get(col))) for col, pattern in where.items())
+
+
+def _walk_fact(spec: FactSpec, walked: dict[str, list[tuple[str, SnmpValue]]]) -> str:
+    cut = len(spec.walk) + 1
+    others = {col: {oid[len(col) + 1:]: v for oid, v in walked.get(col, ())}
+              for col in spec.where}
+    for oid, value in walked.get(spec.walk, ()):
+        index = oid[cut:]
+        if not all(re.fullmatch(p, text(others[c].get(index))) for c, p in spec.where.items()):
+            continue
+        found = text(value)
+        if spec.pattern is not None:
+            m = re.search(spec.pattern, found)
+            found = m.group(1) if m else ""
+        if found:
+            return found
+    return ""
 
 
 def extract(profiles: Sequence[Profile], scalars: dict[str, SnmpValue],
@@ -151,21 +230,31 @@ def extract(profiles: Sequence[Profile], scalars: dict[str, SnmpValue],
             if (value := text(scalars.get(oid))) and name not in facts:
                 facts[name] = value
         for name, pattern in profile.descr_facts.items():
-            if name not in facts and (m := re.search(pattern, descr)):
-                facts[name] = m.group(1)
+            if name not in facts and (m := re.search(pattern, descr)) and m.group(1).strip():
+                facts[name] = m.group(1).strip()
+        for name, fact in profile.walk_facts.items():
+            if name not in facts and (value := _walk_fact(fact, walked)):
+                facts[name] = value
         for spec in profile.scalars:
-            reading = _reading(profile, spec, scalars, {}, "")
+            reading = _reading(profile, spec, scalars, {}, "", {})
             if reading is not None:
                 readings.append(reading)
         for table in profile.tables:
             rows = table_rows(table, walked)
             fact_rows = []
             for index, row in rows.items():
+                if table.where and not _matches(table.where, row):
+                    continue
                 labels = _index_labels(table, index)
                 for label, oids in table.labels.items():
                     labels[label] = next((t for o in oids if (t := text(row.get(o)))), "")
+                    if table.decode_hex:
+                        labels[label] = unhex(labels[label])
+                    if label in table.label_values:
+                        labels[label] = table.label_values[label].get(labels[label],
+                                                                      labels[label])
                 for spec in table.metrics:
-                    reading = _reading(profile, spec, row, labels, index)
+                    reading = _reading(profile, spec, row, labels, index, rows)
                     if reading is not None:
                         readings.append(reading)
                 if table.facts:
@@ -174,28 +263,101 @@ def extract(profiles: Sequence[Profile], scalars: dict[str, SnmpValue],
                         fact_rows.append({"index": index, **fact_row})
             if fact_rows and table.name not in facts:
                 facts[table.name] = fact_rows
+    if "model" not in facts:
+        oid = text(scalars.get(SYS_OBJECT_ID)).lstrip(".")
+        if name := next((p.product_names[oid] for p in profiles if oid in p.product_names), ""):
+            facts["model"] = name
     return readings, facts
 
 
-def _reading(profile: Profile, spec: MetricSpec, row: dict[str, SnmpValue],
-             labels: dict[str, str], index: str) -> Reading | None:
-    fallback = False
+def _value(spec: MetricSpec, row: dict[str, SnmpValue]) -> tuple[int | float, bool] | None:
+    """The raw number of a metric in a row (or its fallback), or None."""
+    if spec.octets_as_integer:
+        octets = row.get(spec.oid)
+        return (int.from_bytes(octets, "big"), False) if isinstance(octets, bytes) else None
     raw = number(row.get(spec.oid))
-    if raw is None and spec.fallback is not None:
-        raw = number(row.get(spec.fallback))
-        fallback = True
-    if raw is None:
-        return None
-    value = float(f"{_scaled(spec, raw, fallback):.12g}")  # no 23.400000000000002
+    if raw is not None:
+        return raw, False
+    if spec.fallback is not None and (raw := number(row.get(spec.fallback))) is not None:
+        return raw, True
+    return None
+
+
+def _unscaled(spec: MetricSpec, row: dict[str, SnmpValue], raw: int | float,
+              fallback: bool = False) -> float | None:
+    """The raw value with the row's other columns applied (minus, multiply, divide)."""
+    value = float(raw)
+    minus = spec.fallback_minus if fallback and spec.fallback_minus is not None else spec.minus
+    for col in minus:
+        other = number(row.get(col))
+        if other is None:
+            return None
+        value -= other
+    for col in spec.minus_if_present:
+        value -= number(row.get(col)) or 0
     if spec.multiply_by is not None:
         factor = number(row.get(spec.multiply_by))
         if factor is None:
             return None
         value *= factor
+    if spec.divide_by is not None:
+        divisor = number(row.get(spec.divide_by))
+        if not divisor or divisor <= 0:
+            return None
+        value /= divisor
+    return value
+
+
+def _reading(profile: Profile, spec: MetricSpec, row: dict[str, SnmpValue],
+             labels: dict[str, str], index: str,
+             rows: dict[str, dict[str, SnmpValue]]) -> Reading | None:
+    got = _value(spec, row)
+    if got is None:
+        return None
+    raw, fallback = got
+    if raw in spec.skip or (spec.skip_below is not None and raw < spec.skip_below):
+        return None
     oid = spec.fallback if fallback and spec.fallback else spec.oid
+    instance = f"{oid}.{index}" if index else oid
+    if spec.states:
+        code = int(raw)
+        if spec.only_states and code not in spec.states:
+            return None
+        state = spec.states.get(code, f"unknown_{code}")
+        return Reading(profile.name, spec.name, {**labels, **spec.labels, "state": state},
+                       float(code), raw, spec.type, spec.bits, spec.events, instance)
+    unscaled = _unscaled(spec, row, raw, fallback)
+    if unscaled is None:
+        return None
+    if spec.minus_rows is not None:
+        for other_index, other in rows.items():
+            if other_index == index or not re.fullmatch(spec.minus_rows.pattern,
+                                                        text(other.get(spec.minus_rows.by))):
+                continue
+            got_other = _value(spec, other)
+            part = _unscaled(spec, other, *got_other) if got_other else None
+            if part is not None:
+                unscaled -= part
+    exponent = 0
+    if spec.exponent_from is not None:
+        scale_code = number(row.get(spec.exponent_from))
+        exponent += spec.exponents.get(int(scale_code), 0) if scale_code is not None else 0
+    if spec.precision_from is not None:
+        places = number(row.get(spec.precision_from))
+        exponent -= int(places) if places is not None and 0 < places < 10 else 0
+    value = _scaled(spec, unscaled, fallback) * (10.0 ** exponent if exponent else 1)
+    if spec.channel_to_hertz:
+        mhz = channel_mhz(int(value))
+        if mhz is None:
+            return None
+        value = mhz * 1e6
+    if spec.to_dbm:
+        if value <= 0:
+            return None  # no light: no dBm value
+        value = 10 * math.log10(value)
+    value = float(f"{value:.12g}")  # no 23.400000000000002
     return Reading(profile.name, spec.name, {**labels, **spec.labels}, value, raw, spec.type,
-                   32 if fallback else spec.bits, spec.events,
-                   f"{oid}.{index}" if index else oid)
+                   32 if fallback else spec.bits, spec.events, instance)
 
 
 def _needed(profiles: Sequence[Profile]) -> tuple[list[str], list[str]]:
@@ -204,9 +366,11 @@ def _needed(profiles: Sequence[Profile]) -> tuple[list[str], list[str]]:
     for p in profiles:
         scalars += p.facts.values()
         for s in p.scalars:
-            scalars += [s.oid] + ([s.fallback] if s.fallback else [])
+            scalars += [s.oid, *s.columns()]
         for t in p.tables:
             columns += t.columns()
+        for f in p.walk_facts.values():
+            columns += [f.walk, *f.where]
     return list(dict.fromkeys(scalars)), list(dict.fromkeys(columns))
 
 
@@ -249,8 +413,7 @@ async def _poll(session: SnmpSession, spec: DeviceSpec, profiles: ProfileSet,
     else:
         chosen = profiles.resolve(spec.profiles)
     result.profiles = [p.name for p in chosen]
-    specific = [p for p in chosen if not p.base]
-    result.kind = specific[0].kind if specific else "other"
+    result.kind = next((p.kind for p in chosen if p.kind is not None), "other")
     scalar_oids, columns = _needed(chosen)
     scalars = await session.get(scalar_oids)
     uptime = scalars.get(SYS_UPTIME)

@@ -177,8 +177,12 @@ class SnmpSession:
             if deadline is not None and time.monotonic() > deadline:
                 partial = "time budget exceeded"
                 break
+            # at most COLUMNS_PER_REQUEST side by side: a request naming every column of
+            # a dozen profiles asks for an answer larger than agents send (snmpsim and
+            # some switches drop it instead of answering tooBig)
+            batch = active[:COLUMNS_PER_REQUEST]
             try:
-                vbs = await self._next_round([cursor[o] for o in active])
+                vbs = await self._next_round([cursor[o] for o in batch])
             except SnmpTooBig:
                 if self.max_repetitions == 1:
                     raise
@@ -203,10 +207,10 @@ class SnmpSession:
                 raise
             if not vbs:
                 break
-            n = len(active)
+            n = len(batch)
             done: set[str] = set()
             for i, (oid, tag, value) in enumerate(vbs):
-                col = active[i % n]
+                col = batch[i % n]
                 if col in done:
                     continue
                 prefix = prefixes[col]
@@ -234,6 +238,9 @@ class SnmpSession:
         # keep one answer under ~ the varbinds an agent will pack into one datagram
         reps = max(1, min(self.max_repetitions, 600 // len(cursors)))
         return await self._backend.request(ber.GETBULK, cursors, 0, reps)
+
+
+COLUMNS_PER_REQUEST = 24
 
 
 class _NoSuchName(SnmpProtocolError):

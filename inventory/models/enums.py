@@ -14,6 +14,11 @@ class AssetKind(StrEnum):
     PRINTER = "printer"
     CAMERA = "camera"
     UPS = "ups"
+    FIREWALL = "firewall"
+    WIRELESS_CONTROLLER = "wireless_controller"
+    NAS = "nas"
+    PDU = "pdu"
+    NVR = "nvr"
     OTHER = "other"
 
 

@@ -41,6 +41,10 @@ REQUIRED_ALERTS = {
     "server backup missing": "MuniopsBackupMissing",
     "server backup failed": "MuniopsBackupFailed",
     "server backup shrank": "MuniopsBackupShrank",
+    "fan failed": "MuniopsFanFailed",
+    "power supply failed": "MuniopsPowerSupplyFailed",
+    "disk failed": "MuniopsDiskFailed",
+    "UPS battery needs replacing": "MuniopsUpsBatteryReplace",
 }
 
 
