@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from muniops.inventory import audit
 from muniops.inventory.assets import ASSET, label
