@@ -18,6 +18,7 @@ from muniops.collector.reports.i18n import is_rtl
 from muniops.collector.reports.model import ColumnType, Report, Section
 from muniops.collector.reports.pdf import html_to_pdf
 from muniops.collector.reports.present import Presenter
+from muniops.inventory.safe_text import csv_cell, for_terminal, xlsx_cell
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -57,7 +58,8 @@ def to_csv(report: Report, p: Presenter, section: str | None = None) -> bytes:
             writer.writerow([f"# {p.missing(sec.missing_source)}"])
             continue
         writer.writerow([p.label(c.key) for c in sec.columns])
-        writer.writerows(p.cells(sec.columns, row, digits=False) for row in sec.rows)
+        writer.writerows([csv_cell(v) for v in p.cells(sec.columns, row, digits=False)]
+                         for row in sec.rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel then reads UTF-8
 
 
@@ -91,7 +93,7 @@ def _xlsx_value(value: Any, ctype: ColumnType, p: Presenter) -> tuple[Any, str |
         return float(value), "#,##0.00"
     if ctype == ColumnType.PERCENT:
         return float(value), "0.0%"
-    return p.text(value, ctype, digits=False), None
+    return xlsx_cell(p.text(value, ctype, digits=False)), None
 
 
 def _widths(rows: list[list[Any]]) -> list[float]:
@@ -271,7 +273,7 @@ def to_text(report: Report, p: Presenter, section: str | None = None) -> bytes:
         for c in sec.columns:
             table.add_column(p.label(c.key), justify="right" if c.type in _NUMERIC else "left")
         for row in sec.rows:
-            table.add_row(*p.cells(sec.columns, row))
+            table.add_row(*(Text(for_terminal(v)) for v in p.cells(sec.columns, row)))
         items.append(table)
         if not sec.rows:
             items.append(Text(p.label("none"), style="dim"))

@@ -140,8 +140,19 @@ class Match(_Strict):
     @classmethod
     def _regexes(cls, value: list[str]) -> list[str]:
         for pattern in value:
-            re.compile(pattern)
+            _regex(pattern)
         return value
+
+
+def _regex(pattern: str, groups: int = 0) -> re.Pattern[str]:
+    """A compiled pattern; a ValueError (so a named field error) if it is not one."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression ({exc}): {pattern!r}") from None
+    if compiled.groups < groups:
+        raise ValueError(f"needs a (group) for the value: {pattern!r}")
+    return compiled
 
 
 class Profile(_Strict):
@@ -162,6 +173,13 @@ class Profile(_Strict):
     @classmethod
     def _facts(cls, value: dict[str, str]) -> dict[str, str]:
         return {k: _oid(v) for k, v in value.items()}
+
+    @field_validator("descr_facts")
+    @classmethod
+    def _descr_facts(cls, value: dict[str, str]) -> dict[str, str]:
+        for pattern in value.values():
+            _regex(pattern, groups=1)
+        return value
 
     def metrics(self) -> Iterable[MetricSpec]:
         yield from self.scalars
