@@ -123,3 +123,21 @@ def test_garbage_is_a_ber_error_never_a_crash(data: bytes) -> None:
 def test_random_bytes_are_a_ber_error_or_a_message(data: bytes) -> None:
     with contextlib.suppress(ber.BerError):
         ber.decode_response(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(oids, values), min_size=1, max_size=8), st.data())
+def test_a_damaged_message_is_a_ber_error_or_a_message(
+        varbinds: list[tuple[tuple[int, ...], Any]], data: st.DataObject) -> None:
+    """Flip, cut or grow a real message anywhere: never an exception but BerError."""
+    raw = bytearray(pyasn1_message(1, b"public", 1, [(o, v[0]) for o, v in varbinds]))
+    at = data.draw(st.integers(0, len(raw) - 1))
+    action = data.draw(st.sampled_from(["flip", "cut", "grow"]))
+    if action == "flip":
+        raw[at] = data.draw(st.integers(0, 255))
+    elif action == "cut":
+        del raw[at:]
+    else:
+        raw[at:at] = data.draw(st.binary(min_size=1, max_size=8))
+    with contextlib.suppress(ber.BerError):
+        ber.decode_response(bytes(raw))
