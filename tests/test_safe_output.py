@@ -100,3 +100,9 @@ def test_assets_list_shows_an_escape_in_a_hostname_as_text(cli: Cli, db_url: str
     db.dispose()
     out = cli.ok("assets", "show", "MUN-1").out
     assert "\x1b" not in out and "pc1\\x1b[2J\\x1bc" in out
+
+
+def test_messages_quoting_stored_text_print_no_escapes(cli: Cli) -> None:
+    result = cli("assets", "show", "MUN\x1b[2J[link=file:///x]y[/link]")
+    assert result.code == 3
+    assert "\x1b" not in result.err and "MUN\\x1b[2J[link=file:///x]y[/link]" in result.err

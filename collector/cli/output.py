@@ -82,10 +82,15 @@ def fields(obj: BaseModel | dict[str, Any], title: str | None = None) -> None:
     console.print(t)
 
 
+def _shown(message: str) -> str:
+    """A message that may quote stored text (a tag, a hostname) as safe rich markup."""
+    return escape(for_terminal(message))
+
+
 def done(message: str) -> None:
-    console.print(f"[green]✓[/green] {message}")
+    console.print(f"[green]✓[/green] {_shown(message)}")
 
 
 def error(message: str) -> None:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False, markup=True,
+    err_console.print(f"[red]error:[/red] {_shown(message)}", highlight=False, markup=True,
                       soft_wrap=True)
