@@ -69,18 +69,27 @@ def get_asset(session: Session, ref: str, scope: Scope = EVERYWHERE) -> Asset:
 
 
 def _check_unique(session: Session, asset_id: int | None, tag: str | None, serial: str | None,
-                  macs: Iterable[str]) -> None:
+                  macs: Iterable[str], scope: Scope = EVERYWHERE) -> None:
     for field, value in (("asset_tag", tag), ("serial", serial)):
         if value is None:
             continue
         other = session.exec(select(Asset).where(getattr(Asset, field) == value)).first()
         if other is not None and other.id != asset_id:
-            raise Conflict(f"{field} {value!r} already belongs to asset {label(other)}")
+            raise Conflict(f"{field} {value!r} already belongs to "
+                           f"{_named(session, other, scope)}")
     for mac in macs:
         owner = session.exec(select(AssetMac).where(AssetMac.mac == mac)).first()
         if owner is not None and owner.asset_id != asset_id:
             other = session.get(Asset, owner.asset_id)
-            raise Conflict(f"MAC {mac} already belongs to asset {label(other) if other else '?'}")
+            raise Conflict(f"MAC {mac} already belongs to {_named(session, other, scope)}")
+
+
+def _named(session: Session, asset: Asset | None, scope: Scope) -> str:
+    """An asset as a message may name it: outside the caller's district, "another asset"
+    (a liaison learns no other district's tags from a conflict)."""
+    if asset is None or not scope.covers(_site_of(session, asset)):
+        return "another asset"
+    return f"asset {label(asset)}"
 
 
 def _set_macs(session: Session, asset_id: int, macs: Sequence[str]) -> None:
@@ -99,7 +108,7 @@ def add_asset(session: Session, data: AssetCreate, *, actor: str,
     site = get_site(session, data.site) if data.site else None
     scope.require(site, "add asset")
     macs = data.macs or []
-    _check_unique(session, None, data.asset_tag, data.serial, macs)
+    _check_unique(session, None, data.asset_tag, data.serial, macs, scope)
     fields = data.model_dump(exclude={"site", "macs"}, exclude_none=True)
     asset = Asset(**fields, site_id=site.id if site else None)
     session.add(asset)
@@ -132,7 +141,7 @@ def update_asset(session: Session, asset: Asset, changes: AssetUpdate, *, actor:
     if "asset_tag" in given or "serial" in given or macs:
         if not tag and not serial:
             raise InvalidInput("asset_tag", "an asset needs an asset_tag or a serial")
-        _check_unique(session, asset.id, tag, serial, macs or [])
+        _check_unique(session, asset.id, tag, serial, macs or [], scope)
     for field, value in given.items():
         if value is None and field == "kind":
             raise InvalidInput("kind", "an asset's kind cannot be cleared")
@@ -177,7 +186,7 @@ def assign(session: Session, asset: Asset, person_ref: str, *, actor: str, note:
     scope.require(_site_of(session, asset), f"assign asset {label(asset)}")
     if asset.status in (AssetStatus.RETIRED, AssetStatus.IN_REPAIR):
         raise Conflict(f"asset {label(asset)} is {asset.status.value} and cannot be assigned")
-    person = get_person(session, person_ref)
+    person = get_person(session, person_ref, scope)
     if not person.active:
         raise Conflict(f"{person.name} is no longer active")
     current = holder(session, asset.id or 0)
@@ -302,7 +311,7 @@ def list_assets(session: Session, flt: AssetFilter | None = None,
         stmt = stmt.where(or_(*(col(getattr(Asset, f)).ilike(pattern)
                                 for f in ("asset_tag", "serial", "hostname", "model"))))
     if flt.assigned_to:
-        person = get_person(session, flt.assigned_to)
+        person = get_person(session, flt.assigned_to, scope)
         stmt = stmt.join(Assignment, col(Assignment.asset_id) == Asset.id).where(
             Assignment.person_id == person.id, col(Assignment.returned_at).is_(None)
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -33,7 +34,7 @@ from muniops.inventory.models import (
     Person,
     Site,
 )
-from muniops.inventory.schemas import AssetCreate
+from muniops.inventory.schemas import AssetCreate, warranty_problem
 from muniops.inventory.scope import EVERYWHERE, Scope
 from muniops.inventory.types import utcnow
 
@@ -47,6 +48,9 @@ ALIASES = {
     "macs": "mac", "mac_address": "mac", "room": "location", "manufacturer": "vendor",
     "cost": "purchase_cost", "economic_life": "economic_life_years", "user": "assigned_to",
 }
+# C0 and C1 control characters (terminal escapes, NUL); notes may hold tabs and new lines
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # fields compared with the register when a row matches an existing asset
 _COMPARED = ("asset_tag", "serial", "kind", "vendor", "model", "hostname", "location",
              "purchase_date", "purchase_cost", "warranty_end", "economic_life_years", "notes")
@@ -140,6 +144,7 @@ def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str | No
     def rows() -> Iterator[tuple[int, list[str | None]]]:
         for number, values in enumerate(it, start=2):
             cells = [_cell(v) for v in values]
+            cells += [None] * (len(header) - len(cells))  # an empty cell is still a cell
             if any(cells):
                 yield number, cells
 
@@ -220,11 +225,11 @@ def import_assets(session: Session, path: Path, *, actor: str, create_missing: b
     new_people: set[str] = set()
 
     for line, cells in table:
-        values = {n: v for n, v in zip(names, cells, strict=False) if n and v is not None}
-        extra = cells[len(names):]
-        if any(extra):
-            errors.append(RowError(line, f"{len(cells)} cells but the header has {len(names)}"))
+        problem = _cells_problem(names, cells)
+        if problem:
+            errors.append(RowError(line, problem))
             continue
+        values = {n: v for n, v in zip(names, cells, strict=False) if n and v is not None}
         assigned_to = values.pop("assigned_to", None)
         fields: dict[str, Any] = dict(values)
         if "mac" in fields:
@@ -249,6 +254,18 @@ def import_assets(session: Session, path: Path, *, actor: str, create_missing: b
     return result
 
 
+def _cells_problem(names: list[str], cells: list[str | None]) -> str | None:
+    """A row must have a cell for every column (an empty one is a cell), none past them,
+    and no control character in any (a NUL, a terminal escape)."""
+    if len(cells) < len(names) or any(cells[len(names):]):
+        return f"{len(cells)} cells but the header has {len(names)}"
+    for name, cell in zip(names, cells, strict=False):
+        bad = (_CONTROL if name == "notes" else _CONTROL_OR_SPACE).search(cell or "")
+        if bad:
+            return f"{name}: control character U+{ord(bad.group()):04X} is not allowed"
+    return None
+
+
 def _match(index: _Index, data: AssetCreate) -> Asset | None:
     if data.asset_tag and data.asset_tag in index.by_tag:
         return index.by_tag[data.asset_tag]
@@ -271,17 +288,27 @@ def _check_row(index: _Index, data: AssetCreate, assigned_to: str | None, line: 
     by_tag = index.by_tag.get(data.asset_tag) if data.asset_tag else None
     by_serial = index.by_serial.get(data.serial) if data.serial else None
     if by_tag and by_serial and by_tag.id != by_serial.id:
-        return (f"asset_tag {data.asset_tag!r} is asset {label(by_tag)} but serial "
-                f"{data.serial!r} belongs to asset {label(by_serial)}")
+        return (f"asset_tag {data.asset_tag!r} is asset {_shown(index, by_tag, scope)} but "
+                f"serial {data.serial!r} belongs to {_shown(index, by_serial, scope)}")
+    if data.asset_tag and not by_tag and by_serial and by_serial.asset_tag:
+        # a new tag on a registered serial: a typo or a relabelled asset, never a re-tag
+        return (f"serial {data.serial!r} belongs to {_shown(index, by_serial, scope)}, "
+                f"not to a new asset_tag {data.asset_tag!r}")
     target = by_tag or by_serial
+    if target is not None and _shown(index, target, scope) == "another asset":
+        key, value = ("asset_tag", data.asset_tag) if by_tag else ("serial", data.serial)
+        return f"{key} {value!r} belongs to another asset"
     if target is not None and data.serial and not by_serial and target.serial:
         return (f"asset_tag {data.asset_tag!r} is registered with serial {target.serial!r}, "
                 f"not {data.serial!r}")
+    if target is not None and (problem := warranty_problem(
+            data.purchase_date or target.purchase_date, data.warranty_end or target.warranty_end)):
+        return problem
     for mac in data.macs or []:
         owner = index.mac_owner.get(mac)
         if owner is not None and (target is None or owner != target.id):
             other = index.by_id.get(owner)
-            return f"mac {mac} already belongs to asset {label(other) if other else '?'}"
+            return f"mac {mac} already belongs to {_shown(index, other, scope)}"
     if data.site and data.site not in index.sites:
         if not create_missing:
             return f"site: {data.site!r} is not registered (add it, or import with create-missing)"
@@ -291,10 +318,6 @@ def _check_row(index: _Index, data: AssetCreate, assigned_to: str | None, line: 
     site = index.sites.get(data.site) if data.site else None
     if scope.is_limited and (site is None or site.district != scope.district):
         return f"site: {data.site!r} is outside district {scope.district!r}"
-    if target is not None and scope.is_limited:
-        current = next((s for s in index.sites.values() if s.id == target.site_id), None)
-        if not scope.covers(current):
-            return f"asset {label(target)} is outside district {scope.district!r}"
     if assigned_to:
         person = index.person(assigned_to)
         if isinstance(person, str):
@@ -309,6 +332,15 @@ def _check_row(index: _Index, data: AssetCreate, assigned_to: str | None, line: 
         if value is not None:
             first_line[(kind, value)] = line
     return None
+
+
+def _shown(index: _Index, asset: Asset | None, scope: Scope) -> str:
+    """An asset as a message may name it: its label inside the caller's scope, "another
+    asset" outside it (a liaison learns nothing of other districts' tags)."""
+    if asset is None:
+        return "another asset"
+    site = next((s for s in index.sites.values() if s.id == asset.site_id), None)
+    return f"asset {label(asset)}" if scope.covers(site) else "another asset"
 
 
 def _snap(asset: Asset, macs: list[str]) -> dict[str, Any]:

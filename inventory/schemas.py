@@ -122,7 +122,16 @@ class AssetCreate(AssetFields):
     def _identified(self) -> AssetCreate:
         if not self.asset_tag and not self.serial:
             raise ValueError("an asset needs an asset_tag or a serial")
+        if problem := warranty_problem(self.purchase_date, self.warranty_end):
+            raise ValueError(problem)
         return self
+
+
+def warranty_problem(purchased: date | None, warranty_end: date | None) -> str | None:
+    """Why these dates cannot both be true, or None."""
+    if purchased is not None and warranty_end is not None and warranty_end < purchased:
+        return f"warranty_end {warranty_end} is before purchase_date {purchased}"
+    return None
 
 
 class AssetUpdate(AssetFields):

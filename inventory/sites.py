@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from muniops.inventory import audit
 from muniops.inventory.errors import Conflict, NotFound
@@ -41,12 +42,14 @@ def list_sites(session: Session, scope: Scope = EVERYWHERE) -> list[SitePublic]:
     ]
 
 
-def get_person(session: Session, ref: str) -> Person:
-    """A person by employee id, else by exact name (which must then be unambiguous)."""
-    person = session.exec(select(Person).where(Person.employee_id == ref)).first()
+def get_person(session: Session, ref: str, scope: Scope = EVERYWHERE) -> Person:
+    """A person by employee id, else by exact name (which must then be unambiguous).
+    For a liaison only the people of its district's sites exist."""
+    visible = _people(scope)
+    person = session.exec(visible.where(Person.employee_id == ref)).first()
     if person is not None:
         return person
-    matches = list(session.exec(select(Person).where(Person.name == ref)))
+    matches = list(session.exec(visible.where(Person.name == ref)))
     if not matches:
         raise NotFound("person", repr(ref))
     if len(matches) > 1:
@@ -55,12 +58,23 @@ def get_person(session: Session, ref: str) -> Person:
     return matches[0]
 
 
-def add_person(session: Session, data: PersonCreate, *, actor: str) -> Person:
+def _people(scope: Scope) -> SelectOfScalar[Person]:
+    stmt = select(Person)
+    if scope.district is not None:
+        stmt = stmt.join(Site, col(Site.id) == Person.site_id).where(
+            Site.district == scope.district)
+    return stmt
+
+
+def add_person(session: Session, data: PersonCreate, *, actor: str,
+               scope: Scope = EVERYWHERE) -> Person:
+    """Register a person; a liaison only at a site of its district."""
+    site = get_site(session, data.site) if data.site else None
+    scope.require(site, "add person")
     if data.employee_id and session.exec(
         select(Person).where(Person.employee_id == data.employee_id)
     ).first():
         raise Conflict(f"employee id {data.employee_id!r} is already registered")
-    site = get_site(session, data.site) if data.site else None
     person = Person(**data.model_dump(exclude={"site"}), site_id=site.id if site else None)
     session.add(person)
     session.flush()
@@ -68,21 +82,24 @@ def add_person(session: Session, data: PersonCreate, *, actor: str) -> Person:
     return person
 
 
-def list_people(session: Session) -> list[PersonPublic]:
-    sites = {s.id: s.name for s in session.exec(select(Site))}
+def list_people(session: Session, scope: Scope = EVERYWHERE) -> list[PersonPublic]:
+    """People and the assets each holds; for a liaison, the people of its district and
+    only the assets of its district."""
+    sites = {s.id: s for s in session.exec(select(Site))}
     holding: dict[int, list[str]] = {}
     open_rows = session.exec(
-        select(Assignment.person_id, Asset.asset_tag, Asset.serial)
+        select(Assignment.person_id, Asset.asset_tag, Asset.serial, Asset.site_id)
         .join(Asset, col(Asset.id) == Assignment.asset_id)
         .where(col(Assignment.returned_at).is_(None))
     )
-    for person_id, tag, serial in open_rows:
-        holding.setdefault(person_id, []).append(tag or serial or "?")
+    for person_id, tag, serial, site_id in open_rows:
+        if scope.covers(sites.get(site_id)):
+            holding.setdefault(person_id, []).append(tag or serial or "?")
     return [
         PersonPublic(
             **p.model_dump(exclude={"site_id"}),
-            site=sites.get(p.site_id) if p.site_id else None,
+            site=sites[p.site_id].name if p.site_id in sites else None,
             holding=sorted(holding.get(p.id or 0, [])),
         )
-        for p in session.exec(select(Person).order_by(Person.name))
+        for p in session.exec(_people(scope).order_by(Person.name))
     ]

@@ -21,6 +21,8 @@ def api(db: Database) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
         sites.add_site(s, SiteCreate(name="City Hall", district="Center"), actor="t")
         sites.add_site(s, SiteCreate(name="D2 Office", district="D2"), actor="t")
         sites.add_person(s, PersonCreate(name="Sara", employee_id="E1"), actor="t")
+        sites.add_person(s, PersonCreate(name="Reza", employee_id="E2", site="D2 Office"),
+                         actor="t")
         for tag, site in (("C-1", "City Hall"), ("C-2", "City Hall"), ("D-1", "D2 Office")):
             assets.add_asset(s, AssetCreate(kind="pc", asset_tag=tag, site=site), actor="t")
         headers = {}
@@ -118,8 +120,8 @@ def test_liaison_is_confined_to_their_district_on_every_asset_route(api) -> None
     # within the district everything works
     assert client.post("/api/v1/assets", json={"kind": "pc", "asset_tag": "L-2",
                                                "site": "D2 Office"}, headers=li).status_code == 201
-    assert client.post("/api/v1/assets/D-1/assign", json={"person": "E1"},
-                       headers=li).json()["assigned_to"] == "Sara"
+    assert client.post("/api/v1/assets/D-1/assign", json={"person": "E2"},
+                       headers=li).json()["assigned_to"] == "Reza"
     ticket = client.post("/api/v1/assets/D-1/repairs", json={"part": "psu", "vendor": "Dell",
                                                              "keep_in_service": True},
                          headers=li).json()
@@ -134,6 +136,55 @@ def test_liaison_is_confined_to_their_district_on_every_asset_route(api) -> None
     # nothing the liaison did touched the other district
     c1 = client.get("/api/v1/assets/C-1", headers=h["admin"]).json()
     assert c1["vendor"] == "" and c1["status"] == "in_stock" and c1["site"] == "City Hall"
+
+
+def test_liaison_sees_and_adds_people_only_in_their_district(api) -> None:  # type: ignore[no-untyped-def]
+    client, h = api
+    li, admin = h["liaison"], h["admin"]
+    for tag, person in (("C-1", "E2"), ("D-1", "E2"), ("C-2", "E1")):
+        assert client.post(f"/api/v1/assets/{tag}/assign", json={"person": person},
+                           headers=admin).status_code == 200
+    people = {p["employee_id"]: p for p in client.get("/api/v1/people", headers=admin).json()}
+    assert people["E2"]["holding"] == ["C-1", "D-1"] and people["E1"]["holding"] == ["C-2"]
+    # the liaison: only D2's people, holding only D2's assets
+    listed = client.get("/api/v1/people", headers=li).json()
+    assert [(p["employee_id"], p["holding"]) for p in listed] == [("E2", ["D-1"])]
+    # a person elsewhere does not exist for the liaison
+    r = client.post("/api/v1/assets/D-1/assign", json={"person": "E1", "transfer": True},
+                    headers=li)
+    assert r.status_code == 404 and "Sara" not in r.text
+    assert client.get("/api/v1/assets?assigned_to=E1", headers=li).status_code == 404
+    # people are created only at a site of the district
+    for body in ({"name": "Out", "site": "City Hall"}, {"name": "Nowhere"}):
+        r = client.post("/api/v1/people", json=body, headers=li)
+        assert r.status_code == 403, (body, r.text)
+    r = client.post("/api/v1/people", json={"name": "New D2", "site": "D2 Office"}, headers=li)
+    assert r.status_code == 201
+    assert {p["name"] for p in client.get("/api/v1/people", headers=li).json()} == \
+        {"Reza", "New D2"}
+
+
+def test_conflicts_name_no_tag_or_mac_of_another_district(api) -> None:  # type: ignore[no-untyped-def]
+    client, h = api
+    li, admin = h["liaison"], h["admin"]
+    assert client.patch("/api/v1/assets/C-2", json={"macs": ["00:11:22:33:44:55"],
+                                                    "serial": "SN-C2"},
+                        headers=admin).status_code == 200
+    tries = [
+        ({"kind": "pc", "asset_tag": "L-9", "site": "D2 Office", "macs": ["00:11:22:33:44:55"]},
+         "MAC 00:11:22:33:44:55 already belongs to another asset"),
+        ({"kind": "pc", "asset_tag": "L-9", "serial": "SN-C2", "site": "D2 Office"},
+         "serial 'SN-C2' already belongs to another asset"),
+    ]
+    for body, message in tries:
+        r = client.post("/api/v1/assets", json=body, headers=li)
+        assert r.status_code == 409 and r.json()["detail"] == message, r.text
+        assert "C-2" not in r.text
+    r = client.patch("/api/v1/assets/D-1", json={"macs": ["00:11:22:33:44:55"]}, headers=li)
+    assert r.status_code == 409 and "C-2" not in r.text and "another asset" in r.text
+    # the whole city's callers still learn which asset it is
+    r = client.post("/api/v1/assets", json=tries[0][0], headers=admin)
+    assert r.status_code == 409 and "asset C-2" in r.json()["detail"]
 
 
 def test_health_and_metrics_mirror_the_register(api) -> None:  # type: ignore[no-untyped-def]

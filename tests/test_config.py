@@ -84,3 +84,45 @@ def test_credentials_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert "ssh.pasword: unknown key" in str(info.value)
     assert "leaked-value" not in str(info.value)
     assert store.names() == ["x"]
+
+
+def test_config_check_validates_credentials_profiles_and_playbooks(
+        cli: Cli, tmp_path: Path) -> None:
+    creds = tmp_path / "credentials.yaml"
+    creds.write_text("core: {type: snmp_v2c, community: s3cret-community}\n"
+                     "half:\n  type: snmp_v3\n  username: ops\n  auth_protocol: sha\n"
+                     "  auth_key: ${UNSET_KEY_19}\n  security_level: authNoPriv\n")
+    creds.chmod(0o644)
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "bad-regex.yaml").write_text("name: bad-regex\nmatch:\n  sys_descr: ['(']\n")
+    playbook = tmp_path / "broken-playbook.yaml"
+    playbook.write_text("name: broken\nsteps: [1\n")
+    config = tmp_path / "checked.yaml"
+    config.write_text(cli.config.read_text() + f"credentials_file: {creds}\n"
+                      f"snmp: {{profile_dirs: [{profiles}]}}\n"
+                      f"playbooks: {{schedule: [{{playbook: {playbook}, at: '03:00'}}]}}\n")
+    check = cli.__class__(cli.capsys, config)
+    result = check("config", "check")
+    assert result.code == 7
+    assert f"{creds}: readable by others (mode 644); run chmod 600" in result.err
+    assert "bad-regex.yaml" in result.err and "match.sys_descr" in result.err
+    assert "broken-playbook.yaml" in result.err and "not valid YAML" in result.err
+    assert "configuration is valid" not in result.out
+    creds.chmod(0o600)  # the file readable by its owner only: each credential is checked
+    (profiles / "bad-regex.yaml").write_text(
+        "name: bad-regex\ndescr_facts: {version: 'Version [0-9.]+'}\n")
+    result = check("config", "check", "--json")
+    assert result.code == 7
+    problems = result.json()["problems"]  # type: ignore[index]
+    assert any("'half'" in p and "UNSET_KEY_19" in p for p in problems), problems
+    assert any("descr_facts" in p and "group" in p for p in problems), problems
+    assert not any("broken-playbook" not in p and "playbook" in p for p in problems)
+    assert "s3cret-community" not in result.out + result.err
+    (profiles / "bad-regex.yaml").unlink()
+    playbook.write_text((Path(__file__).parents[1] / "playbooks" / "builtin" / "facts.yaml")
+                        .read_text())
+    creds.write_text("core: {type: snmp_v2c, community: s3cret-community}\n")
+    result = check("config", "check")
+    assert result.code == 0, result.err
+    assert "configuration is valid" in result.out

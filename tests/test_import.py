@@ -14,8 +14,9 @@ from muniops.inventory import assets, sites
 from muniops.inventory.db import Database
 from muniops.inventory.errors import ImportRejected, InvalidInput
 from muniops.inventory.importer import import_assets
-from muniops.inventory.models import Asset, AuditEntry
+from muniops.inventory.models import Asset, AuditEntry, Site
 from muniops.inventory.schemas import PersonCreate, SiteCreate
+from muniops.inventory.scope import Scope
 from tests.conftest import Cli
 
 HEADER = ["asset_tag", "serial", "kind", "vendor", "model", "site", "mac", "hostname",
@@ -184,3 +185,84 @@ def test_cli_import_reports_rows(cli: Cli, tmp_path: Path) -> None:
     assert cli.ok("assets", "list", "--json").json() == []
     assert cli.ok("assets", "import", str(good), "--json").json()["created"] == 3
     assert len(cli.ok("assets", "list", "--json").json()) == 3  # type: ignore[arg-type]
+
+
+def test_rows_with_too_few_cells_or_control_characters_are_named(sqlite_db: Database,
+                                                                 tmp_path: Path) -> None:
+    seed(sqlite_db)
+    path = tmp_path / "short.csv"
+    path.write_text("asset_tag,serial,kind,site\n"
+                    "MUN-1,SN-1,pc,City Hall\n"
+                    "MUN-2,SN-2,pc\n"            # a cell missing: a shifted or cut row
+                    "MUN-3\x00,SN-3,pc,\n"       # NUL in the tag
+                    "MUN-4,SN-4\x1b[2J,pc,\n"    # a terminal escape in the serial
+                    "MUN-5,SN-5,pc,City\u009bHall\n", encoding="utf-8")  # C1 CSI
+    with sqlite_db.write() as s, pytest.raises(ImportRejected) as info:
+        import_assets(s, path, actor="t")
+    by_line = {e.line: e.reason for e in info.value.errors}
+    assert by_line == {3: "3 cells but the header has 4",
+                       4: "asset_tag: control character U+0000 is not allowed",
+                       5: "serial: control character U+001B is not allowed",
+                       6: "site: control character U+009B is not allowed"}
+    assert count(sqlite_db, Asset) == 0
+
+
+def test_notes_keep_their_line_breaks(sqlite_db: Database, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "n.csv", [["MUN-1", "pc", "first line\nsecond\tline"]],
+                     header=["asset_tag", "kind", "notes"])
+    with sqlite_db.write() as s:
+        assert import_assets(s, path, actor="t").created == 1
+    with sqlite_db.read() as s:
+        assert assets.get_asset(s, "MUN-1").notes == "first line\nsecond\tline"
+
+
+def test_warranty_before_purchase_is_rejected(sqlite_db: Database, tmp_path: Path) -> None:
+    seed(sqlite_db)
+    with sqlite_db.write() as s:
+        import_assets(s, write_csv(tmp_path / "a.csv", ROWS[:1]), actor="t")  # bought 2021-03-01
+    header = ["asset_tag", "kind", "purchase_date", "warranty_end"]
+    rows = [["MUN-8", "pc", "2022-05-01", "2022-04-30"],  # a new asset
+            ["MUN-1", "pc", "", "2020-01-01"]]  # a registered one: its stored purchase date
+    with sqlite_db.write() as s, pytest.raises(ImportRejected) as info:
+        import_assets(s, write_csv(tmp_path / "w.csv", rows, header=header), actor="t")
+    by_line = {e.line: e.reason for e in info.value.errors}
+    assert "warranty_end 2022-04-30 is before purchase_date 2022-05-01" in by_line[2]
+    assert by_line[3] == "warranty_end 2020-01-01 is before purchase_date 2021-03-01"
+
+
+def test_a_new_tag_on_a_registered_serial_is_a_conflict_never_a_retag(
+        sqlite_db: Database, tmp_path: Path) -> None:
+    seed(sqlite_db)
+    with sqlite_db.write() as s:
+        import_assets(s, write_csv(tmp_path / "a.csv", ROWS), actor="t")
+    moved = [["MUN-77", "SN-2", "laptop", "", "", "City Hall", "", "", "", "", "", ""]]
+    with sqlite_db.write() as s, pytest.raises(ImportRejected) as info:
+        import_assets(s, write_csv(tmp_path / "m.csv", moved), actor="t")
+    (error,) = info.value.errors
+    assert error.reason == "serial 'SN-2' belongs to asset MUN-2, not to a new asset_tag 'MUN-77'"
+    with sqlite_db.read() as s:
+        laptop = assets.to_public(s, [assets.get_asset(s, "SN-2")])[0]
+    assert (laptop.asset_tag, laptop.site) == ("MUN-2", "City Hall")  # not re-tagged, not moved
+
+
+def test_a_liaison_import_names_no_asset_of_another_district(sqlite_db: Database,
+                                                             tmp_path: Path) -> None:
+    seed(sqlite_db)
+    with sqlite_db.write() as s:
+        import_assets(s, write_csv(tmp_path / "a.csv", ROWS), actor="t")  # MUN-3 is in D2
+    center = Scope(district="Center")
+    rows = [["MUN-90", "", "pc", "", "", "City Hall", "", "", "", "", "", ""],
+            ["MUN-3", "", "printer", "", "", "City Hall", "", "", "", "", "", ""],
+            ["MUN-91", "", "pc", "", "", "City Hall", "00:11:22:33:44:01", "", "", "", "", ""],
+            ["MUN-92", "SN-2", "pc", "", "", "City Hall", "", "", "", "", "", ""]]
+    with sqlite_db.write() as s:  # MUN-2 moves to District 2
+        d2 = s.exec(select(Site).where(Site.name == "District 2")).one()
+        assets.get_asset(s, "MUN-2").site_id = d2.id
+    with sqlite_db.write() as s, pytest.raises(ImportRejected) as info:
+        import_assets(s, write_csv(tmp_path / "l.csv", rows), actor="liaison", scope=center)
+    by_line = {e.line: e.reason for e in info.value.errors}
+    assert 2 not in by_line
+    assert by_line[3] == "asset_tag 'MUN-3' belongs to another asset"
+    assert by_line[4] == "mac 00:11:22:33:44:01 already belongs to asset MUN-1"  # its own
+    assert by_line[5] == "serial 'SN-2' belongs to another asset, not to a new asset_tag 'MUN-92'"
+    assert "MUN-2" not in " ".join(by_line.values())

@@ -10,7 +10,10 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from muniops.inventory.safe_text import for_terminal, without_surrogates
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -28,10 +31,24 @@ def emit_json(data: Any) -> None:
     """Write ``data`` (models, lists of models, dicts) as JSON on stdout."""
     from pydantic_core import to_jsonable_python
 
-    sys.stdout.write(json.dumps(to_jsonable_python(data), indent=2, ensure_ascii=False) + "\n")
+    text = json.dumps(to_jsonable_python(data), indent=2, ensure_ascii=False)
+    sys.stdout.write(_escape_surrogates(text) + "\n")
+
+
+def _escape_surrogates(text: str) -> str:
+    """A lone surrogate as its JSON escape: stdout's UTF-8 cannot encode it as is."""
+    if without_surrogates(text) == text:
+        return text
+    return "".join(f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
 
 
 def cell(value: Any) -> str:
+    """A value as table text (rich markup): control characters shown as escapes and
+    markup escaped, so stored text (a hostname an agent sent) cannot drive the terminal."""
+    return escape(for_terminal(_plain(value)))
+
+
+def _plain(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):  # stored in UTC; said so, since sites have other zones
@@ -40,7 +57,7 @@ def cell(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
-        return ", ".join(cell(v) for v in value)
+        return ", ".join(_plain(v) for v in value)
     if hasattr(value, "value"):  # enums
         return str(value.value)
     return str(value)
@@ -139,10 +156,15 @@ def fields(obj: BaseModel | dict[str, Any], title: str | None = None) -> None:
     console.print(t)
 
 
+def _shown(message: str) -> str:
+    """A message that may quote stored text (a tag, a hostname) as safe rich markup."""
+    return escape(for_terminal(message))
+
+
 def done(message: str) -> None:
-    console.print(f"[green]✓[/green] {message}")
+    console.print(f"[green]✓[/green] {_shown(message)}")
 
 
 def error(message: str) -> None:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False, markup=True,
+    err_console.print(f"[red]error:[/red] {_shown(message)}", highlight=False, markup=True,
                       soft_wrap=True)

@@ -112,7 +112,8 @@ class TrapReceiver:
         if len(datagram) < 8 or datagram[0] != 0x30:
             return False
         try:
-            version, community, _, _, _, binds = ber.decode_response(datagram, (ber.TRAP_V2,))
+            trap = ber.decode_response(datagram, (ber.TRAP_V2,))
+            version, community, binds = trap.version, trap.community, trap.varbinds
         except ber.BerError:
             return False  # v1, an inform, v3 or malformed: pysnmp's to judge and count
         if version != 1:

@@ -65,13 +65,13 @@ def add_site(body: SiteCreate, caller: Admin, db: DB) -> SitePublic:
 @router.get("/people")
 def list_people(caller: AnyCaller, db: DB) -> list[PersonPublic]:
     with db.read() as s:
-        return sites.list_people(s)
+        return sites.list_people(s, caller.scope)
 
 
 @router.post("/people", status_code=status.HTTP_201_CREATED)
 def add_person(body: PersonCreate, caller: Writer, db: DB) -> dict[str, int | None]:
     with db.write() as s:
-        return {"id": sites.add_person(s, body, actor=caller.actor).id}
+        return {"id": sites.add_person(s, body, actor=caller.actor, scope=caller.scope).id}
 
 
 @router.get("/assets")

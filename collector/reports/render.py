@@ -27,6 +27,7 @@ from muniops.collector.reports.model import ColumnType, Report, Section
 from muniops.collector.reports.pdf import html_to_pdf
 from muniops.collector.reports.present import Presenter
 from muniops.inventory.pm import zone
+from muniops.inventory.safe_text import csv_cell, for_terminal, xlsx_cell
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -67,7 +68,8 @@ def to_csv(report: Report, p: Presenter, section: str | None = None) -> bytes:
             continue
         zones = p.column_zones(sec)
         writer.writerow(p.headers(sec, zones))
-        writer.writerows(p.cells(sec.columns, row, digits=False, zones=zones)
+        writer.writerows([csv_cell(v) for v in p.cells(sec.columns, row, digits=False,
+                                                         zones=zones)]
                          for row in sec.rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel then reads UTF-8
 
@@ -102,7 +104,7 @@ def _xlsx_value(value: Any, ctype: ColumnType, p: Presenter) -> tuple[Any, str |
         return float(value), "#,##0.00"
     if ctype == ColumnType.PERCENT:
         return float(value), "0.0%"
-    return p.text(value, ctype, digits=False), None
+    return xlsx_cell(p.text(value, ctype, digits=False)), None
 
 
 def _widths(rows: list[list[Any]]) -> list[float]:
@@ -320,7 +322,8 @@ def to_text(report: Report, p: Presenter, section: str | None = None) -> bytes:
         for c, header in zip(sec.columns, p.headers(sec, zones), strict=True):
             table.add_column(header, justify="right" if c.type in _NUMERIC else "left")
         for row in sec.rows:
-            table.add_row(*p.cells(sec.columns, row, zones=zones))
+            table.add_row(*(Text(for_terminal(v))
+                            for v in p.cells(sec.columns, row, zones=zones)))
         items.append(table)
         if not sec.rows:
             items.append(Text(p.label("none"), style="dim"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Sequence
+from typing import NamedTuple
 
 GET, GETNEXT, RESPONSE, GETBULK, REPORT = 0xA0, 0xA1, 0xA2, 0xA5, 0xA8
 INFORM, TRAP_V2 = 0xA6, 0xA7  # same shape as a Response (RFC 3416): the trap receiver's
@@ -24,6 +25,19 @@ VarBind = tuple[tuple[int, ...], int, Value]  # (oid, BER tag, value)
 
 class BerError(ValueError):
     """The bytes are not a well-formed SNMP message."""
+
+
+class Response(NamedTuple):
+    """A decoded message. ``pdu`` is RESPONSE or REPORT: a v1/v2c session refuses a Report
+    (and a version other than its own) rather than reading it as an answer."""
+
+    version: int
+    community: bytes
+    pdu: int
+    request_id: int
+    error_status: int
+    error_index: int
+    varbinds: list[VarBind]
 
 
 def _len(n: int) -> bytes:
@@ -57,8 +71,8 @@ def oid_str(oid: tuple[int, ...]) -> str:
 
 
 def encode_oid(oid: tuple[int, ...]) -> bytes:
-    out = bytearray((oid[0] * 40 + oid[1],))
-    for arc in oid[2:]:
+    out = bytearray()
+    for arc in (oid[0] * 40 + oid[1], *oid[2:]):  # the first two share one subidentifier
         if arc < 0x80:
             out.append(arc)
             continue
@@ -84,23 +98,21 @@ def encode_request(version: int, community: bytes, pdu_type: int, request_id: in
 def _decode_oid(data: bytes, start: int, end: int) -> tuple[int, ...]:
     if start >= end:
         raise BerError("empty OID")
-    first = data[start]
-    arcs = [first // 40, first % 40] if first < 80 else [2, first - 80]
-    rest = data[start + 1:end]
-    if not rest or max(rest) < 0x80:  # every arc below 128: the common case, done in C
-        arcs += rest
-        return tuple(arcs)
-    arc = 0
-    for i in range(start + 1, end):
-        b = data[i]
-        if b < 0x80:
-            arcs.append(arc | b)
-            arc = 0
-        else:
-            arc = (arc | (b & 0x7F)) << 7
-    if arc:
+    body = data[start:end]
+    if max(body) < 0x80:  # every subidentifier below 128: the common case, done in C
+        first = body[0]
+        return (*((first // 40, first % 40) if first < 80 else (2, first - 80)), *body[1:])
+    if body[-1] & 0x80:
         raise BerError("OID ends inside an arc")
-    return tuple(arcs)
+    subids = []
+    arc = 0
+    for b in body:
+        arc = (arc << 7) | (b & 0x7F)
+        if b < 0x80:
+            subids.append(arc)
+            arc = 0
+    first = subids[0]
+    return (*((first // 40, first % 40) if first < 80 else (2, first - 80)), *subids[1:])
 
 
 def _header(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
@@ -108,6 +120,14 @@ def _header(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
     if pos + 2 > end:
         raise BerError("truncated message")
     tag = data[pos]
+    if tag & 0x1F == 0x1F:  # high tag number form: the number follows, 7 bits a byte
+        pos += 1
+        while pos < end and data[pos] & 0x80:
+            tag = (tag << 8) | data[pos]
+            pos += 1
+        if pos + 2 > end or tag >> 32:
+            raise BerError("truncated message" if pos + 2 > end else "bad tag")
+        tag = (tag << 8) | data[pos]
     n = data[pos + 1]
     pos += 2
     if n & 0x80:
@@ -122,9 +142,11 @@ def _header(data: bytes, pos: int, end: int) -> tuple[int, int, int]:
 
 
 def decode_response(data: bytes, pdu_types: tuple[int, ...] = (RESPONSE, REPORT)
-                    ) -> tuple[int, bytes, int, int, int, list[VarBind]]:
-    """(version, community, request-id, error-status, error-index, varbinds) of a Response
-    (or of another PDU of the same shape named in ``pdu_types``: an SNMPv2-Trap).
+                    ) -> Response:
+    """The version, community, PDU type, request-id, error-status, error-index and varbinds
+    of a Response or Report (or of another PDU of the same shape named in ``pdu_types``:
+    an SNMPv2-Trap). A value of a type this codec does not know is kept as its
+    bytes with its tag (as an Opaque would be), never an error.
 
     Raises BerError for anything malformed or truncated: the caller treats that device's
     answer as a protocol error, never crashes on it."""
@@ -136,8 +158,7 @@ def decode_response(data: bytes, pdu_types: tuple[int, ...] = (RESPONSE, REPORT)
         raise BerError(f"malformed message: {exc}") from None
 
 
-def _decode_response(data: bytes, pdu_types: tuple[int, ...]
-                     ) -> tuple[int, bytes, int, int, int, list[VarBind]]:
+def _decode_response(data: bytes, pdu_types: tuple[int, ...]) -> Response:
     end = len(data)
     tag, pos, end = _header(data, 0, end)
     if tag != 0x30:
@@ -150,9 +171,9 @@ def _decode_response(data: bytes, pdu_types: tuple[int, ...]
     if tag != OCTET_STRING:
         raise BerError("no community")
     community = data[s:pos]
-    tag, pos, pdu_end = _header(data, pos, end)
-    if tag not in pdu_types:
-        raise BerError(f"unexpected PDU type 0x{tag:02x}")
+    pdu, pos, pdu_end = _header(data, pos, end)
+    if pdu not in pdu_types:
+        raise BerError(f"unexpected PDU type 0x{pdu:02x}")
     fields = []
     for _ in range(3):
         tag, s, pos = _header(data, pos, pdu_end)
@@ -189,8 +210,8 @@ def _decode_response(data: bytes, pdu_types: tuple[int, ...]
             value = socket.inet_ntoa(data[s:pos])
         elif tag in (NULL, NO_SUCH_OBJECT, NO_SUCH_INSTANCE, END_OF_MIB_VIEW):
             value = None
-        else:
-            raise BerError(f"unknown value type 0x{tag:02x}")
+        else:  # a type we do not know: its bytes, as an Opaque's
+            value = data[s:pos]
         append((oid, tag, value))
         pos = vb_end
-    return version, community, fields[0], fields[1], fields[2], out
+    return Response(version, community, pdu, fields[0], fields[1], fields[2], out)

@@ -18,7 +18,7 @@ from muniops.collector.core.addresses import split_address
 from muniops.collector.core.credentials import CredentialStore, SnmpCommunity, SnmpV3
 from muniops.collector.snmp.poller import DeviceSpec, PollResult, poll_device
 from muniops.collector.snmp.profiles import ProfileSet
-from muniops.collector.snmp.runner import SnmpRunner, snmp_settings
+from muniops.collector.snmp.runner import SnmpRunner, caps, snmp_settings
 from muniops.collector.snmp.session import SnmpTarget
 from muniops.collector.snmp.tracking import STATE_FACT
 from muniops.inventory import events as device_events
@@ -195,7 +195,7 @@ def poll(
     cfg = snmp_settings(settings)
     profiles = ProfileSet.load(cfg.all_profile_dirs())
     target = SnmpTarget(host, port, cred, timeout=timeout, retries=cfg.retries,
-                        max_repetitions=cfg.max_repetitions)
+                        max_repetitions=cfg.max_repetitions, **caps(cfg))
     chosen = tuple(profile.split(",")) if profile else None
     spec = DeviceSpec(address, target, chosen, "", cfg.device_budget_seconds)
     res = asyncio.run(poll_device(spec, profiles))

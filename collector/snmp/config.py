@@ -13,6 +13,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 # the profiles shipped with muniops; ``profile_dirs`` adds to (and may override) them
 BUILTIN_PROFILES = Path(__file__).resolve().parents[2] / "config" / "snmp" / "profiles"
 
+# what one SNMP session may read before its walks stop (state "partial", the reason naming
+# the cap): a device answering a table without end must not take the collector's memory.
+# These bound every session (discovery's forwarding-table walks too); a device poll has the
+# tighter ``device_max_*`` of the section, generous for a chassis switch (~15,000 values).
+MAX_VALUES = 200_000
+MAX_ROWS = 50_000
+MAX_BYTES = 32 * 1024 * 1024
+
 
 class _Strict(BaseModel):
     # the rule of collector.settings.Section (which imports this module): unknown keys fail
@@ -46,6 +54,10 @@ class SnmpSettings(_Strict):
     max_repetitions: int = Field(default=25, ge=1, le=200)
     # a device's poll stops after this and keeps what it read (state "partial")
     device_budget_seconds: float = Field(default=30.0, gt=0)
+    # ... and after this many values (varbinds), rows of one column, or response bytes
+    device_max_values: int = Field(default=50_000, ge=100)
+    device_max_rows: int = Field(default=10_000, ge=10)
+    device_max_bytes: int = Field(default=16 * 1024 * 1024, ge=64 * 1024)
     concurrency: int = Field(default=64, ge=1, le=4096)  # devices polled at once per process
     workers: int = Field(default=1, ge=1, le=64)  # processes sharing a cycle's devices
     profile_dirs: list[Path] = Field(default_factory=list)

@@ -225,8 +225,19 @@ class Match(_Strict):
     @classmethod
     def _regexes(cls, value: list[str]) -> list[str]:
         for pattern in value:
-            re.compile(pattern)
+            _regex(pattern)
         return value
+
+
+def _regex(pattern: str, groups: int = 0) -> re.Pattern[str]:
+    """A compiled pattern; a ValueError (so a named field error) if it is not one."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression ({exc}): {pattern!r}") from None
+    if compiled.groups < groups:
+        raise ValueError(f"needs a (group) for the value: {pattern!r}")
+    return compiled
 
 
 class FactSpec(_Strict):
@@ -247,7 +258,7 @@ class FactSpec(_Strict):
     @classmethod
     def _where(cls, value: dict[str, str]) -> dict[str, str]:
         for pattern in value.values():
-            re.compile(pattern)
+            _regex(pattern)
         return {_oid(k): v for k, v in value.items()}
 
 
@@ -292,8 +303,7 @@ class Profile(_Strict):
     @classmethod
     def _descr_facts(cls, value: dict[str, str]) -> dict[str, str]:
         for pattern in value.values():
-            if re.compile(pattern).groups < 1:
-                raise ValueError(f"descr_facts patterns need a group: {pattern!r}")
+            _regex(pattern, groups=1)
         return value
 
     def metrics(self) -> Iterable[MetricSpec]:

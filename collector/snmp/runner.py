@@ -33,6 +33,12 @@ def snmp_settings(settings: Settings) -> SnmpSettings:
     return section if isinstance(section, SnmpSettings) else SnmpSettings()
 
 
+def caps(cfg: SnmpSettings) -> dict[str, int]:
+    """The section's per-device caps, as ``SnmpTarget`` fields."""
+    return {"max_values": cfg.device_max_values, "max_rows": cfg.device_max_rows,
+            "max_bytes": cfg.device_max_bytes}
+
+
 @dataclass
 class CycleReport:
     results: list[PollResult]
@@ -75,7 +81,8 @@ class SnmpRunner:
         cfg = self.config
         target = SnmpTarget(device.address, device.port, cred,
                             timeout=cfg.timeout_seconds, retries=cfg.retries,
-                            max_repetitions=device.max_repetitions or cfg.max_repetitions)
+                            max_repetitions=device.max_repetitions or cfg.max_repetitions,
+                            **caps(cfg))
         forced = device.profile or device.detected_profile
         names = tuple(n for n in forced.split(",") if n) if forced else None
         if names and any(n not in self.profiles.by_name for n in names):

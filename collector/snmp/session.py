@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from muniops.collector.core.credentials import SnmpCommunity, SnmpV3
 from muniops.collector.snmp import ber
+from muniops.collector.snmp.config import MAX_BYTES, MAX_ROWS, MAX_VALUES
 from muniops.collector.snmp.errors import (
     SnmpAuthError,
     SnmpError,
@@ -48,6 +49,11 @@ class SnmpTarget:
     timeout: float = 2.0
     retries: int = 1
     max_repetitions: int = 25
+    # a walk stops (partial, naming the cap) past these: values, rows of one column and
+    # response bytes read by one session; a hostile device cannot take the memory
+    max_values: int = MAX_VALUES
+    max_rows: int = MAX_ROWS
+    max_bytes: int = MAX_BYTES
 
     @property
     def address(self) -> str:
@@ -63,6 +69,7 @@ class SessionStats:
     timeouts: int = 0
     errors: int = 0
     varbinds: int = 0
+    bytes: int = 0  # of the responses read
 
 
 @dataclass
@@ -160,12 +167,14 @@ class SnmpSession:
         return result.rows[oid]
 
     async def walk_columns(self, oids: Sequence[str], *, deadline: float | None = None,
-                           max_rows: int = 100_000) -> WalkResult:
+                           max_rows: int | None = None) -> WalkResult:
         """Walk several subtrees side by side, one GETBULK for all of them per round trip
         (the columns of a table advance together). Stops a column at the end of its
-        subtree, at a non-increasing OID (a broken agent) or at ``max_rows`` (a table that
-        never ends); stops everything past ``deadline`` (time.monotonic) or on an error
-        after some rows were read, keeping the rows and naming the reason."""
+        subtree, at a non-increasing OID (a broken agent) or at ``max_rows`` (the
+        target's by default: a table that never ends); stops everything past ``deadline``
+        (time.monotonic), past the target's caps on values and bytes, or on an error after
+        some rows were read, keeping the rows and naming the reason."""
+        max_rows = self.target.max_rows if max_rows is None else max_rows
         prefixes = {o: _parse(o) for o in oids}
         names = {o: ber.oid_str(p) for o, p in prefixes.items()}  # normalised: no leading dot
         rows: dict[str, list[tuple[str, SnmpValue]]] = {o: [] for o in oids}
@@ -176,6 +185,9 @@ class SnmpSession:
         while active:
             if deadline is not None and time.monotonic() > deadline:
                 partial = "time budget exceeded"
+                break
+            if (cap := self._cap_reached()) is not None:
+                partial = cap
                 break
             # at most COLUMNS_PER_REQUEST side by side: a request naming every column of
             # a dozen profiles asks for an answer larger than agents send (snmpsim and
@@ -232,6 +244,14 @@ class SnmpSession:
             active = [c for c in active if c not in done]
         return WalkResult(rows, partial)
 
+    def _cap_reached(self) -> str | None:
+        """Why this session must read no more, if it must."""
+        if self.stats.varbinds >= self.target.max_values:
+            return f"value cap reached ({self.target.max_values} values)"
+        if self.stats.bytes >= self.target.max_bytes:
+            return f"byte cap reached ({self.target.max_bytes} bytes)"
+        return None
+
     async def _next_round(self, cursors: list[tuple[int, ...]]) -> list[ber.VarBind]:
         if self.version == 0:
             return await self._backend.request(ber.GETNEXT, cursors)
@@ -267,26 +287,42 @@ def _status_error(address: str, status: int, index: int, oids: Sequence[tuple[in
     return SnmpProtocolError(f"{address}: {name}{where}")
 
 
+_VERSIONS = {0: "v1", 1: "v2c", 3: "v3"}
+
+
 class _Datagrams(asyncio.DatagramProtocol):
     """Matches responses to outstanding requests by request-id."""
 
-    def __init__(self, address: str, community: bytes) -> None:
+    def __init__(self, address: str, community: bytes, version: int, stats: SessionStats
+                 ) -> None:
         self.address = address
         self.community = community
+        self.version = version
+        self.stats = stats
         self.pending: dict[int, asyncio.Future[tuple[int, int, list[ber.VarBind]]]] = {}
 
     def datagram_received(self, data: bytes, addr: Any) -> None:
         try:
-            _, community, rid, status, index, vbs = ber.decode_response(data)
+            msg = ber.decode_response(data)
         except ber.BerError as exc:
             # one request at a time per device: the garbage answers that one
             for fut in self.pending.values():
                 if not fut.done():
                     fut.set_exception(SnmpProtocolError(f"{self.address}: {exc}"))
             return
-        waiting = self.pending.get(rid)
-        if waiting is not None and not waiting.done() and community == self.community:
-            waiting.set_result((status, index, vbs))
+        waiting = self.pending.get(msg.request_id)
+        if waiting is None or waiting.done() or msg.community != self.community:
+            return
+        self.stats.bytes += len(data)
+        if msg.version != self.version:  # never an answer to what we asked
+            waiting.set_exception(SnmpProtocolError(
+                f"{self.address}: answered in SNMP version {_VERSIONS.get(msg.version, '?')} "
+                f"to a {_VERSIONS[self.version]} request"))
+        elif msg.pdu == ber.REPORT:  # v1/v2c have no Report: an error, never "up"
+            waiting.set_exception(SnmpProtocolError(f"{self.address}: answered with a "
+                                                    "Report PDU"))
+        else:
+            waiting.set_result((msg.error_status, msg.error_index, msg.varbinds))
 
     def error_received(self, exc: Exception) -> None:
         for fut in self.pending.values():
@@ -314,7 +350,8 @@ class _UdpBackend:
             infos = await loop.getaddrinfo(self.target.host, self.target.port,
                                            type=socket.SOCK_DGRAM)
             self._transport, self._proto = await loop.create_datagram_endpoint(
-                lambda: _Datagrams(self.target.address, self._community),
+                lambda: _Datagrams(self.target.address, self._community, self.version,
+                                   self.stats),
                 remote_addr=(str(infos[0][4][0]), int(infos[0][4][1])))
         except OSError as exc:
             raise SnmpTimeout(f"{self.target.address}: cannot reach ({exc.strerror or exc})"
@@ -441,6 +478,9 @@ class _PysnmpBackend:
             raise _status_error(self.target.address, int(status), int(index), oids)
         out = [_from_pysnmp(vb[0], vb[1]) for vb in vbs]
         self.stats.varbinds += len(out)
+        # pysnmp does not say what it read: an estimate, for the byte cap
+        self.stats.bytes += sum(len(o) * 2 + 8 + (len(v) if isinstance(v, bytes) else 8)
+                                for o, _, v in out)
         return out
 
 

@@ -10,7 +10,9 @@ import typer
 
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
-from muniops.collector.cli.output import console, done, emit_json
+from muniops.collector.cli.output import console, done, emit_json, error
+from muniops.collector.core.settings import Settings
+from muniops.inventory.errors import ConfigError
 
 config_app = typer.Typer(help="The collector's configuration.", no_args_is_help=True)
 
@@ -47,14 +49,50 @@ def serve(
 
 @config_app.command("check")
 def check(json: Json = False) -> None:
-    """Validate the configuration without starting anything."""
+    """Validate the configuration without starting anything: the settings, the credentials
+    file (its mode and every credential), every SNMP profile and every playbook."""
     settings = state.settings
+    problems = _problems(settings)
     shown = settings.model_dump(mode="json")
     if json:
-        emit_json({"source": settings.source, "settings": shown})
-        return
-    done(f"{settings.source}: configuration is valid")
-    console.print_json(data=shown)
+        emit_json({"source": settings.source, "valid": not problems, "problems": problems,
+                   "settings": shown})
+    if problems:
+        if not json:
+            for problem in problems:
+                error(problem)
+        raise ConfigError(f"{settings.source}: {len(problems)} problem(s) found")
+    if not json:
+        done(f"{settings.source}: configuration is valid")
+        console.print_json(data=shown)
+
+
+def _problems(settings: Settings) -> list[str]:
+    """What would fail later (a poll, a playbook run, a device's credential), found now.
+    Messages name the file and the entry, never a secret."""
+    from muniops.collector.core.credentials import CredentialStore
+    from muniops.collector.snmp.profiles import ProfileError, ProfileSet
+    from muniops.collector.snmp.runner import snmp_settings
+    from muniops.playbooks.loader import PlaybookError, builtin_names, load_playbook
+
+    out: list[str] = []
+    if settings.credentials_file is not None:
+        store = CredentialStore(settings.credentials_file)
+        try:
+            out += [str(exc) for exc in store.problems()]
+        except ConfigError as exc:  # missing, readable by others, not YAML
+            out.append(str(exc))
+    try:
+        ProfileSet.load(snmp_settings(settings).all_profile_dirs())
+    except ProfileError as exc:
+        out.append(f"SNMP profiles: {exc}")
+    for ref in dict.fromkeys([*builtin_names(), *(s.playbook for s in
+                                                  settings.playbooks.schedule)]):
+        try:
+            load_playbook(ref)
+        except PlaybookError as exc:
+            out.append(f"playbook: {exc}")
+    return out
 
 
 def _device_config_commands() -> None:
