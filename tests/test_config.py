@@ -126,3 +126,15 @@ def test_config_check_validates_credentials_profiles_and_playbooks(
     result = check("config", "check")
     assert result.code == 0, result.err
     assert "configuration is valid" in result.out
+
+
+def test_credentials_file_refuses_aliases_and_never_quotes_a_line(tmp_path: Path) -> None:
+    path = tmp_path / "credentials.yaml"
+    path.write_text("a: &x {type: ssh, username: u, password: p}\nb: *x\n")
+    path.chmod(0o600)
+    with pytest.raises(ConfigError, match="aliases are not allowed"):
+        CredentialStore(path).names()
+    path.write_text("sw:\n  type: ssh\n  password: s3cret-value: : [\n")
+    with pytest.raises(ConfigError, match="not valid YAML at line 3") as info:
+        CredentialStore(path).names()
+    assert "s3cret" not in str(info.value)

@@ -66,6 +66,21 @@ def _expand(value: Any, name: str) -> Any:
     return value
 
 
+class _AliasRefused(yaml.YAMLError):
+    pass
+
+
+class _NoAliases(yaml.SafeLoader):
+    """No anchors and aliases in the credentials file: a few hundred bytes of nested
+    aliases expand to gigabytes (a "billion laughs"), and a credential needs none."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _AliasRefused(f"aliases are not allowed (line {event.start_mark.line + 1})")
+        return super().compose_node(parent, index)
+
+
 def _read_file(path: Path) -> dict[str, Any]:
     """The file's entries, unvalidated. Refuses a file others can read."""
     try:
@@ -76,9 +91,14 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: readable by others (mode {stat.S_IMODE(mode):o}); "
                           "run chmod 600 on it")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_NoAliases) or {}
+    except _AliasRefused as exc:
+        raise ConfigError(f"{path}: {exc}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+        # only where: the YAML library's message quotes the line, which may hold a secret
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{at}") from None
     if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
         raise ConfigError(f"{path}: expected a mapping of credential names to mappings")
     return {str(k): v for k, v in raw.items()}
