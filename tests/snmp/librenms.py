@@ -326,7 +326,7 @@ def poll_all(port: int, profiles: Any, names: Iterable[str] | None = None,
     """Poll each recording once, in this process, from one snmpsim on ``port``."""
     import asyncio
 
-    from muniops.collector.credentials import SnmpCommunity
+    from muniops.collector.core.credentials import SnmpCommunity
     from muniops.collector.snmp.poller import DeviceSpec, poll_many
     from muniops.collector.snmp.session import SnmpTarget
 
