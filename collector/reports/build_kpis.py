@@ -11,7 +11,14 @@ from sqlmodel import Session
 
 from muniops.collector.kpi.figures import ALL, Figure, figures
 from muniops.collector.kpi.periods import label, periods_until
-from muniops.collector.reports.model import Column, ColumnType, Report, Section
+from muniops.collector.reports.model import (
+    Chart,
+    ChartKind,
+    Column,
+    ColumnType,
+    Report,
+    Section,
+)
 from muniops.collector.reports.request import ReportRequest
 from muniops.inventory import kpis
 from muniops.inventory.errors import InvalidInput
@@ -71,6 +78,7 @@ def kpi_report(session: Session, req: ReportRequest) -> Report:
                 history.rows.append((f.indicator, label((f.start, f.end), req.kpis), _unit(f),
                                      shown(f.target, f), shown(f.actual, f), _met(f)))
     history.rows.sort(key=lambda r: (str(r[0]),))
+    charts = _history_charts(history)
     met = sum(1 for f in rows if f.district == ALL and f.met)
     measured = sum(1 for f in rows if f.district == ALL and f.met is not None)
     start, end = rows[0].start if rows else day, rows[0].end if rows else day
@@ -78,4 +86,19 @@ def kpi_report(session: Session, req: ReportRequest) -> Report:
                   period=(start, end),
                   summary=[("period_kind", kind, T.LABEL), ("indicators_met", met, T.INT),
                            ("indicators_measured", measured, T.INT)],
-                  sections=[overall, local, history])
+                  sections=[overall, local, history], charts=charts)
+
+
+def _history_charts(history: Section) -> list[Chart]:
+    """One chart per indicator: what was achieved in each period beside the target (in
+    the indicator's unit, as the history table shows it). The periods come in order."""
+    charts = []
+    for indicator in dict.fromkeys(r[0] for r in history.rows):
+        rows = [r for r in history.rows if r[0] == indicator]
+        charts.append(Chart(str(indicator), [r[1] for r in rows],
+                            [("actual", [float(r[4]) if r[4] is not None else 0.0
+                                         for r in rows]),
+                             ("target", [float(r[3]) if r[3] is not None else 0.0
+                                         for r in rows])],
+                            ChartKind.BAR, value_type=T.NUMBER))
+    return charts

@@ -223,6 +223,12 @@ def _report_numbers(store: Database) -> dict[tuple[str, str], float | None]:
             out[(row[0], row[1])] = row[5]
     history = [r for r in report.section("kpi_history").rows if r[0] == "pm_completion"]
     assert [r[4] for r in history] == [100.0, 66.67, 75.0]  # P1, P2, P3, in percent
+    # a chart per indicator across the periods: achieved beside the target
+    charts = {c.key: c for c in report.charts}
+    assert set(charts) == {r[0] for r in report.section("kpi_history").rows}
+    pm = dict(charts["pm_completion"].series)
+    assert pm["actual"] == [100.0, 66.67, 75.0]
+    assert len(pm["target"]) == 3
     return out
 
 
