@@ -51,7 +51,7 @@ def make_collector(tmp_path: Path, ssh_devices: list[dict[str, object]],
     config.write_text(yaml.safe_dump({
         "data_dir": str(tmp_path / "data"), "database_url": url,
         "credentials_file": str(creds),
-        "snmp": {"timeout_seconds": 1, "retries": 0, "device_budget_seconds": 1.5},
+        "snmp": {"timeout_seconds": 1, "retries": 1, "device_budget_seconds": 2.5},
         "playbooks": {"workers": 2, "connect_timeout": 6, "devices": ssh_devices}}))
     collector = Collector(load_settings(config))
     with collector.db.write() as s:
