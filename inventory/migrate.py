@@ -32,7 +32,3 @@ def current_revisions(engine: Engine) -> set[str]:
 
 def head_revisions() -> set[str]:
     return set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
-
-
-def is_up_to_date(engine: Engine) -> bool:
-    return current_revisions(engine) == head_revisions()

@@ -37,7 +37,7 @@ class CliContext:
         if self._db is None:
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
             self._db = Database(self.settings.db_url)
-            from muniops.inventory.migrate import is_up_to_date  # alembic loads slowly
+            from muniops.inventory.schema_version import is_up_to_date
 
             if check_schema and not is_up_to_date(self._db.engine):
                 raise NotInitialised(

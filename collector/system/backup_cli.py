@@ -43,7 +43,7 @@ def restore(
 ) -> None:
     """Replace the whole store with a backup (in one step; the collector may keep running).
     Then run `muniops init` if the backup is from an older version."""
-    from muniops.inventory import audit, migrate
+    from muniops.inventory import audit, schema_version
     from muniops.inventory import backup as ops
 
     settings = state.settings
@@ -57,7 +57,7 @@ def restore(
     result = ops.restore(settings.db_url, file)
     db = state.database(check_schema=False)
     db.engine.dispose()  # connections opened before the restore may cache the old schema
-    current = migrate.is_up_to_date(db.engine)
+    current = schema_version.is_up_to_date(db.engine)
     if current:
         with db.write() as s:
             audit.record(s, state.actor, "store.restore", "store", None,
