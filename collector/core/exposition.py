@@ -16,10 +16,14 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Seq
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, disable_created_metrics, generate_latest
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
+
+# Counters' ``*_created`` series only matter to OpenMetrics consumers; in Prometheus' text
+# format each becomes one more gauge series per label set, so the collector does without.
+disable_created_metrics()
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Iterator
 from datetime import timedelta
 
-from prometheus_client import disable_created_metrics
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector as PromCollector
 from sqlalchemy import func
@@ -20,9 +19,6 @@ from muniops.inventory.types import utcnow
 
 log = logging.getLogger(__name__)
 
-# Counters' ``*_created`` series only matter to OpenMetrics consumers; in Prometheus' text
-# format each becomes one more gauge series per label set, so the collector does without.
-disable_created_metrics()
 
 
 class InventoryMetrics(PromCollector):
