@@ -36,16 +36,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         database = sa.make_url(url).database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            Path(database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         engine = sa.create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, Path(database) if database and database != ":memory:" else None)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _private(database: Path) -> None:
+    """The store holds configuration backups and people's data: only its owner reads it
+    (the file, and the WAL and shared-memory files SQLite keeps beside it)."""
+    for path in (database, database.with_name(database.name + "-wal"),
+                 database.with_name(database.name + "-shm")):
+        try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+        except FileNotFoundError:
+            continue
+        except PermissionError:  # another user's file: theirs to keep private
+            continue
+
+
+def _tune_sqlite(engine: Engine, database: Path | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
@@ -55,6 +69,8 @@ def _tune_sqlite(engine: Engine) -> None:
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+        if database is not None:
+            _private(database)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import pytest
+
+from muniops.collector.cli.main import invoke
 from tests.conftest import Cli
 
 
@@ -100,3 +106,21 @@ def test_staff_change_hands_equipment_over(cli: Cli) -> None:
     assert [h["person"] for h in history] == ["Sara Ahmadi", "Reza Karimi"]
     gone = cli("assets", "assign", "PC-1", "E100", "--transfer")
     assert gone.code == 4 and "no longer active" in gone.err
+
+
+def test_the_store_is_private_to_its_owner(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                           ) -> None:
+    """The data folder 0700 and the SQLite files 0600, whatever the umask."""
+    config = tmp_path / "muniops.yaml"
+    config.write_text(f"data_dir: {tmp_path / 'data'}\n")
+    old = os.umask(0o022)
+    try:
+        assert invoke(["--config", str(config), "init"]) == 0
+        assert invoke(["--config", str(config), "sites", "add", "City Hall"]) == 0
+    finally:
+        os.umask(old)
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+    for name in ("muniops.db", "muniops.db-wal", "muniops.db-shm"):
+        path = tmp_path / "data" / name
+        if path.exists():
+            assert path.stat().st_mode & 0o777 == 0o600, name

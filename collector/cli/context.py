@@ -35,7 +35,7 @@ class CliContext:
 
     def database(self, *, check_schema: bool = True) -> Database:
         if self._db is None:
-            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+            self.settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._db = Database(self.settings.db_url)
             from muniops.inventory.schema_version import is_up_to_date
 
