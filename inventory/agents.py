@@ -115,11 +115,16 @@ def _may_reuse(session: Session, agent: Agent, site_id: int) -> bool:
     agent record of another: both enrol as a new agent instead."""
     if agent.revoked_at is not None:
         return False
-    if agent.site_id is None or agent.site_id == site_id:
+    return _same_district(session, agent.site_id, site_id)
+
+
+def _same_district(session: Session, site_a: int | None, site_b: int | None) -> bool:
+    """Whether two sites are of one district; a missing site belongs to every district."""
+    if site_a is None or site_b is None or site_a == site_b:
         return True
     districts = dict(session.exec(select(Site.id, Site.district).where(
-        col(Site.id).in_([agent.site_id, site_id]))).all())
-    return districts.get(agent.site_id) == districts.get(site_id)
+        col(Site.id).in_([site_a, site_b]))).all())
+    return districts.get(site_a) == districts.get(site_b)
 
 
 def _enrolled_before(session: Session, smbios_uuid: str | None, machine_id: str | None
@@ -278,11 +283,7 @@ def _match(session: Session, agent: Agent, report: Report,
 def _claimable(session: Session, agent: Agent, asset: Asset) -> bool:
     """An agent may claim only an asset of its own district (or one at no site): a secret
     of District 1 must not write District 2's facts."""
-    if asset.site_id is None or agent.site_id is None or asset.site_id == agent.site_id:
-        return True
-    districts = dict(session.exec(select(Site.id, Site.district).where(
-        col(Site.id).in_([asset.site_id, agent.site_id]))).all())
-    return districts.get(asset.site_id) == districts.get(agent.site_id)
+    return _same_district(session, asset.site_id, agent.site_id)
 
 
 def _claim(session: Session, agent: Agent, report: Report,

@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from muniops.collector.agents.runtime import AgentsRuntime
 from muniops.collector.agents.writer import Pending, apply_batch
 from muniops.collector.api.auth import DB, AnyCaller
+from muniops.collector.api.limits import RETRY_AFTER
 from muniops.collector.core.feature import runtime_of
 from muniops.inventory import agents, fleet
 from muniops.inventory.agent_policy import AgentSettings
@@ -35,7 +36,6 @@ from muniops.inventory.types import utcnow
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
-RETRY_AFTER_SECONDS = 60
 
 
 class EnrollBody(BaseModel):
@@ -210,7 +210,7 @@ async def post_report(request: Request, db: DB) -> JSONResponse:
         log.error("report %s not stored: %s: %s", report.report_id, type(exc).__name__,
                   exc.orig)
         return JSONResponse({"detail": "store unavailable, send again later"}, status_code=503,
-                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+                            headers=RETRY_AFTER)
     except Conflict as exc:
         _count_reject(request, "conflict")
         log.warning("report from agent %s refused: %s", agent.uid, exc)

@@ -12,13 +12,11 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from muniops import __version__
-from muniops.collector.api.limits import BodySizeLimit
+from muniops.collector.api.limits import RETRY_AFTER, BodySizeLimit
 from muniops.collector.core.feature import load
 from muniops.collector.core.settings import Settings
 from muniops.inventory.db import Database
 from muniops.inventory.errors import InvalidInput, MuniopsError
-
-RETRY_AFTER_SECONDS = 60
 
 
 def create_app(settings: Settings, db: Database, registry: CollectorRegistry,
@@ -54,7 +52,7 @@ def create_app(settings: Settings, db: Database, registry: CollectorRegistry,
         # the store is away, locked or its disk full: the caller should come back later
         return JSONResponse({"detail": f"store unavailable: {type(exc.orig).__name__}"},
                             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+                            headers=RETRY_AFTER)
 
     @app.exception_handler(IntegrityError)
     def _integrity_error(_request: Request, exc: IntegrityError) -> JSONResponse:

@@ -6,6 +6,9 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# how long a caller is asked to wait when the store cannot answer (503)
+RETRY_AFTER = {"Retry-After": "60"}
+
 
 class BodySizeLimit:
     """Pure ASGI middleware: refuse bodies over ``max_bytes`` with 413, whether the client

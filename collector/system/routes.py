@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from muniops import __version__
 from muniops.collector.api.auth import DB, Admin, AnyCaller, BearerCreds, authenticate
+from muniops.collector.api.limits import RETRY_AFTER
 from muniops.collector.core.exposition import exposition
 from muniops.inventory.models import AuditEntry
 
@@ -34,13 +35,13 @@ def healthz(request: Request, db: DB) -> dict[str, str]:
     except Exception as exc:  # any store failure means "not healthy", with its kind
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                             f"store unavailable: {type(exc).__name__}",
-                            headers={"Retry-After": "60"}) from None
+                            headers=RETRY_AFTER) from None
     if db.is_sqlite:
         free = shutil.disk_usage(request.app.state.settings.data_dir).free
         if free < MIN_FREE_BYTES:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                                 f"store degraded: {free // 2**20} MiB free on its disk",
-                                headers={"Retry-After": "60"})
+                                headers=RETRY_AFTER)
     return {"status": "ok", "version": __version__, "store": "ok"}
 
 
