@@ -8,7 +8,7 @@ from setuptools import find_namespace_packages, setup
 
 ROOTS = ["agent", "collector", "inventory", "playbooks", "config"]
 DATA = ["*.yaml", "*.yml", "*.json", "*.csv", "*.textfsm", "*.mako", "*.ini", "*.html",
-        "*.css", "*.j2", "*.txt", "*.md", "*.snmprec", "*.rules"]
+        "*.css", "*.j2", "*.txt", "*.md", "*.snmprec", "*.rules", "*.pyi"]
 
 packages = ["muniops", *(f"muniops.{sub}" for sub in find_namespace_packages("muniops"))]
 package_dir = {"muniops": "muniops"}

@@ -9,7 +9,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from muniops.inventory.models import AssetKind
+from muniops.inventory.models.enums import AssetKind
 
 
 class AssetLike(Protocol):

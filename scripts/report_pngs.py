@@ -41,6 +41,7 @@ from muniops.inventory.models.pm import PmTask
 from muniops.inventory.pm_policy import PmRule, PmSettings
 from muniops.inventory.schemas import AssetCreate, PersonCreate, SiteCreate
 from muniops.inventory.software_rules import load_rules
+from muniops.inventory.writeoff_policy import WriteOffPolicy
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 XP_SOFTWARE = (Path(__file__).resolve().parent.parent / "tests" / "agent" / "fixtures" / "windows"
@@ -104,7 +105,7 @@ def fill(db: Database) -> None:
             number="WO-1405-07", decided_on=date(2026, 11, 30),
             committee=["Ali Rahimi", "Mina Kaya", "Hasan Demir"],
             decision="Beyond economic repair; parts kept for reuse.",
-            assets=["TAG-0010", "TAG-0011", "TAG-0012"]), writeoff.WriteOffPolicy(), NOW.date(),
+            assets=["TAG-0010", "TAG-0011", "TAG-0012"]), WriteOffPolicy(), NOW.date(),
             actor="demo")
     with db.write() as s:
         secret = agents.create_enrollment_secret(s, "City Hall", actor="demo")[1]

@@ -29,7 +29,6 @@ from muniops.collector.snmp.config import SnmpSettings  # SNMP polling
 from muniops.collector.ssh.config import PlaybookSettings  # SSH devices and playbooks
 from muniops.inventory.agent_policy import AgentSettings  # endpoint agents
 from muniops.inventory.backup_policy import BackupSettings  # backups (collector/backups)
-from muniops.inventory.db import sqlite_url
 from muniops.inventory.errors import ConfigError
 from muniops.inventory.kpi_policy import KpiSettings  # indicators (collector/kpi)
 from muniops.inventory.pm_policy import PmSettings  # preventive maintenance policy
@@ -144,6 +143,8 @@ class Settings(BaseSettings):
     def db_url(self) -> str:
         if self.database_url is not None:
             return self.database_url.get_secret_value()
+        from muniops.inventory.db import sqlite_url  # the store's engine loads on first use
+
         return sqlite_url(self.data_dir)
 
 

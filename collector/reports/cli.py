@@ -130,10 +130,6 @@ for _kind in REPORTS:
 
 # ---- documents printed by other commands (assets assign --receipt, people leave) ----
 
-DocLang = Annotated[Lang | None, typer.Option("--lang", help="Language of the document.")]
-DocCalendar = Annotated[Calendar | None, typer.Option("--calendar", help="Calendar of dates.")]
-
-
 def write_document(report: Report, output: Path, *, lang: Lang | None,
                    calendar: Calendar | None, people: list[int]) -> None:
     """Write a document naming people to ``output`` (PDF unless the name says otherwise)

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from muniops.inventory.writeoff import WriteOffPolicy
+from muniops.inventory.writeoff_policy import WriteOffPolicy
 
 
 class Calendar(StrEnum):

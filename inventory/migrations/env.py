@@ -6,7 +6,6 @@ import os
 from alembic import context
 from sqlmodel import SQLModel
 
-import muniops.inventory.models  # noqa: F401  (registers every table)
 from muniops.inventory.db import make_engine
 
 config = context.config

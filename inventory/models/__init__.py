@@ -1,66 +1,14 @@
-"""Every table of the store. Importing this module registers them all on SQLModel.metadata,
-which is what alembic compares migrations against: a new table module is imported here."""
+"""Every table of the store, each loaded when it is first named: ``from
+muniops.inventory.models import Asset`` builds the register's tables, not all forty (a CLI
+listing starts in half the time). The names and their modules are in ``__init__.pyi``.
+Whatever needs every table on ``SQLModel.metadata`` (alembic) calls ``load_all()``."""
 
-from muniops.inventory.models.agents import (  # noqa: F401  (endpoint agents)
-    Agent,
-    AgentReport,
-    EnrollmentSecret,
-    HostFacts,
-    HostSoftware,
-)
-from muniops.inventory.models.audit import AuditEntry
-from muniops.inventory.models.auth import ApiToken
-from muniops.inventory.models.backups import (  # noqa: F401  (backups, indicators)
-    BackupSample,
-    BackupStatus,
-    KpiSample,
-)
-from muniops.inventory.models.configs import (  # noqa: F401  (SSH playbooks)
-    ComplianceResult,
-    ConfigBackupState,
-    ConfigVersion,
-    DeviceFacts,
-)
-from muniops.inventory.models.core import Asset, AssetMac, Assignment, Person, Site
-from muniops.inventory.models.discovery import (  # noqa: F401  (discovery)
-    AssetPresence,
-    MacPort,
-    Neighbour,
-    Sighting,
-    SweepRun,
-    UnknownDevice,
-)
-from muniops.inventory.models.documents import (  # noqa: F401  (signed documents)
-    Handover,
-    WriteOffBatch,
-    WriteOffItem,
-)
-from muniops.inventory.models.enums import AssetKind, AssetStatus, RepairOutcome, Role
-from muniops.inventory.models.events import DeviceEvent  # noqa: F401  (traps, syslog, alerts)
-from muniops.inventory.models.licences import (  # noqa: F401  (software licences)
-    Licence,
-    LicenceAssignment,
-    LicenceKey,
-)
-from muniops.inventory.models.pm import PmRecord, PmTask  # noqa: F401  (preventive maintenance)
-from muniops.inventory.models.repairs import RepairTicket
-from muniops.inventory.models.snmp import (  # noqa: F401  (SNMP polling)
-    SnmpDevice,
-    SnmpEvent,
-    WirelessLink,
-)
+import lazy_loader
 
-__all__ = [
-    "ApiToken",
-    "Asset",
-    "AssetKind",
-    "AssetMac",
-    "AssetStatus",
-    "Assignment",
-    "AuditEntry",
-    "Person",
-    "RepairOutcome",
-    "RepairTicket",
-    "Role",
-    "Site",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)
+
+
+def load_all() -> None:
+    """Register every table on SQLModel.metadata, which alembic compares migrations against."""
+    for name in __all__:
+        __getattr__(name)

@@ -7,6 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+# the tables this module's foreign keys name load with it (asset, site, person)
+import muniops.inventory.models.core  # noqa: F401
 from muniops.inventory.types import UTCDateTime, utcnow
 
 

@@ -11,6 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+# the tables this module's foreign keys name load with it (asset, site, person; snmp_device)
+import muniops.inventory.models.core
+import muniops.inventory.models.snmp  # noqa: F401
 from muniops.inventory.types import UTCDateTime, enum_type, utcnow
 
 

@@ -7,6 +7,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+# the tables this module's foreign keys name load with it (asset, site, person; repair_ticket)
+import muniops.inventory.models.core
+import muniops.inventory.models.repairs  # noqa: F401
 from muniops.inventory.types import UTCDateTime, enum_type, utcnow
 
 

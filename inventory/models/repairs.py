@@ -4,6 +4,8 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+# the tables this module's foreign keys name load with it (asset, site, person)
+import muniops.inventory.models.core  # noqa: F401
 from muniops.inventory.models.enums import AssetStatus, RepairOutcome
 from muniops.inventory.types import UTCDateTime, enum_type, utcnow
 

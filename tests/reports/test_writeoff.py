@@ -15,11 +15,12 @@ from muniops.inventory.db import Database
 from muniops.inventory.errors import Conflict
 from muniops.inventory.models import AssetKind, AssetStatus
 from muniops.inventory.schemas import AssetCreate, PersonCreate, RepairClose, RepairOpen, SiteCreate
+from muniops.inventory.writeoff_policy import WriteOffPolicy
 from tests.conftest import Cli
 from tests.reports.readback import pages_text, plain
 
 TODAY = date(2026, 12, 1)
-POLICY = writeoff.WriteOffPolicy(repairs=2)
+POLICY = WriteOffPolicy(repairs=2)
 GIB = 2**30
 
 

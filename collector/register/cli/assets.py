@@ -11,14 +11,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import console, done, emit_json, fields, table
-from muniops.collector.reports import build_documents, build_writeoff
-from muniops.collector.reports.cli import (
-    DocCalendar,
-    DocLang,
-    document_request,
-    write_document,
-)
-from muniops.inventory import assets, audit, documents, writeoff
+from muniops.collector.reports.options import DocCalendar, DocLang
+from muniops.inventory import assets, audit
 from muniops.inventory.importer import import_assets
 from muniops.inventory.models import AssetKind, AssetStatus
 from muniops.inventory.schemas import AssetCreate, AssetFilter, AssetUpdate
@@ -185,6 +179,10 @@ def receipt_(
     calendar: DocCalendar = None,
 ) -> None:
     """Print the assignment receipt (zimmet tutanağı) for assets their holder signs for."""
+    from muniops.collector.reports import build_documents
+    from muniops.collector.reports.cli import document_request, write_document
+    from muniops.inventory import documents
+
     req = document_request(calendar)
     with state.database().read() as s:
         report = build_documents.assignment_receipt(s, refs, req)
@@ -205,6 +203,8 @@ def write_off(
     calendar: DocCalendar = None,
 ) -> None:
     """Record a write-off committee's batch: every asset in it is retired (all or none)."""
+    from muniops.inventory import writeoff
+
     settings = state.settings.reports
     data = writeoff.BatchCreate.model_validate({
         "number": number, "decided_on": decided_on, "committee": committee,
@@ -225,6 +225,9 @@ def write_off_list(
     calendar: DocCalendar = None,
 ) -> None:
     """Print a write-off batch's list, with a signature line for each committee member."""
+    from muniops.collector.reports import build_writeoff
+    from muniops.collector.reports.cli import document_request, write_document
+
     req = document_request(calendar)
     with state.database().read() as s:
         report = build_writeoff.batch_list(s, number, req)

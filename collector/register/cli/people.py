@@ -11,12 +11,8 @@ from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import done, emit_json, table
 from muniops.collector.reports import build_documents
-from muniops.collector.reports.cli import (
-    DocCalendar,
-    DocLang,
-    document_request,
-    write_document,
-)
+from muniops.collector.reports.cli import document_request, write_document
+from muniops.collector.reports.options import DocCalendar, DocLang
 from muniops.inventory import anonymise, assets, documents, sites
 from muniops.inventory.errors import InvalidInput
 from muniops.inventory.schemas import PersonCreate
