@@ -4,22 +4,27 @@ data."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel
 
-from muniops.collector.api.auth import DB, Admin, Caller, Writer
+from muniops.collector.api.auth import DB, Admin, AnyCaller, Caller, Writer
+from muniops.collector.api.parity import cli
 from muniops.collector.reports import build_documents, build_writeoff
 from muniops.collector.reports.config import Calendar, Format, Lang, ReportSettings
+from muniops.collector.reports.kinds import REPORTS
 from muniops.collector.reports.model import Report
 from muniops.collector.reports.pdf import PdfUnavailable
 from muniops.collector.reports.present import Presenter
+from muniops.collector.reports.produce import ReportOptions, produce, record
 from muniops.collector.reports.render import render
 from muniops.collector.reports.request import ReportRequest
 from muniops.inventory import anonymise, assets, documents, writeoff
 from muniops.inventory.db import Database
 from muniops.inventory.exports import record_export
+from muniops.inventory.models import AssetKind, AssetStatus
 from muniops.inventory.types import utcnow
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])
@@ -129,3 +134,37 @@ def anonymise_person(ref: str, caller: Admin, db: DB) -> dict[str, str]:
     """Erase a departed person's personal data; their assets' history stays."""
     with db.write() as s:
         return {"name": anonymise.anonymise(s, ref, actor=caller.actor).name}
+
+
+# ---- the reports of ``muniops report KIND``, each kind and format as a download ----
+
+ReportKind = StrEnum("ReportKind", {k.upper().replace("-", "_"): k for k in REPORTS})
+REPORT_MEDIA = {Format.CSV: "text/csv; charset=utf-8", Format.TABLE: "text/plain; charset=utf-8",
+                Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                **MEDIA}
+
+
+@router.get("/reports/{kind}", response_class=Response, tags=["reports"],
+            openapi_extra=cli(*(f"report {k}" for k in REPORTS)))
+def report(kind: ReportKind, request: Request, caller: AnyCaller, db: DB,
+           fmt: Annotated[Format, Query(alias="format")] = Format.CSV,
+           calendar: Calendar | None = None, lang: Lang | None = None,
+           persian_digits: bool | None = None, section: str | None = None,
+           from_: Annotated[str | None, Query(alias="from", description="YYYY-MM-DD")] = None,
+           to: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
+           days: Annotated[int | None, Query(ge=0, le=36600)] = None,
+           site: str | None = None, district: str | None = None, team: str | None = None,
+           asset_kind: Annotated[AssetKind | None, Query(alias="kind")] = None,
+           status: AssetStatus | None = None,
+           period: Annotated[str | None, Query(
+               description="kpis: biweekly, two-monthly or six-monthly")] = None) -> Response:
+    """Report ``kind`` with the CLI's options; a liaison's holds only its district."""
+    opts = ReportOptions(fmt=fmt, calendar=calendar, lang=lang, persian_digits=persian_digits,
+                         section=section, date_from=from_, date_to=to, days=days, site=site,
+                         district=district, team=team, kind=asset_kind, status=status,
+                         period=period)
+    made = produce(db, request.app.state.settings, kind.value, opts, caller.scope)
+    record(db, made, actor=caller.actor, destination="api")
+    name = f"{kind.value}.{'txt' if fmt is Format.TABLE else fmt.value}"
+    return Response(made.data, media_type=REPORT_MEDIA[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
