@@ -103,3 +103,11 @@ def list_people(session: Session, scope: Scope = EVERYWHERE) -> list[PersonPubli
         )
         for p in session.exec(_people(scope).order_by(Person.name))
     ]
+
+
+def site_names(session: Session, scope: Scope) -> set[str] | None:
+    """The names of the sites a scope covers, for tables that keep a site by name
+    (discovery, configurations); ``None`` is every site."""
+    if scope.district is None:
+        return None
+    return set(session.exec(select(Site.name).where(Site.district == scope.district)))

@@ -4,10 +4,10 @@ data."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import Path as FPath
 from pydantic import BaseModel
 
 from muniops.collector.api.auth import DB, Admin, AnyCaller, Caller, Writer
@@ -138,7 +138,8 @@ def anonymise_person(ref: str, caller: Admin, db: DB) -> dict[str, str]:
 
 # ---- the reports of ``muniops report KIND``, each kind and format as a download ----
 
-ReportKind = StrEnum("ReportKind", {k.upper().replace("-", "_"): k for k in REPORTS})
+ReportKind = Annotated[str, FPath(description="The report kind.",
+                                  json_schema_extra={"enum": list(REPORTS)})]
 REPORT_MEDIA = {Format.CSV: "text/csv; charset=utf-8", Format.TABLE: "text/plain; charset=utf-8",
                 Format.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 **MEDIA}
@@ -163,8 +164,8 @@ def report(kind: ReportKind, request: Request, caller: AnyCaller, db: DB,
                          section=section, date_from=from_, date_to=to, days=days, site=site,
                          district=district, team=team, kind=asset_kind, status=status,
                          period=period)
-    made = produce(db, request.app.state.settings, kind.value, opts, caller.scope)
+    made = produce(db, request.app.state.settings, kind, opts, caller.scope)
     record(db, made, actor=caller.actor, destination="api")
-    name = f"{kind.value}.{'txt' if fmt is Format.TABLE else fmt.value}"
+    name = f"{kind}.{'txt' if fmt is Format.TABLE else fmt.value}"
     return Response(made.data, media_type=REPORT_MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
