@@ -67,7 +67,7 @@ def _serve(report: Report, request: Request, db: Database, caller: Caller, peopl
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.get("/documents/receipt", response_class=Response)
+@router.get("/documents/receipt", response_class=Response, openapi_extra=cli("assets receipt"))
 def receipt(request: Request, caller: Writer, db: DB,
             asset: Annotated[list[str], Query(description="assets held by one person")],
             fmt: DocFormat = Format.PDF, lang: Lang | None = None,
@@ -81,32 +81,36 @@ def receipt(request: Request, caller: Writer, db: DB,
     return _serve(report, request, db, caller, people, fmt, lang, req.calendar)
 
 
-@router.get("/documents/handover/{ref}", response_class=Response)
+@router.get("/documents/handover/{ref}", response_class=Response,
+            openapi_extra=cli("people handover"))
 def handover(ref: str, request: Request, caller: Writer, db: DB,
              number: int | None = None, fmt: DocFormat = Format.PDF,
              lang: Lang | None = None, calendar: Calendar | None = None) -> Response:
     """The handover list of person ``ref`` (their latest, or ``number``)."""
     settings = _settings(request)
-    req = ReportRequest(settings=settings, calendar=calendar or settings.calendar)
+    req = ReportRequest(settings=settings, calendar=calendar or settings.calendar,
+                        scope=caller.scope)
     with db.read() as s:
         report = build_documents.handover_list(s, req, ref, number)
-        h = documents.handover(s, ref, number)
+        h = documents.handover(s, ref, number, caller.scope)
         people = [p for p in (h.person.id, h.successor.id if h.successor else None) if p]
     return _serve(report, request, db, caller, people, fmt, lang, req.calendar)
 
 
-@router.post("/people/{ref}/leave")
+@router.post("/people/{ref}/leave", openapi_extra=cli("people leave"))
 def leave(ref: str, body: LeaveBody, caller: Writer, db: DB) -> HandoverPublic:
     """A staff change: everything the person holds goes to ``hand_to`` (or to stock)."""
     with db.write() as s:
-        done = assets.person_leaves(s, ref, actor=caller.actor, hand_to=body.hand_to)
-        h = documents.handover(s, handover_id=done.id)
+        done = assets.person_leaves(s, ref, actor=caller.actor, hand_to=body.hand_to,
+                                    scope=caller.scope)
+        h = documents.handover(s, handover_id=done.id, scope=caller.scope)
         return HandoverPublic(number=done.id or 0, person=h.person.name,
                               successor=h.successor.name if h.successor else None,
                               assets=[assets.label(i.asset) for i in h.items])
 
 
-@router.post("/write-offs", status_code=status.HTTP_201_CREATED)
+@router.post("/write-offs", status_code=status.HTTP_201_CREATED,
+             openapi_extra=cli("assets write-off"))
 def create_write_off(body: writeoff.BatchCreate, request: Request, caller: Writer,
                      db: DB) -> dict[str, str]:
     """A write-off committee's batch: its assets are retired, all or none."""
@@ -118,18 +122,20 @@ def create_write_off(body: writeoff.BatchCreate, request: Request, caller: Write
         return {"number": batch.number}
 
 
-@router.get("/documents/write-off/{number}", response_class=Response)
+@router.get("/documents/write-off/{number}", response_class=Response,
+            openapi_extra=cli("assets write-off-list"))
 def write_off_list(number: str, request: Request, caller: Writer, db: DB,
                    fmt: DocFormat = Format.PDF, lang: Lang | None = None,
                    calendar: Calendar | None = None) -> Response:
     settings = _settings(request)
-    req = ReportRequest(settings=settings, calendar=calendar or settings.calendar)
+    req = ReportRequest(settings=settings, calendar=calendar or settings.calendar,
+                        scope=caller.scope)
     with db.read() as s:
         report = build_writeoff.batch_list(s, number, req)
     return _serve(report, request, db, caller, [], fmt, lang, req.calendar)
 
 
-@router.post("/people/{ref}/anonymise")
+@router.post("/people/{ref}/anonymise", openapi_extra=cli("people anonymise"))
 def anonymise_person(ref: str, caller: Admin, db: DB) -> dict[str, str]:
     """Erase a departed person's personal data; their assets' history stays."""
     with db.write() as s:
