@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import tempfile
+from dataclasses import asdict
+from enum import StrEnum
+from pathlib import Path as FilePath
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from muniops.collector.api.auth import DB, Admin, AnyCaller, Writer
 from muniops.collector.api.parity import cli
 from muniops.inventory import assets, repairs, sites
+from muniops.inventory.db import Database
+from muniops.inventory.importer import import_assets
 from muniops.inventory.schemas import (
     AssetCreate,
     AssetFilter,
@@ -27,6 +34,7 @@ from muniops.inventory.schemas import (
     SitePublic,
     SiteUpdate,
 )
+from muniops.inventory.scope import Scope
 
 router = APIRouter(prefix="/api/v1", tags=["inventory"])
 
@@ -121,6 +129,39 @@ def add_asset(body: AssetCreate, caller: Writer, db: DB) -> AssetPublic:
     with db.write() as s:
         asset = assets.add_asset(s, body, actor=caller.actor, scope=caller.scope)
         return assets.to_public(s, [asset])[0]
+
+
+class ImportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+def _import(db: Database, data: bytes, fmt: ImportFormat, actor: str, scope: Scope,
+            create_missing: bool, dry_run: bool) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="muniops-import-") as tmp:
+        path = FilePath(tmp) / f"upload.{fmt.value}"
+        path.write_bytes(data)
+        with db.write() as s:
+            result = import_assets(s, path, actor=actor, create_missing=create_missing,
+                                   dry_run=dry_run, scope=scope)
+            if dry_run:
+                s.rollback()
+    return asdict(result)
+
+
+@router.post("/assets/import", openapi_extra=cli("assets import") | {
+    "requestBody": {"required": True, "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+            "schema": {"type": "string", "format": "binary"}}}}})
+async def import_(request: Request, caller: Writer, db: DB,
+                  format: ImportFormat = ImportFormat.CSV, create_missing: bool = False,
+                  dry_run: bool = False) -> dict[str, Any]:
+    """Import an asset list sent as the body (CSV or XLSX): every row is checked first,
+    and all are imported or none (the answer lists every bad row)."""
+    data = await request.body()
+    return await run_in_threadpool(_import, db, data, format, caller.actor, caller.scope,
+                                   create_missing, dry_run)
 
 
 @router.get("/assets/{ref}", openapi_extra=cli("assets show"))
