@@ -244,3 +244,31 @@ def test_the_check_sees_south_where_it_is_shown(world) -> None:  # type: ignore[
     for area in ("people", "assets", "pm", "reports", "discovery", "configs", "compliance",
                  "hosts", "repairs", "agents", "jobs"):
         assert area in shown, f"{area}: South's data is not shown even to an admin"
+
+
+# public by design (docs/api.md): liveness, and an agent enrolling, which proves itself
+# with its site's enrolment secret in the body (a wrong one is refused, 403)
+PUBLIC = {("get", "/healthz"): (200, 503), ("post", "/api/v1/agents/enroll"): (401, 403, 422)}
+
+
+def test_every_route_refuses_a_caller_without_a_valid_token(world) -> None:  # type: ignore[no-untyped-def]
+    client, _, south = world
+    schema = client.app.openapi()
+    assert ("get", "/healthz") in {(m, p) for p, ops in schema["paths"].items() for m in ops}
+    wrong = []
+    for method, path, query, body in _requests(schema, south):
+        template = next(t for t in schema["paths"] if _matches(t, path))
+        expected = PUBLIC.get((method, template), (401,))
+        for headers in ({}, {"Authorization": "Bearer mo_not-a-real-token"},
+                        {"Authorization": "Basic YWRtaW46YWRtaW4="}):
+            response = client.request(method, path, params=query, json=body, headers=headers)
+            if response.status_code not in expected:
+                wrong.append(f"{method.upper()} {path} {headers}: {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+    # /healthz is in the schema but outside /api/: asked here too
+    assert client.get("/healthz").status_code == 200
+
+
+def _matches(template: str, path: str) -> bool:
+    pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+    return re.fullmatch(pattern, path) is not None
