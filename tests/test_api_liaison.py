@@ -18,12 +18,23 @@ from sqlmodel import SQLModel
 
 from muniops.collector.core.service import Collector
 from muniops.collector.core.settings import Settings
-from muniops.inventory import agents, assets, configs, discovery, pm, repairs, sites, tokens
+from muniops.inventory import (
+    agents,
+    assets,
+    configs,
+    discovery,
+    events,
+    pm,
+    repairs,
+    sites,
+    tokens,
+)
 from muniops.inventory import snmp as snmp_store
 from muniops.inventory.db import Database
 from muniops.inventory.models import Role
 from muniops.inventory.models.configs import Severity
 from muniops.inventory.models.discovery import NeighbourProtocol, SeenBy
+from muniops.inventory.models.events import EventSource
 from muniops.inventory.pm_policy import PmSettings
 from muniops.inventory.schemas import AssetCreate, PersonCreate, RepairOpen, SiteCreate
 
@@ -70,6 +81,8 @@ def _district(s: Any, d: str, site: str, mac: str, ip: str, unknown_mac: str) ->
     ], actor="t")
     discovery.record_neighbours(s, device, site, [discovery.Link(
         "Gi0/1", NeighbourProtocol.LLDP, f"{low}-core", "Gi1/0/1")])
+    events.record_events(s, [events.NewEvent(EventSource.SYSLOG, "config-change", device=device,
+                                             subject=f"{d} configuration changed")])
     _, secret = agents.create_enrollment_secret(s, site, actor="t")
     agent, _ = agents.enroll(s, secret, f"{low}-pc1")
     return {"site": site, "device": device, "task": None, "ticket": ticket.id,
@@ -242,7 +255,7 @@ def test_the_check_sees_south_where_it_is_shown(world) -> None:  # type: ignore[
         if response.status_code == 200 and _leaks(response.text, [], south):
             shown.add(path.split("/")[3])
     for area in ("people", "assets", "pm", "reports", "discovery", "configs", "compliance",
-                 "hosts", "repairs", "agents", "jobs"):
+                 "hosts", "repairs", "agents", "jobs", "events"):
         assert area in shown, f"{area}: South's data is not shown even to an admin"
 
 
