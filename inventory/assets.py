@@ -341,14 +341,14 @@ def assignments_of(session: Session, asset: Asset) -> list[AssignmentPublic]:
 
 
 def person_leaves(session: Session, person_ref: str, *, actor: str,
-                  hand_to: str | None = None) -> Handover:
+                  hand_to: str | None = None, scope: Scope = EVERYWHERE) -> Handover:
     """A staff change: everything the person holds goes to ``hand_to`` (or back to stock),
     then the person is marked inactive. The ``Handover`` it returns is what the signed
     handover list prints."""
-    person = get_person(session, person_ref)
+    person = get_person(session, person_ref, scope)
     if not person.active:
         raise Conflict(f"{person.name} has already left")
-    successor = get_person(session, hand_to) if hand_to else None
+    successor = get_person(session, hand_to, scope) if hand_to else None
     if successor is not None and successor.id == person.id:
         raise InvalidInput("hand_to", "hand the equipment to someone else")
     held = session.exec(
@@ -363,9 +363,9 @@ def person_leaves(session: Session, person_ref: str, *, actor: str,
         if successor is not None:
             assign(session, asset, successor.employee_id or successor.name, actor=actor,
                    note=f"handed over from {person.name}", transfer=True,
-                   condition=condition)
+                   condition=condition, scope=scope)
         else:
-            return_asset(session, asset, actor=actor, note=f"{person.name} left")
+            return_asset(session, asset, actor=actor, note=f"{person.name} left", scope=scope)
     before = audit.snapshot(person)
     person.active = False
     session.flush()

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from muniops.inventory import audit
 from muniops.inventory.assets import update_asset
+from muniops.inventory.device_scope import require_device
 from muniops.inventory.errors import NotFound
 from muniops.inventory.models import Asset
 from muniops.inventory.models.configs import (
@@ -28,6 +29,8 @@ from muniops.inventory.models.configs import (
     Severity,
 )
 from muniops.inventory.schemas import AssetUpdate
+from muniops.inventory.scope import EVERYWHERE, Scope
+from muniops.inventory.sites import site_names
 from muniops.inventory.types import utcnow
 
 CONFIG = "config_version"
@@ -86,7 +89,8 @@ def record_backup_failure(session: Session, device: str, *, cause: str, error: s
     state.last_cause, state.last_error = cause, error[:500]
 
 
-def history(session: Session, device: str) -> list[ConfigVersion]:
+def history(session: Session, device: str, scope: Scope = EVERYWHERE) -> list[ConfigVersion]:
+    require_device(session, device, scope)
     rows = list(session.exec(select(ConfigVersion).where(ConfigVersion.device == device)
                              .order_by(col(ConfigVersion.version))))
     if not rows:
@@ -94,8 +98,10 @@ def history(session: Session, device: str) -> list[ConfigVersion]:
     return rows
 
 
-def get_version(session: Session, device: str, version: int | None = None) -> ConfigVersion:
+def get_version(session: Session, device: str, version: int | None = None,
+                scope: Scope = EVERYWHERE) -> ConfigVersion:
     """A version of a device's configuration; ``None`` is the latest."""
+    require_device(session, device, scope)
     if version is None:
         row = latest_version(session, device)
     else:
@@ -104,6 +110,16 @@ def get_version(session: Session, device: str, version: int | None = None) -> Co
     if row is None:
         raise NotFound(f"configuration version of {device}", version or "latest")
     return row
+
+
+def versions_to_compare(session: Session, device: str, from_: int | None, to: int | None,
+                        scope: Scope = EVERYWHERE) -> tuple[ConfigVersion, ConfigVersion]:
+    """The two versions ``config diff`` compares: ``to`` (default latest) and ``from_``
+    (default the one before it)."""
+    new = get_version(session, device, to, scope)
+    old = get_version(session, device, from_ if from_ is not None else max(new.version - 1, 1),
+                      scope)
+    return old, new
 
 
 def unified_diff(old: ConfigVersion, new: ConfigVersion,
@@ -196,8 +212,13 @@ def record_compliance(session: Session, device: str, playbook: str,
 
 
 def compliance_results(session: Session, *, failing_only: bool = True,
-                       device: str | None = None) -> list[ComplianceResult]:
+                       device: str | None = None,
+                       scope: Scope = EVERYWHERE) -> list[ComplianceResult]:
+    """Results, most severe first; a liaison's only for its district's sites."""
     stmt = select(ComplianceResult)
+    names = site_names(session, scope)
+    if names is not None:
+        stmt = stmt.where(col(ComplianceResult.site).in_(names))
     if failing_only:
         stmt = stmt.where(col(ComplianceResult.passed).is_(False))
     if device:

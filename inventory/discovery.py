@@ -33,6 +33,8 @@ from muniops.inventory.models.discovery import (
     UnknownState,
 )
 from muniops.inventory.schemas import normalize_mac
+from muniops.inventory.scope import EVERYWHERE, Scope
+from muniops.inventory.sites import site_names
 from muniops.inventory.types import utcnow
 
 UNKNOWN = "unknown_device"
@@ -228,11 +230,14 @@ def _resolve_registered(session: Session, actor: str, now: datetime) -> None:
                      after=audit.snapshot(row))
 
 
-def ignore_unknown(session: Session, mac: str, *, actor: str, note: str = "") -> UnknownDevice:
-    """A technician accepts a device the register will not hold (a visitor's phone...)."""
+def ignore_unknown(session: Session, mac: str, *, actor: str, note: str = "",
+                   scope: Scope = EVERYWHERE) -> UnknownDevice:
+    """A technician accepts a device the register will not hold (a visitor's phone...);
+    a liaison only one seen in its district."""
     mac = normalize_mac(mac)
     row = session.exec(select(UnknownDevice).where(UnknownDevice.mac == mac)).first()
-    if row is None:
+    names = site_names(session, scope)
+    if row is None or (names is not None and row.site not in names):
         raise NotFound("unknown device", mac)
     before = audit.snapshot(row)
     row.state, row.decided_by, row.decided_at, row.note = (UnknownState.IGNORED, actor,
@@ -262,11 +267,14 @@ def _edge_ports(session: Session, macs: Sequence[str]) -> dict[str, MacPort]:
     return best
 
 
-def list_unknown(session: Session, site: str | None = None,
-                 include_ignored: bool = False) -> list[UnknownPublic]:
+def list_unknown(session: Session, site: str | None = None, include_ignored: bool = False,
+                 scope: Scope = EVERYWHERE) -> list[UnknownPublic]:
     """Unapproved devices (MACs no asset carries), with their switch port where known."""
     registered = set(session.exec(select(AssetMac.mac)))
     stmt = select(UnknownDevice).order_by(col(UnknownDevice.site), col(UnknownDevice.mac))
+    names = site_names(session, scope)
+    if names is not None:
+        stmt = stmt.where(col(UnknownDevice.site).in_(names))
     if not include_ignored:
         stmt = stmt.where(UnknownDevice.state == UnknownState.UNAPPROVED)
     if site:
@@ -284,8 +292,8 @@ def list_unknown(session: Session, site: str | None = None,
     return out
 
 
-def list_missing(session: Session, after_days: int,
-                 now: datetime | None = None) -> list[MissingPublic]:
+def list_missing(session: Session, after_days: int, now: datetime | None = None,
+                 scope: Scope = EVERYWHERE) -> list[MissingPublic]:
     """Deployed assets discovery could recognise but has not seen for ``after_days``."""
     now = now or utcnow()
     cutoff = now - timedelta(days=after_days)
@@ -293,8 +301,11 @@ def list_missing(session: Session, after_days: int,
     sites = {sid: name for sid, name in session.exec(select(Site.id, Site.name))}
     presence = {p.asset_id: p.last_seen for p in session.exec(select(AssetPresence))}
     out = []
-    for asset in session.exec(select(Asset).where(Asset.status == AssetStatus.DEPLOYED)
-                              .order_by(col(Asset.asset_tag), col(Asset.id))):
+    stmt = select(Asset).where(Asset.status == AssetStatus.DEPLOYED)
+    if scope.district is not None:
+        stmt = stmt.join(Site, col(Site.id) == Asset.site_id).where(
+            Site.district == scope.district)
+    for asset in session.exec(stmt.order_by(col(Asset.asset_tag), col(Asset.id))):
         if asset.id not in with_mac and not asset.hostname:
             continue
         seen = presence.get(asset.id or 0)
@@ -348,9 +359,14 @@ def record_neighbours(session: Session, device: str, site: str, links: Iterable[
     return count
 
 
-def topology(session: Session, site: str | None = None) -> list[NeighbourPublic]:
+def topology(session: Session, site: str | None = None,
+             scope: Scope = EVERYWHERE) -> list[NeighbourPublic]:
+    """LLDP/CDP neighbours; a liaison's: those its district's devices report."""
     stmt = select(Neighbour).order_by(col(Neighbour.device), col(Neighbour.local_port),
                                       col(Neighbour.remote_name))
+    names = site_names(session, scope)
+    if names is not None:
+        stmt = stmt.where(col(Neighbour.site).in_(names))
     if site:
         stmt = stmt.where(Neighbour.site == site)
     known = _registered_names(session)
@@ -405,8 +421,19 @@ def _macs_for(session: Session, ref: str) -> list[str]:
     return []
 
 
-def locate(session: Session, ref: str) -> list[Location]:
-    """Where a device is: its switch port, site, last address and whose asset it is."""
+def locate(session: Session, ref: str, scope: Scope = EVERYWHERE) -> list[Location]:
+    """Where a device is: its switch port, site, last address and whose asset it is; for
+    a liaison only where it was seen in its district."""
+    names = site_names(session, scope)
+    found = _locate(session, ref)
+    if names is not None:
+        found = [loc for loc in found if loc.site in names]
+        if not found:
+            raise NotFound("device", f"{ref!r} (never seen on the network)")
+    return found
+
+
+def _locate(session: Session, ref: str) -> list[Location]:
     macs = _macs_for(session, ref.strip())
     if not macs:
         return _locate_ip_only(session, ref.strip())

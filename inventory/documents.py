@@ -74,14 +74,17 @@ def receipt(session: Session, refs: list[str], scope: Scope = EVERYWHERE) -> Rec
 
 
 def handover(session: Session, person_ref: str | None = None,
-             handover_id: int | None = None) -> HandoverList:
-    """A handover by its number, or the latest of a person."""
+             handover_id: int | None = None, scope: Scope = EVERYWHERE) -> HandoverList:
+    """A handover by its number, or the latest of a person; for a liaison only those of
+    its district's people."""
     if handover_id is not None:
         found = session.get(Handover, handover_id)
-        if found is None:
+        departed = session.get(Person, found.person_id) if found else None
+        place = _site(session, departed.site_id) if departed else None
+        if found is None or not scope.covers(place):
             raise NotFound("handover", str(handover_id))
     elif person_ref:
-        person = get_person(session, person_ref)
+        person = get_person(session, person_ref, scope)
         found = session.exec(select(Handover).where(Handover.person_id == person.id)
                              .order_by(col(Handover.id).desc())).first()
         if found is None:

@@ -19,6 +19,7 @@ from muniops.inventory.agent_policy import (
     av_problems,
     signature_age_days,
 )
+from muniops.inventory.errors import NotFound
 from muniops.inventory.models import Agent, Asset, HostFacts, HostSoftware, Site
 from muniops.inventory.scope import EVERYWHERE, Scope
 from muniops.inventory.types import utcnow
@@ -82,7 +83,8 @@ def _sites(session: Session, scope: Scope) -> dict[int | None, str]:
 
 
 def list_agents(session: Session, stale_after_minutes: int,
-                scope: Scope = EVERYWHERE) -> list[AgentRow]:
+                scope: Scope = EVERYWHERE, stale_only: bool = False) -> list[AgentRow]:
+    """Agents and their last report; ``stale_only``: those gone quiet or never seen."""
     now = utcnow()
     sites = _sites(session, scope)
     labels = {a.id: asset_ops.label(a) for a in session.exec(
@@ -97,7 +99,7 @@ def list_agents(session: Session, stale_after_minutes: int,
             state=agent_state(a, now, timedelta(minutes=stale_after_minutes)),
             enrolled_at=a.enrolled_at, last_seen_at=a.last_seen_at, last_full_at=a.last_full_at,
             reports=a.reports_accepted))
-    return rows
+    return [r for r in rows if r.state in ("stale", "never_seen")] if stale_only else rows
 
 
 def _hosts(session: Session, scope: Scope) -> list[tuple[HostFacts, Asset, str | None]]:
@@ -124,18 +126,29 @@ def av_compliance(session: Session, policy: AntivirusPolicy,
     return rows
 
 
+def _in_scope(stmt: Any, scope: Scope) -> Any:
+    """Only the software of hosts whose asset is at a site of the scope's district."""
+    if scope.district is None:
+        return stmt
+    return stmt.join(Asset, col(Asset.id) == HostSoftware.asset_id).join(
+        Site, col(Site.id) == Asset.site_id).where(Site.district == scope.district)
+
+
 def software_summary(session: Session, policy: SoftwarePolicy,
-                     name_like: str | None = None) -> list[SoftwareRow]:
-    stmt = select(HostSoftware.name, HostSoftware.version,
-                  func.count(func.distinct(HostSoftware.asset_id))).group_by(
-        col(HostSoftware.name), col(HostSoftware.version))
+                     name_like: str | None = None,
+                     scope: Scope = EVERYWHERE) -> list[SoftwareRow]:
+    """Installed packages across the fleet (a liaison's district): versions, host counts."""
+    stmt = _in_scope(select(HostSoftware.name, HostSoftware.version,
+                            func.count(func.distinct(HostSoftware.asset_id))).group_by(
+        col(HostSoftware.name), col(HostSoftware.version)), scope)
     if name_like:
         stmt = stmt.where(col(HostSoftware.name).ilike(f"%{name_like}%"))
     versions: dict[str, list[str]] = defaultdict(list)
     for name, version, _n in session.exec(stmt):
         versions[name].append(version)
-    host_stmt = select(HostSoftware.name, func.count(func.distinct(HostSoftware.asset_id))
-                       ).group_by(col(HostSoftware.name))
+    host_stmt = _in_scope(select(HostSoftware.name,
+                                 func.count(func.distinct(HostSoftware.asset_id))
+                                 ).group_by(col(HostSoftware.name)), scope)
     if name_like:
         host_stmt = host_stmt.where(col(HostSoftware.name).ilike(f"%{name_like}%"))
     hosts = dict(session.exec(host_stmt).all())
@@ -143,7 +156,8 @@ def software_summary(session: Session, policy: SoftwarePolicy,
                         flag=policy.classify(n)) for n, v in sorted(versions.items())]
 
 
-def flagged_hosts(session: Session, policy: SoftwarePolicy) -> list[FlaggedHost]:
+def flagged_hosts(session: Session, policy: SoftwarePolicy,
+                  scope: Scope = EVERYWHERE) -> list[FlaggedHost]:
     """Hosts running denied or unapproved software, one row per package."""
     if not policy.deny and not policy.allow:
         return []
@@ -155,10 +169,26 @@ def flagged_hosts(session: Session, policy: SoftwarePolicy) -> list[FlaggedHost]
     stmt = (select(HostSoftware, Asset).join(Asset, col(Asset.id) == HostSoftware.asset_id)
             .where(col(HostSoftware.name).in_(list(flags)))
             .order_by(col(Asset.hostname), col(HostSoftware.name)))
+    if scope.district is not None:
+        stmt = stmt.join(Site, col(Site.id) == Asset.site_id).where(
+            Site.district == scope.district)
     for sw, asset in session.exec(stmt):
         rows.append(FlaggedHost(asset=asset_ops.label(asset), hostname=asset.hostname,
                                 flag=flags[sw.name], name=sw.name, version=sw.version))
     return rows
+
+
+def find_host(session: Session, ref: str, scope: Scope = EVERYWHERE) -> Asset:
+    """A host by asset tag, serial, ``#id`` or (unambiguous) host name."""
+    try:
+        return asset_ops.get_asset(session, ref, scope)
+    except NotFound:
+        named = [a for a in session.exec(select(Asset).where(
+            func.lower(Asset.hostname) == ref.lower()))
+            if scope.covers(session.get(Site, a.site_id) if a.site_id else None)]
+        if len(named) != 1:
+            raise
+        return named[0]
 
 
 def host_detail(session: Session, asset: Asset) -> dict[str, Any]:

@@ -480,3 +480,31 @@ def show(session: Session, task_id: int, settings: PmSettings,
     return PmTaskDetail(
         **_public(task, asset, site).model_dump(), checklist=rule.checklist,
         record=PmRecordPublic(**record.model_dump()) if record else None)
+
+
+def weekly_load(session: Session, weeks: int, scope: Scope = EVERYWHERE,
+                today: date | None = None) -> list[dict[str, Any]]:
+    """Open tasks per ISO week and team over the next ``weeks`` weeks (``pm plan``)."""
+    until = (today or utcnow().date()) + timedelta(weeks=weeks)
+    tasks = list_tasks(session, states=list(OPEN_STATES), due_until=until, scope=scope)
+    load = Counter((t.week, t.team) for t in tasks)
+    return [{"week": w, "team": team, "tasks": n} for (w, team), n in sorted(load.items())]
+
+
+def is_iso_week(text: str) -> bool:
+    year, sep, number = text.partition("-W")
+    return bool(sep) and year.isdigit() and number.isdigit() and 1 <= int(number) <= 53
+
+
+def due_tasks(session: Session, *, site: str | None = None, team: str | None = None,
+              district: str | None = None, week: str | None = None, days: int | None = None,
+              scope: Scope = EVERYWHERE, today: date | None = None) -> list[PmTaskPublic]:
+    """What ``pm due`` shows: due and overdue tasks, or every open one due within ``days``
+    or in ISO ``week`` (call ``refresh_states`` first so states follow the clock)."""
+    if week is not None and not is_iso_week(week):
+        raise InvalidInput("week", f"expected an ISO week like 2026-W49, got {week!r}")
+    states = list(OPEN_STATES) if days is not None or week else [PmState.DUE, PmState.OVERDUE]
+    until = (today or utcnow().date()) + timedelta(days=days) if days is not None else None
+    rows = list_tasks(session, states=states, site=site, team=team, district=district,
+                      due_until=until, scope=scope)
+    return [r for r in rows if r.week == week] if week else rows

@@ -38,6 +38,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def known_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
 class SiteCreate(Strict):
     name: str = Field(min_length=1, max_length=120)
     district: str = Field(default="", max_length=120)
@@ -49,13 +59,7 @@ class SiteCreate(Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+        return known_zone(value)
 
 
 class SitePublic(BaseModel):
@@ -69,11 +73,37 @@ class SitePublic(BaseModel):
     asset_count: int = 0
 
 
+class SiteUpdate(Strict):
+    """What may change on a site. Not its name: discovery and configuration records name
+    their site, so a site keeps the name it was registered with."""
+
+    district: str | None = Field(default=None, max_length=120)
+    building: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=300)
+    timezone: str | None = Field(default=None, max_length=64)
+    notes: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        return None if value is None else known_zone(value)
+
+
 class PersonCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
     employee_id: OptionalText = Field(default=None, max_length=64)
     email: str = Field(default="", max_length=200)
     department: str = Field(default="", max_length=200)
+    site: OptionalText = None
+
+
+class PersonUpdate(Strict):
+    """What may change on a person (only the fields given change)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    employee_id: OptionalText = Field(default=None, max_length=64)
+    email: str | None = Field(default=None, max_length=200)
+    department: str | None = Field(default=None, max_length=200)
     site: OptionalText = None
 
 

@@ -165,8 +165,9 @@ def create_batch(session: Session, data: BatchCreate, policy: WriteOffPolicy, to
     return batch
 
 
-def get_batch(session: Session, number: str) -> tuple[WriteOffBatch, list[tuple[Asset, str,
-                                                                                 list[str]]]]:
+def get_batch(session: Session, number: str, scope: Scope = EVERYWHERE
+              ) -> tuple[WriteOffBatch, list[tuple[Asset, str, list[str]]]]:
+    """A batch and its assets; for a liaison only a batch wholly of its district."""
     batch = session.exec(select(WriteOffBatch).where(WriteOffBatch.number == number)).first()
     if batch is None:
         raise NotFound("write-off batch", repr(number))
@@ -175,5 +176,7 @@ def get_batch(session: Session, number: str) -> tuple[WriteOffBatch, list[tuple[
             select(WriteOffItem, Asset, Site).join(Asset, col(Asset.id) == WriteOffItem.asset_id)
             .outerjoin(Site, col(Site.id) == Asset.site_id)
             .where(WriteOffItem.batch_id == batch.id).order_by(col(Asset.asset_tag))):
+        if not scope.covers(site):
+            raise NotFound("write-off batch", repr(number))
         rows.append((asset, site.name if site else "", list(item.reasons)))
     return batch, rows

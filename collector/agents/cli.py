@@ -6,14 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from sqlalchemy import func
-from sqlmodel import select
 
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import console, done, emit_json, fields, table
 from muniops.inventory import agents, assets, fleet
-from muniops.inventory.errors import NotFound
 from muniops.inventory.models import Asset
 
 app = typer.Typer(help="Endpoint agents: who reports, who went quiet, their tokens.")
@@ -35,9 +32,8 @@ def agents_list(
     if ctx.invoked_subcommand is not None:
         return
     with state.database().read() as s:
-        rows = fleet.list_agents(s, state.settings.agents.stale_after_minutes)
-    if stale:
-        rows = [r for r in rows if r.state in ("stale", "never_seen")]
+        rows = fleet.list_agents(s, state.settings.agents.stale_after_minutes,
+                                 stale_only=stale)
     if json:
         emit_json(rows)
     else:
@@ -107,13 +103,7 @@ def av(
 
 def _find_host(ref: str) -> Asset:
     with state.database().read() as s:
-        try:
-            return assets.get_asset(s, ref)
-        except NotFound:
-            named = list(s.exec(select(Asset).where(func.lower(Asset.hostname) == ref.lower())))
-            if len(named) != 1:
-                raise
-            return named[0]
+        return fleet.find_host(s, ref)
 
 
 @host_app.command("show")

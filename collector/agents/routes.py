@@ -22,8 +22,9 @@ from sqlalchemy.exc import OperationalError
 
 from muniops.collector.agents.runtime import AgentsRuntime
 from muniops.collector.agents.writer import Pending, apply_batch
-from muniops.collector.api.auth import DB, AnyCaller
+from muniops.collector.api.auth import DB, Admin, AnyCaller
 from muniops.collector.api.limits import RETRY_AFTER
+from muniops.collector.api.parity import cli
 from muniops.collector.core.feature import runtime_of
 from muniops.inventory import agents, fleet
 from muniops.inventory.agent_policy import AgentSettings
@@ -221,15 +222,78 @@ async def post_report(request: Request, db: DB) -> JSONResponse:
                          "asset_id": result.asset_id})
 
 
-@router.get("")
-def list_agents(caller: AnyCaller, request: Request, db: DB) -> list[fleet.AgentRow]:
+@router.get("", openapi_extra=cli("agents"))
+def list_agents(caller: AnyCaller, request: Request, db: DB,
+                stale: bool = False) -> list[fleet.AgentRow]:
+    """Agents and their last report; ``stale``: only those gone quiet or never seen."""
     with db.read() as s:
         return fleet.list_agents(s, request.app.state.settings.agents.stale_after_minutes,
-                                 caller.scope)
+                                 caller.scope, stale_only=stale)
 
 
-@router.get("/antivirus")
+@router.get("/antivirus", openapi_extra=cli("av"))
 def antivirus(caller: AnyCaller, request: Request, db: DB) -> list[fleet.AvRow]:
     with db.read() as s:
         return fleet.av_compliance(s, request.app.state.settings.agents.antivirus,
                                    caller.scope)
+
+
+# ---- the fleet views and the enrolment secrets, as ``agents``, ``host``, ``software`` ----
+
+fleet_router = APIRouter(prefix="/api/v1", tags=["agents"])
+
+
+class SecretCreate(BaseModel):
+    site: str
+
+
+class SecretCreated(BaseModel):
+    site: str
+    secret: str  # shown once; the store keeps its hash
+
+
+@router.post("/enrollment-secrets", status_code=status.HTTP_201_CREATED,
+             openapi_extra=cli("agents enroll-secret"))
+def create_secret(body: SecretCreate, caller: Admin, db: DB) -> SecretCreated:
+    """An enrolment secret for a site's agents, shown once."""
+    with db.write() as s:
+        _row, plain = agents.create_enrollment_secret(s, body.site, actor=caller.actor)
+    return SecretCreated(site=body.site, secret=plain)
+
+
+@router.delete("/enrollment-secrets/{site}", openapi_extra=cli("agents revoke-secrets"))
+def revoke_secrets(site: str, caller: Admin, db: DB) -> dict[str, int]:
+    """Revoke every enrolment secret of a site (enrolled agents keep their tokens)."""
+    with db.write() as s:
+        return {"revoked": agents.revoke_enrollment_secrets(s, site, actor=caller.actor)}
+
+
+@router.post("/{agent}/revoke", openapi_extra=cli("agents revoke"))
+def revoke_agent(agent: str, caller: Admin, db: DB) -> dict[str, str]:
+    """Revoke an agent's token (id, or its first 8+ characters)."""
+    with db.write() as s:
+        row = agents.revoke_agent(s, agent, actor=caller.actor)
+        return {"agent_id": row.uid, "hostname": row.hostname}
+
+
+@fleet_router.get("/hosts/{ref}", openapi_extra=cli("host show"))
+def host(ref: str, caller: AnyCaller, db: DB) -> dict[str, Any]:
+    """A host's facts, its software and its change history (a liaison: its district's)."""
+    with db.read() as s:
+        return fleet.host_detail(s, fleet.find_host(s, ref, caller.scope))
+
+
+@fleet_router.get("/software", openapi_extra=cli("software"))
+def software(caller: AnyCaller, request: Request, db: DB,
+             name: str | None = None) -> list[fleet.SoftwareRow]:
+    """Installed software by package: versions, hosts, the policy's flag."""
+    with db.read() as s:
+        return fleet.software_summary(s, request.app.state.settings.agents.software, name,
+                                      caller.scope)
+
+
+@fleet_router.get("/software/flagged", openapi_extra=cli("software"))
+def flagged_software(caller: AnyCaller, request: Request, db: DB) -> list[fleet.FlaggedHost]:
+    """Hosts running denied or unapproved software, one row per package."""
+    with db.read() as s:
+        return fleet.flagged_hosts(s, request.app.state.settings.agents.software, caller.scope)

@@ -28,7 +28,9 @@ def create_app(settings: Settings, db: Database, registry: CollectorRegistry,
         routers = [r for f in FEATURES for r in f.routers]
     app = FastAPIOffline(title="muniops", version=__version__, docs_url="/api/docs",
                          openapi_url="/api/openapi.json", redoc_url=None,
-                         static_url="/api/docs/static")
+                         static_url="/api/docs/static",
+                         # no badge fetched from validator.swagger.io: nothing leaves the LAN
+                         swagger_ui_parameters={"validatorUrl": None})
     app.state.settings = settings
     app.state.db = db
     app.state.registry = registry

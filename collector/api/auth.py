@@ -62,4 +62,6 @@ def _needs(*roles: Role) -> object:
 AnyCaller = Annotated[Caller, Depends(authenticate)]
 Writer = Annotated[Caller, Depends(_needs(Role.LIAISON, Role.TECHNICIAN, Role.ADMIN))]
 Admin = Annotated[Caller, Depends(_needs(Role.ADMIN))]
+# changes that reach the whole city at once (the PM plan): not a liaison's
+Staff = Annotated[Caller, Depends(_needs(Role.TECHNICIAN, Role.ADMIN))]
 DB = Annotated[Database, Depends(get_db)]

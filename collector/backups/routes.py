@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request, status
 
 from muniops.collector.api.auth import DB, AnyCaller
+from muniops.collector.api.parity import cli
 from muniops.inventory import agents, backups
 from muniops.inventory.errors import InvalidInput
 
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/api/v1/backups", tags=["backups"])
 agent_router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
 
 
-@router.get("")
+@router.get("", openapi_extra=cli("backups", "backups list"))
 def list_backups(caller: AnyCaller, request: Request, db: DB,
                  state: Annotated[str | None, Query()] = None,
                  site: Annotated[str | None, Query()] = None) -> list[backups.BackupRow]:
@@ -28,7 +29,7 @@ def list_backups(caller: AnyCaller, request: Request, db: DB,
             and (site is None or r.site == site)]
 
 
-@agent_router.get("/policy")
+@agent_router.get("/policy", openapi_extra=cli("backups policy"))
 def agent_policy(request: Request, db: DB) -> dict[str, object]:
     """What this agent's host must check; the agent keeps it until the next fetch."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")

@@ -11,6 +11,7 @@ FEATURE = Feature(
     panel="Network",
     config="discovery",
     runtime="muniops.collector.discovery.runtime:DiscoveryRuntime",
+    routers=("muniops.collector.discovery.routes:router",),
     commands=(
         Command("discover", f"{_CLI}:app",
                 "Discovery: what is on the networks, and what the register lacks."),

@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from muniops.collector.api.auth import DB, AnyCaller, Writer
+from muniops.collector.api.parity import cli
 from muniops.inventory import events as store
 from muniops.inventory.models.enums import Role
 from muniops.inventory.models.events import EventSource
@@ -81,7 +82,7 @@ class EventPublic(BaseModel):
     data: dict[str, Any] | None
 
 
-@router.get("/api/v1/events")
+@router.get("/api/v1/events", openapi_extra=cli("events"))
 def list_events(caller: AnyCaller, db: DB, device: str | None = None,
                 source: EventSource | None = None,
                 limit: int = Query(default=50, ge=1, le=1000)) -> list[EventPublic]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, status
 from pydantic import BaseModel
 
 from muniops.collector.api.auth import DB, Admin, AnyCaller, Writer
+from muniops.collector.api.parity import cli
 from muniops.inventory import licences
 from muniops.inventory.licences import LicenceCreate, LicencePublic
 from muniops.inventory.software_rules import LicenceSettings, Rules, load_rules
@@ -32,20 +33,20 @@ def _config(request: Request) -> tuple[LicenceSettings, Rules]:
     return settings, load_rules(settings.rules)
 
 
-@router.get("")
+@router.get("", openapi_extra=cli("licences list"))
 def list_licences(caller: AnyCaller, db: DB) -> list[LicencePublic]:
     with db.read() as s:
         return licences.list_licences(s)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, openapi_extra=cli("licences add"))
 def add_licence(body: LicenceCreate, request: Request, caller: Writer, db: DB) -> dict[str, Any]:
     _settings, rules = _config(request)
     with db.write() as s:
         return {"id": licences.add_licence(s, body, rules, actor=caller.actor).id}
 
 
-@router.post("/{licence_id}/assign")
+@router.post("/{licence_id}/assign", openapi_extra=cli("licences assign"))
 def assign(licence_id: int, body: AssignBody, caller: Writer, db: DB) -> dict[str, Any]:
     with db.write() as s:
         row = licences.assign_licence(s, licence_id, actor=caller.actor, asset=body.asset,
@@ -53,14 +54,14 @@ def assign(licence_id: int, body: AssignBody, caller: Writer, db: DB) -> dict[st
         return {"id": row.id}
 
 
-@router.get("/{licence_id}/key")
+@router.get("/{licence_id}/key", openapi_extra=cli("licences key"))
 def key(licence_id: int, caller: Admin, db: DB) -> KeyOut:
     with db.write() as s:
         return KeyOut(licence=licence_id,
                       key=licences.reveal_key(s, licence_id, actor=caller.actor))
 
 
-@router.get("/check")
+@router.get("/check", openapi_extra=cli("licences check"))
 def check(request: Request, caller: AnyCaller, db: DB) -> dict[str, Any]:
     settings, rules = _config(request)
     with db.read() as s:

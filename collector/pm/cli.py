@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import timedelta
 from typing import Annotated
 
 import typer
@@ -13,8 +11,6 @@ from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import console, done, emit_json, fields, table
 from muniops.inventory import pm
 from muniops.inventory.errors import InvalidInput
-from muniops.inventory.models.pm import OPEN_STATES, PmState
-from muniops.inventory.types import utcnow
 
 app = typer.Typer(help="Preventive maintenance: the plan, what is due, what was done.",
                   no_args_is_help=True)
@@ -35,11 +31,8 @@ def plan(
     with state.database().write() as s:
         result = pm.sync_plan(s, settings, actor=state.actor, rebuild=rebuild)
         pm.refresh_states(s)
-    today = utcnow().date()
     with state.database().read() as s:
-        tasks = pm.list_tasks(s, states=list(OPEN_STATES), due_until=today + timedelta(weeks=weeks))
-    load = Counter((t.week, t.team) for t in tasks)
-    rows = [{"week": w, "team": team, "tasks": n} for (w, team), n in sorted(load.items())]
+        rows = pm.weekly_load(s, weeks)
     over = [{"team": team, "week": week} for team, week in result.over_cap]
     if json:
         emit_json({"created": result.created, "removed": result.removed, "kept": result.kept,
@@ -69,24 +62,12 @@ def due(
     """Tasks due now or overdue (by each site's calendar), or due within --days."""
     with state.database().write() as s:
         pm.refresh_states(s)
-    if week is not None and not _is_iso_week(week):
-        raise InvalidInput("week", f"expected an ISO week like 2026-W49, got {week!r}")
-    states = list(OPEN_STATES) if days is not None or week else [PmState.DUE, PmState.OVERDUE]
-    until = utcnow().date() + timedelta(days=days) if days is not None else None
     with state.database().read() as s:
-        rows = pm.list_tasks(s, states=states, site=site, team=team, district=district,
-                             due_until=until)
-    if week:
-        rows = [r for r in rows if r.week == week]
+        rows = pm.due_tasks(s, site=site, team=team, district=district, week=week, days=days)
     if json:
         emit_json(rows)
     else:
         table(rows, TASK_COLUMNS, title="PM tasks due")
-
-
-def _is_iso_week(text: str) -> bool:
-    year, sep, number = text.partition("-W")
-    return bool(sep) and year.isdigit() and number.isdigit() and 1 <= int(number) <= 53
 
 
 def _failures(items: list[str]) -> dict[str, str]:

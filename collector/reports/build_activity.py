@@ -55,6 +55,16 @@ def _asset_ref(data: dict[str, Any] | None) -> str:
     return str(data.get("asset_tag") or data.get("serial") or f"#{data.get('id', '?')}")
 
 
+def _keeps(req: ReportRequest, site: Site | None) -> bool:
+    """A row at ``site`` belongs in the report: within the caller's scope (a liaison's
+    district) and the ``site``/``district`` asked for."""
+    if not req.scope.covers(site):
+        return False
+    if req.site and (site is None or site.name != req.site):
+        return False
+    return not req.district or (site is not None and site.district == req.district)
+
+
 def activity(session: Session, req: ReportRequest) -> Report:
     start, end = _week(req)
     lo, hi = _bounds(req, start, end)
@@ -87,6 +97,8 @@ def activity(session: Session, req: ReportRequest) -> Report:
     for e in entries:
         asset = asset_of(e) if e.entity == "repair" else None
         site = sites.get(asset.site_id) if asset else site_of(e)
+        if not _keeps(req, site):
+            continue
         at = req.local(e.at, site)
         if e.entity == "asset" and not e.before:  # created, by hand or by an import
             new.rows.append((at, _asset_ref(e.after), (e.after or {}).get("kind", ""),
@@ -108,6 +120,8 @@ def activity(session: Session, req: ReportRequest) -> Report:
             .where(col(PmRecord.performed_at) >= lo, col(PmRecord.performed_at) < hi)
             .order_by(col(PmRecord.performed_at))):
         site = sites.get(asset.site_id)
+        if not _keeps(req, site):
+            continue
         failed = [i["item"] for i in record.items if i.get("result") == "not_ok"]
         pm_done.rows.append((req.local(record.performed_at, site), label(asset),
                              site.name if site else "", record.performed_by, failed))
@@ -137,6 +151,8 @@ def unknown_devices(session: Session, req: ReportRequest, lo: datetime,
     for device in session.exec(select(UnknownDevice).where(
             col(UnknownDevice.first_seen) >= lo, col(UnknownDevice.first_seen) < hi)
             .order_by(col(UnknownDevice.first_seen))):
+        if not _keeps(req, by_name.get(device.site)):
+            continue
         section.rows.append((req.local(device.first_seen, by_name.get(device.site)), "", "",
                              "", device.mac, device.ip, device.vendor, device.site,
                              device.state.value))
@@ -144,6 +160,8 @@ def unknown_devices(session: Session, req: ReportRequest, lo: datetime,
             Asset.status == AssetStatus.DISCOVERED, col(Asset.created_at) >= lo,
             col(Asset.created_at) < hi).order_by(col(Asset.created_at))):
         site = sites.get(asset.site_id)
+        if not _keeps(req, site):
+            continue
         section.rows.append((req.local(asset.created_at, site), label(asset), asset.kind.value,
                              asset.hostname or "", "", "", asset.vendor,
                              site.name if site else "", AssetStatus.DISCOVERED.value))
@@ -171,6 +189,8 @@ def hardware_changes(session: Session, req: ReportRequest, lo: datetime,
             .order_by(col(AuditEntry.at)))
     for entry, asset in session.exec(stmt):
         site = sites.get(asset.site_id)
+        if not _keeps(req, site):
+            continue
         diff = changed_fields(entry.before, entry.after)
         section.rows.append((req.local(entry.at, site), label(asset), site.name if site else "",
                              "; ".join(f"{k}: {v[0]} → {v[1]}" for k, v in diff.items())))
@@ -194,20 +214,17 @@ def config_changes(session: Session, req: ReportRequest, lo: datetime, hi: datet
             .order_by(col(ConfigVersion.collected_at)))
     for version in session.exec(stmt):
         site_name = device_site.get(version.device, "")
+        if not _keeps(req, sites.get(site_name)):
+            continue
         section.rows.append((req.local(version.collected_at, sites.get(site_name)),
                              version.device, site_name, version.version, version.lines))
     return section
 
 
 def _av_rows(session: Session, req: ReportRequest) -> list[AvRow]:
-    rows = fleet.av_compliance(session, req.antivirus)
-    if req.site:
-        rows = [r for r in rows if r.site == req.site]
-    if req.district or req.scope.district:
-        names = {s.name for s in session.exec(select(Site).where(
-            Site.district == (req.district or req.scope.district)))}
-        rows = [r for r in rows if r.site in names]
-    return rows
+    by_name = {s.name: s for s in session.exec(select(Site))}
+    return [r for r in fleet.av_compliance(session, req.antivirus, req.scope)
+            if _keeps(req, by_name.get(r.site or ""))]
 
 
 def antivirus_problems(session: Session, req: ReportRequest,

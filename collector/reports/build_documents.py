@@ -46,7 +46,7 @@ def assignment_receipt(session: Session, refs: list[str], req: ReportRequest) ->
 def handover_list(session: Session, req: ReportRequest, person: str | None = None,
                   number: int | None = None) -> Report:
     """What a person handed over when they left, to whom, in what condition."""
-    h = documents.handover(session, person, number)
+    h = documents.handover(session, person, number, req.scope)
     zone = h.site.timezone if h.site else req.settings.timezone
     facts = [("handed_by", h.person.name, T.TEXT),
              ("employee_id", h.person.employee_id or "", T.TEXT),

@@ -63,7 +63,7 @@ def reuse(session: Session, req: ReportRequest) -> Report:
 
 def batch_list(session: Session, number: str, req: ReportRequest) -> Report:
     """The committee's list: what is written off, why, signed by every member."""
-    batch, rows = writeoff.get_batch(session, number)
+    batch, rows = writeoff.get_batch(session, number, req.scope)
     section = Section("items", [
         Column("asset_tag"), Column("serial"), Column("kind", T.LABEL), Column("vendor"),
         Column("model"), Column("site"), Column("purchase_date", T.DATE),

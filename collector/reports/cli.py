@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -15,14 +14,14 @@ from muniops.collector.cli.context import state
 from muniops.collector.cli.output import done
 from muniops.collector.reports.config import Calendar, Format, Lang
 from muniops.collector.reports.files import format_of, write_report
-from muniops.collector.reports.kinds import REPORTS, build
+from muniops.collector.reports.kinds import REPORTS
 from muniops.collector.reports.model import Report
 from muniops.collector.reports.pdf import PdfUnavailable
 from muniops.collector.reports.present import Presenter
-from muniops.collector.reports.render import render
+from muniops.collector.reports.produce import ReportOptions, produce, record
 from muniops.collector.reports.request import ReportRequest
 from muniops.inventory.errors import InvalidInput
-from muniops.inventory.exports import people_named, record_export
+from muniops.inventory.exports import record_export
 from muniops.inventory.models import AssetKind, AssetStatus
 
 app = typer.Typer(help="Reports: PM, antivirus, assets, warranty, retirement, activity.",
@@ -44,15 +43,6 @@ HELP = {
     "kpis": "Indicators vs targets for a --period (biweekly, two-monthly, six-monthly) "
             "that --from falls in, by district, with the previous periods.",
 }
-
-
-def _date(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(name, f"expected a Gregorian date YYYY-MM-DD, got {value!r}") from None
 
 
 def _command(kind: str) -> Callable[..., None]:
@@ -81,32 +71,16 @@ def _command(kind: str) -> Callable[..., None]:
             help="kpis: biweekly, two-monthly or six-monthly.")] = None,
     ) -> None:
         settings = state.settings
-        defaults = settings.reports
-        req = ReportRequest(
-            settings=defaults, pm=settings.pm, antivirus=settings.agents.antivirus,
-            licences=settings.licences,
-            calendar=calendar or defaults.calendar,
-            date_from=_date(from_, "from"), date_to=_date(to, "to"), days=days, site=site,
-            district=district, team=team, kind=kind_, status=status,
-            backups=settings.backups, kpis=settings.kpis, period=period)
-        presenter = Presenter.of(defaults, lang=lang, calendar=req.calendar,
-                                 persian_digits=persian_digits)
-        with state.database().read() as s:
-            report = build(s, kind, req)
-            named = people_named(s, report.people())
-        chosen = fmt or (_format_of(output) if output else defaults.format)
-        try:
-            data = render(report, chosen, presenter, section)
-        except ValueError as exc:
-            raise InvalidInput("section", str(exc)) from None
-        except PdfUnavailable as exc:
-            raise InvalidInput("format", str(exc)) from None
+        chosen = fmt or (_format_of(output) if output else settings.reports.format)
+        opts = ReportOptions(
+            fmt=chosen, calendar=calendar, lang=lang, persian_digits=persian_digits,
+            section=section, date_from=from_, date_to=to, days=days, site=site,
+            district=district, team=team, kind=kind_, status=status, period=period)
+        made = produce(state.database(), settings, kind, opts)
         if output is None and chosen in (Format.XLSX, Format.PDF) and sys.stdout.isatty():
             raise InvalidInput("output", f"{chosen.value} is binary: give --output FILE")
-        if named:
-            with state.database().write() as s:
-                record_export(s, actor=state.actor, document=kind, fmt=chosen.value,
-                              people=named, destination=str(output or "stdout"))
+        record(state.database(), made, actor=state.actor, destination=str(output or "stdout"))
+        data = made.data
         if output is None:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()

@@ -9,6 +9,7 @@ FEATURE = Feature(
     panel="Network",
     config="snmp",
     runtime="muniops.collector.snmp.runtime:SnmpRuntime",
+    routers=("muniops.collector.snmp.routes:router",),
     commands=(
         Command("devices", "muniops.collector.snmp.cli:app",
                 "Devices polled over SNMP: switches, routers, bridges, printers, UPSes."),

@@ -18,7 +18,7 @@ from muniops.collector.core.addresses import split_address
 from muniops.collector.core.credentials import CredentialStore, SnmpCommunity, SnmpV3
 from muniops.collector.snmp.poller import DeviceSpec, PollResult, poll_device
 from muniops.collector.snmp.profiles import ProfileSet
-from muniops.collector.snmp.runner import SnmpRunner, caps, snmp_settings
+from muniops.collector.snmp.runner import SnmpRunner, caps, poll_json, snmp_settings
 from muniops.collector.snmp.session import SnmpTarget
 from muniops.collector.snmp.tracking import STATE_FACT
 from muniops.inventory import events as device_events
@@ -205,13 +205,7 @@ def poll(
 
 
 def _json_result(res: PollResult) -> dict[str, Any]:
-    return {"device": res.device, "state": res.state, "reason": res.reason, "kind": res.kind,
-            "profiles": res.profiles, "duration_s": round(res.duration, 3),
-            "pdus": res.stats.pdus, "retries": res.stats.retries, "errors": res.stats.errors,
-            "max_repetitions": res.max_repetitions,
-            "facts": {k: v for k, v in res.facts.items() if k != STATE_FACT},
-            "values": [{"profile": r.profile, "metric": r.metric, "labels": r.labels,
-                        "value": r.value, "raw": r.raw, "oid": r.oid} for r in res.readings]}
+    return poll_json(res)
 
 
 def _adhoc_credential(version: str, community: str | None, user: str | None, auth: str,

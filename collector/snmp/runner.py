@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from muniops.collector.core.credentials import CredentialStore, SnmpCommunity, SnmpV3
 from muniops.collector.core.settings import Settings
@@ -18,7 +19,7 @@ from muniops.collector.snmp.config import SnmpSettings
 from muniops.collector.snmp.poller import DeviceSpec, PollResult, poll_cycle
 from muniops.collector.snmp.profiles import ProfileSet
 from muniops.collector.snmp.session import SnmpTarget
-from muniops.collector.snmp.tracking import Tracker
+from muniops.collector.snmp.tracking import STATE_FACT, Tracker
 from muniops.inventory import snmp as store
 from muniops.inventory.db import Database
 from muniops.inventory.errors import ConfigError
@@ -177,3 +178,14 @@ class SnmpRunner:
         c["errors"] += res.stats.errors + res.stats.timeouts
         c["partial"] += res.state == "partial"
         c["failed"] += res.state == "down"
+
+
+def poll_json(res: PollResult) -> dict[str, Any]:
+    """One device's poll as ``muniops poll --json`` and the API's poll job show it."""
+    return {"device": res.device, "state": res.state, "reason": res.reason, "kind": res.kind,
+            "profiles": res.profiles, "duration_s": round(res.duration, 3),
+            "pdus": res.stats.pdus, "retries": res.stats.retries, "errors": res.stats.errors,
+            "max_repetitions": res.max_repetitions,
+            "facts": {k: v for k, v in res.facts.items() if k != STATE_FACT},
+            "values": [{"profile": r.profile, "metric": r.metric, "labels": r.labels,
+                        "value": r.value, "raw": r.raw, "oid": r.oid} for r in res.readings]}

@@ -11,6 +11,7 @@ FEATURE = Feature(
     panel="Network",
     config="playbooks",
     runtime="muniops.collector.ssh.runtime:SshRuntime",
+    routers=("muniops.collector.ssh.routes:router",),
     commands=(
         Command("playbook", "muniops.collector.ssh.cli:app",
                 "Declarative SSH playbooks: backups, facts, compliance, PM health."),

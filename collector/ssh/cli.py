@@ -17,9 +17,13 @@ from muniops.collector.cli.output import emit_json, err_console, error, table
 from muniops.collector.core.addresses import split_address
 from muniops.collector.core.credentials import SshLogin
 from muniops.collector.ssh.platforms import platforms
-from muniops.collector.ssh.runs import configured_devices, run_and_record
+from muniops.collector.ssh.runs import (
+    config_redactor,
+    configured_devices,
+    filter_devices,
+    run_and_record,
+)
 from muniops.inventory import configs
-from muniops.inventory.models.configs import ConfigVersion
 from muniops.playbooks.loader import PlaybookError, builtin_playbooks, load_playbook
 from muniops.playbooks.model import Playbook
 from muniops.playbooks.runner import Device, DeviceResult, Runner, selected
@@ -95,22 +99,6 @@ def _ad_hoc(address: str, platform: str, username: str, password_env: str | None
     return Device(address, host, platform, port=port), login
 
 
-def _filter(devices: list[Device], targets: list[str]) -> list[Device]:
-    """``--target`` values: a device name, or ``site=``, ``kind=``, ``tag=``, ``platform=``."""
-    if not targets:
-        return devices
-    keep = []
-    for d in devices:
-        for t in targets:
-            key, sep, value = t.partition("=")
-            attr = {"site": d.site, "kind": d.kind, "platform": d.platform}
-            if (not sep and d.name == t) or (sep and key == "tag" and value in d.tags) or (
-                    sep and attr.get(key) == value):
-                keep.append(d)
-                break
-    return keep
-
-
 def _variables(pairs: list[str]) -> dict[str, str]:
     out = {}
     for pair in pairs:
@@ -170,7 +158,8 @@ def run(
             error(f"playbook {playbook.name} does not target platform {platform}")
             raise typer.Exit(PLAYBOOK_INVALID)
     else:
-        devices = selected(playbook.targets, _filter(configured_devices(settings), target or []))
+        devices = selected(playbook.targets,
+                           filter_devices(configured_devices(settings), target or []))
     if dry_run:
         _dry_run(playbook, devices, variables, json)
         return
@@ -244,16 +233,6 @@ def compliance(
               title="Compliance" if all_ else "Failing checks")
 
 
-def _redactor(version: ConfigVersion, secrets: bool) -> Any:
-    if secrets:
-        return lambda text: text
-    try:
-        rules = load_playbook(version.playbook).redact
-    except PlaybookError:  # a playbook file that has gone: the default rules still apply
-        rules = []
-    return lambda text: redact(text, rules)
-
-
 def history(device: Annotated[str, typer.Argument(help="Device name.")],
             json: Json = False) -> None:
     """A device's stored configuration versions (one per real change)."""
@@ -280,10 +259,8 @@ def diff(
 ) -> None:
     """The unified diff between two versions of a device's configuration."""
     with state.database().read() as s:
-        new = configs.get_version(s, device, to)
-        old = configs.get_version(s, device, from_ if from_ is not None
-                                  else max(new.version - 1, 1))
-    text = configs.unified_diff(old, new, _redactor(new, show_secrets))
+        old, new = configs.versions_to_compare(s, device, from_, to)
+    text = configs.unified_diff(old, new, config_redactor(new, show_secrets))
     if json:
         emit_json({"device": device, "from": old.version, "to": new.version, "diff": text})
     else:
@@ -299,7 +276,7 @@ def get(
     """Print a stored configuration version."""
     with state.database().read() as s:
         row = configs.get_version(s, device, version)
-    text = _redactor(row, show_secrets)(row.text)
+    text = config_redactor(row, show_secrets)(row.text)
     if json:
         emit_json({"device": device, "version": row.version, "collected_at": row.collected_at,
                    "sha256": row.sha256, "text": text})

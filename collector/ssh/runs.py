@@ -17,9 +17,11 @@ from muniops.collector.core.settings import Settings
 from muniops.collector.ssh.config import WEEKDAYS, Schedule
 from muniops.inventory import configs
 from muniops.inventory.db import Database
-from muniops.playbooks.loader import load_playbook
+from muniops.inventory.models.configs import ConfigVersion
+from muniops.playbooks.loader import PlaybookError, load_playbook
 from muniops.playbooks.model import Playbook
 from muniops.playbooks.runner import Device, DeviceResult, LoginLookup, Runner, selected
+from muniops.playbooks.text import redact
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,34 @@ def configured_devices(settings: Settings) -> list[Device]:
     return [Device(d.name, d.host, d.platform, port=d.port, credential=d.credential,
                    site=d.site, kind=d.kind, tags=tuple(d.tags))
             for d in settings.playbooks.devices]
+
+
+def filter_devices(devices: list[Device], targets: list[str]) -> list[Device]:
+    """``--target`` values: a device name, or ``site=``, ``kind=``, ``tag=``, ``platform=``."""
+    if not targets:
+        return devices
+    keep = []
+    for d in devices:
+        for t in targets:
+            key, sep, value = t.partition("=")
+            attr = {"site": d.site, "kind": d.kind, "platform": d.platform}
+            if (not sep and d.name == t) or (sep and key == "tag" and value in d.tags) or (
+                    sep and attr.get(key) == value):
+                keep.append(d)
+                break
+    return keep
+
+
+def config_redactor(version: ConfigVersion, secrets: bool) -> Callable[[str], str]:
+    """How a stored configuration is shown: redacted by its playbook's rules unless
+    ``secrets`` (an admin asked)."""
+    if secrets:
+        return lambda text: text
+    try:
+        rules = load_playbook(version.playbook).redact
+    except PlaybookError:  # a playbook file that has gone: the default rules still apply
+        rules = []
+    return lambda text: redact(text, rules)
 
 
 def ssh_logins(credentials: CredentialStore) -> LoginLookup:

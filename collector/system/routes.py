@@ -8,15 +8,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from prometheus_client import CONTENT_TYPE_LATEST
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlmodel import col, select
 
 from muniops import __version__
 from muniops.collector.api.auth import DB, Admin, AnyCaller, BearerCreds, authenticate
 from muniops.collector.api.limits import RETRY_AFTER
+from muniops.collector.api.parity import cli
 from muniops.collector.core.exposition import exposition
-from muniops.inventory.models import AuditEntry
+from muniops.inventory import tokens
+from muniops.inventory.models import AuditEntry, Role
+from muniops.inventory.schemas import TokenPublic
 
 router = APIRouter(tags=["system"])
 
@@ -80,3 +83,42 @@ def audit_log(caller: Admin, db: DB,
     with db.read() as s:
         rows = s.exec(select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit))
         return [AuditPublic(**r.model_dump()) for r in rows]
+
+
+# ---- API tokens, as ``muniops tokens`` manages them (admins only) ----
+
+class TokenCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=120)
+    role: Role
+    district: str | None = None  # a liaison's
+
+
+class TokenCreated(BaseModel):
+    name: str
+    role: Role
+    district: str | None
+    token: str  # shown once; the store keeps its SHA-256
+
+
+@router.get("/api/v1/tokens", openapi_extra=cli("tokens list"))
+def list_tokens(caller: Admin, db: DB) -> list[TokenPublic]:
+    """Tokens (never the tokens themselves)."""
+    with db.read() as s:
+        return tokens.list_tokens(s)
+
+
+@router.post("/api/v1/tokens", status_code=status.HTTP_201_CREATED,
+             openapi_extra=cli("tokens create"))
+def create_token(body: TokenCreate, caller: Admin, db: DB) -> TokenCreated:
+    with db.write() as s:
+        token, plain = tokens.create_token(s, body.name, body.role, actor=caller.actor,
+                                           district=body.district)
+        return TokenCreated(name=token.name, role=token.role, district=token.district,
+                            token=plain)
+
+
+@router.delete("/api/v1/tokens/{name}", openapi_extra=cli("tokens revoke"))
+def revoke_token(name: str, caller: Admin, db: DB) -> dict[str, str]:
+    with db.write() as s:
+        tokens.revoke_token(s, name, actor=caller.actor)
+    return {"name": name, "state": "revoked"}

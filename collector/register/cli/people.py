@@ -15,7 +15,7 @@ from muniops.collector.reports.cli import document_request, write_document
 from muniops.collector.reports.options import DocCalendar, DocLang
 from muniops.inventory import anonymise, assets, documents, sites
 from muniops.inventory.errors import InvalidInput
-from muniops.inventory.schemas import PersonCreate
+from muniops.inventory.schemas import PersonCreate, PersonUpdate
 
 app = typer.Typer(help="People who can be assigned equipment.", no_args_is_help=True)
 
@@ -50,6 +50,36 @@ def list_(json: Json = False) -> None:
         emit_json(rows)
     else:
         table(rows, ["name", "employee_id", "department", "site", "holding"], title="People")
+
+
+@app.command("update")
+def update(
+    person: Annotated[str, typer.Argument(help="Employee id or name.")],
+    name: Annotated[str | None, typer.Option(help="New name.")] = None,
+    employee_id: Annotated[str | None, typer.Option(help="Staff number (unique).")] = None,
+    email: Annotated[str | None, typer.Option(help="E-mail.")] = None,
+    department: Annotated[str | None, typer.Option(help="Department.")] = None,
+    site: Annotated[str | None, typer.Option(help="Site where the person works.")] = None,
+    json: Json = False,
+) -> None:
+    """Change a person's details (only the options given change)."""
+    given = {"name": name, "employee_id": employee_id, "email": email,
+             "department": department, "site": site}
+    data = PersonUpdate(**{k: v for k, v in given.items() if v is not None})
+    with state.database().write() as s:
+        public = sites.public_person(s, sites.update_person(s, person, data, actor=state.actor))
+    if json:
+        emit_json(public)
+    else:
+        done(f"{public.name} updated")
+
+
+@app.command("remove")
+def remove(person: Annotated[str, typer.Argument(help="Employee id or name.")]) -> None:
+    """Remove a person registered by mistake; someone with history leaves instead."""
+    with state.database().write() as s:
+        name = sites.remove_person(s, person, actor=state.actor).name
+    done(f"{name} removed")
 
 
 @app.command("leave")

@@ -1,0 +1,32 @@
+"""A network device's district, from its name: the one place the configuration, compliance
+and polling routes ask whether a caller may see a device. Devices are keyed by their
+unique name; until every device has a site foreign key of its own, its site is the SNMP
+device's site, else the site its last backup or compliance check was recorded under."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from muniops.inventory.errors import NotFound
+from muniops.inventory.models import Site
+from muniops.inventory.models.configs import ComplianceResult, ConfigBackupState
+from muniops.inventory.models.snmp import SnmpDevice
+from muniops.inventory.scope import Scope
+
+
+def device_site(session: Session, device: str) -> Site | None:
+    snmp = session.exec(select(SnmpDevice).where(SnmpDevice.name == device)).first()
+    if snmp is not None and snmp.site_id is not None:
+        return session.get(Site, snmp.site_id)
+    name = session.exec(select(ConfigBackupState.site).where(
+        ConfigBackupState.device == device)).first()
+    if not name:
+        name = session.exec(select(ComplianceResult.site).where(
+            ComplianceResult.device == device, col(ComplianceResult.site) != "")).first()
+    return session.exec(select(Site).where(Site.name == name)).first() if name else None
+
+
+def require_device(session: Session, device: str, scope: Scope) -> None:
+    """A device outside the caller's district does not exist for it."""
+    if scope.is_limited and not scope.covers(device_site(session, device)):
+        raise NotFound("device", repr(device))
