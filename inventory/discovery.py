@@ -33,6 +33,7 @@ from muniops.inventory.models.discovery import (
     UnknownState,
 )
 from muniops.inventory.schemas import normalize_mac
+from muniops.inventory.scope import EVERYWHERE, Scope
 from muniops.inventory.types import utcnow
 
 UNKNOWN = "unknown_device"
@@ -228,11 +229,15 @@ def _resolve_registered(session: Session, actor: str, now: datetime) -> None:
                      after=audit.snapshot(row))
 
 
-def ignore_unknown(session: Session, mac: str, *, actor: str, note: str = "") -> UnknownDevice:
-    """A technician accepts a device the register will not hold (a visitor's phone...)."""
+def ignore_unknown(session: Session, mac: str, *, actor: str, note: str = "",
+                   scope: Scope = EVERYWHERE) -> UnknownDevice:
+    """A technician accepts a device the register will not hold (a visitor's phone...).
+    A device seen at a site outside ``scope`` is "not found"."""
     mac = normalize_mac(mac)
     row = session.exec(select(UnknownDevice).where(UnknownDevice.mac == mac)).first()
-    if row is None:
+    site = (session.exec(select(Site).where(Site.name == row.site)).first()
+            if row is not None and scope.is_limited else None)
+    if row is None or (scope.is_limited and not scope.covers(site)):
         raise NotFound("unknown device", mac)
     before = audit.snapshot(row)
     row.state, row.decided_by, row.decided_at, row.note = (UnknownState.IGNORED, actor,

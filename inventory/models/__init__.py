@@ -49,6 +49,12 @@ from muniops.inventory.models.snmp import (  # noqa: F401  (SNMP polling)
     SnmpEvent,
     WirelessLink,
 )
+from muniops.inventory.models.web import (  # noqa: F401  (web pages)
+    PmPhoto,
+    SignInFailure,
+    WebAccount,
+    WebSession,
+)
 
 __all__ = [
     "ApiToken",
