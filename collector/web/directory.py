@@ -8,7 +8,7 @@ import ssl
 from dataclasses import dataclass
 
 from ldap3 import NONE, Connection, Server, Tls
-from ldap3.core.exceptions import LDAPBindError, LDAPException
+from ldap3.core.exceptions import LDAPBindError, LDAPException, LDAPInvalidCredentialsResult
 from ldap3.utils.conv import escape_filter_chars
 from ldap3.utils.dn import escape_rdn
 
@@ -68,7 +68,7 @@ def authenticate(cfg: LdapSettings, username: str, password: str) -> DirectoryUs
             conn.start_tls()
         try:
             conn.bind()
-        except LDAPBindError:
+        except (LDAPBindError, LDAPInvalidCredentialsResult):
             log.info("directory refused sign-in of %r", username)
             return None
         try:

@@ -39,7 +39,7 @@ def my_work(session: Session, user: SignedIn) -> MyWork:
                           team=user.team or None, scope=user.scope)
     ids = [t.asset_id for t in tasks]
     where = dict(session.exec(select(Asset.id, Asset.location)
-                              .where(col(Asset.id).in_(ids)))) if ids else {}
+                              .where(col(Asset.id).in_(ids))).all()) if ids else {}
     items = [WorkItem(t, where.get(t.asset_id) or "") for t in tasks]
     items.sort(key=lambda w: (w.task.site or "", w.location, w.task.asset))
     open_repairs = [r for r in repairs.list_tickets(session, scope=user.scope)
