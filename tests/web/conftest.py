@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from muniops.inventory.db import Database, sqlite_url
 from muniops.lab.collector import RunningCollector, running_collector
 from muniops.lab.web_city import PASSWORDS, seed, write_config
 
@@ -51,3 +52,21 @@ def sign_in(page: playwright_sync.Page, base: str, user: str,
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", password or PASSWORDS[user])
     page.click("button[type=submit]")
+
+
+@pytest.fixture
+def desktop(browser: playwright_sync.Browser) -> Iterator[playwright_sync.Page]:
+    context = browser.new_context(**DESKTOP, accept_downloads=True)
+    yield context.new_page()
+    context.close()
+
+
+def store(collector: RunningCollector) -> Database:
+    """The store of a running test collector (its config sits beside its log)."""
+    return Database(sqlite_url(collector.log.parent / "data"))
+
+
+def fits_width(page: playwright_sync.Page) -> bool:
+    """Nothing wider than the viewport: no sideways scrolling on a phone."""
+    width: int = page.evaluate("document.documentElement.scrollWidth")
+    return width <= page.viewport_size["width"] if page.viewport_size else False
