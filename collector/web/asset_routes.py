@@ -3,6 +3,7 @@ lookup goes through the inventory with the user's scope: outside it, "not found"
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
 
@@ -158,8 +159,8 @@ def district_page(request: Request, user: User, district: str = "") -> Response:
         open_repairs = repairs.list_tickets(session, scope=scope)
     rate = f"{100 * done / len(tasks):.0f}%" if tasks else "—"
     return render(request, "district.html", district=name, choices=choices, assets=asset_rows,
-                  period=(start, end), total=len(tasks), done=done, rate=rate, av=av,
-                  unknown=unknown, repairs=open_repairs, kinds=list(AssetKind),
+                  period=(start, end - timedelta(days=1)), total=len(tasks), done=done,
+                  rate=rate, av=av, unknown=unknown, repairs=open_repairs, kinds=list(AssetKind),
                   sites=[s.name for s in site_rows])
 
 

@@ -153,7 +153,12 @@ class Words:
         return to_persian_digits(out) if self.persian_digits else out
 
     def day(self, value: date | None) -> str:
-        return self.digits(format_date(value, self.calendar)) if value else ""
+        return self.isolate(self.digits(format_date(value, self.calendar))) if value else ""
+
+    def isolate(self, text: str) -> str:
+        """Left-to-right inside a right-to-left line: after Persian words, Persian digits
+        count as Arabic numbers, and ``1405-09-11`` would read backwards without it."""
+        return f"\u2066{text}\u2069" if self.rtl else text
 
     def moment(self, value: datetime | None, tz: str | None = None) -> str:
         """A time in the site's zone (UTC when it has none), named by its zone."""
@@ -161,8 +166,8 @@ class Words:
             return ""
         zone = tz or "UTC"
         local = value.astimezone(ZoneInfo(zone))
-        return (f"{self.day(local.date())} {self.digits(f'{local:%H:%M}')} "
+        return (f"{self.day(local.date())} {self.isolate(self.digits(f'{local:%H:%M}'))} "
                 f"{report_i18n.zone_label(zone, self.lang)}")
 
     def reason(self, text: str) -> str:
-        return report_i18n.reason(text, self.lang) or text
+        return self.digits(report_i18n.reason(text, self.lang) or text)

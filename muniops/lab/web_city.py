@@ -61,12 +61,12 @@ def seed(folder: Path) -> Database:
                                          site="District 1 Office"), actor="lab")
         sites.add_person(s, PersonCreate(name="Ayse Demir", employee_id="E300",
                                          site="District 2 Office"), actor="lab")
-        ids = {}
+        ids: dict[str, int] = {}
         for tag, kind, site, location, host in ASSETS:
             ids[tag] = add_asset(s, AssetCreate(
                 asset_tag=tag, kind=kind, site=site, location=location, hostname=host,
                 vendor="Dell" if kind == AssetKind.PC else "Cisco",
-                status=AssetStatus.DEPLOYED), actor="lab").id  # type: ignore[arg-type]
+                status=AssetStatus.DEPLOYED), actor="lab").id or 0
         pm.sync_plan(s, PmSettings.model_validate(PM), actor="lab", now=now)
         for task in s.exec(select(PmTask)):  # every first visit is due today
             task.due_date, task.state = now.date(), PmState.DUE
