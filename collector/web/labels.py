@@ -51,7 +51,7 @@ class Label:
     def qr(self) -> Markup:
         # the SVG is segno's own output for a URL we built: safe to place as markup
         return Markup(segno.make(self.url, error="m").svg_inline(
-            scale=1, border=1, omitsize=True))
+            scale=1, border=2, omitsize=True))
 
 
 def sheet_html(labels: list[Label], sheet: Sheet) -> str:
