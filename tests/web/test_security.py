@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from muniops.inventory.models import AuditEntry
+from muniops.inventory.models import AuditEntry, RepairTicket
 from muniops.inventory.models.pm import PmState, PmTask
 from muniops.inventory.models.web import WebSession
 from muniops.lab.collector import RunningCollector, running_collector
@@ -167,3 +167,33 @@ def test_failed_sign_ins_are_limited(locked_city) -> None:
             AuditEntry.action == "web.sign_in_refused")).all()
     db.dispose()
     assert [e.actor for e in refusals] == ["web:liaison1"] * 3
+
+
+def test_a_refused_photo_leaves_the_visit_unrecorded(city) -> None:
+    """The record, the repair ticket and the photo are one step: a file that is not an
+    image is refused with its reason and nothing of the visit is written."""
+    db = store(city)
+    with db.read() as s:
+        task = s.exec(select(PmTask).where(PmTask.asset_id == 4)).first()  # SW-1
+        assert task is not None
+        task_id = task.id
+    b = Browser(city.url)
+    assert b.sign_in("tech").status_code == 303
+    token = b.csrf(f"/web/pm/{task_id}")
+    response = b.request("POST", f"/web/pm/{task_id}", data={
+        "csrf": token, "action": "done", "by": "R. Ahmadi", "result_1": "not_ok",
+        "note_1": "fan noisy", "repair": "1"},
+        files={"photo": ("photo.jpg", b"#!/bin/sh\necho not an image\n", "image/jpeg")})
+    assert response.status_code == 422 and "not a JPEG, PNG or WebP image" in response.text
+    with db.read() as s:
+        assert s.get(PmTask, task_id).state in (PmState.DUE, PmState.OVERDUE)  # type: ignore[union-attr]
+        assert not s.exec(select(RepairTicket)).all()
+    db.dispose()
+
+
+def test_labels_of_another_districts_asset_are_not_found(city) -> None:
+    b = Browser(city.url)
+    assert b.sign_in("liaison1").status_code == 303
+    assert b.request("GET", "/web/labels.pdf", params={"tags": "PC-3"}).status_code == 404
+    assert b.request("GET", "/web/labels.pdf",
+                     params={"site": "District 2 Office"}).status_code == 404
