@@ -128,6 +128,7 @@ WORDS: dict[str, tuple[str, str, str]] = {
     "state_done": ("done", "انجام‌شده", "yapıldı"),
     "state_skipped": ("skipped", "ردشده", "atlandı"),
     "compliant": ("compliant", "منطبق", "uyumlu"),
+    "not_compliant": ("not compliant", "نامنطبق", "uyumsuz"),
     "all_compliant": ("Every host is compliant.", "همه میزبان‌ها منطبق‌اند.",
                       "Tüm bilgisayarlar uyumlu."),
     "sent_at": ("Sent", "ارسال", "Gönderildi"),

@@ -159,7 +159,7 @@ def pm_task(request: Request, user: User, task_id: int, saved: str = "") -> Resp
         asset = get_asset(session, f"#{task.asset_id}", user.scope)
         site = session.get(Site, asset.site_id) if asset.site_id else None
         evidence = evidence_view(pm_evidence.capture(session, asset, settings.backups),
-                                 session, asset)
+                                 session, asset, settings.agents.antivirus)
         photos = pm_photos.photos_of(session, task_id)
         person = None
         account = session.get(WebAccount, user.account_id)

@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 
 from muniops.inventory import pm, repairs
 from muniops.inventory.accounts import SignedIn
-from muniops.inventory.agent_policy import signature_age_days
+from muniops.inventory.agent_policy import AntivirusPolicy, av_problems, signature_age_days
 from muniops.inventory.models import Asset, Site
+from muniops.inventory.models.agents import HostFacts
 from muniops.inventory.models.configs import ConfigBackupState
 from muniops.inventory.models.pm import PmState
 from muniops.inventory.schemas import RepairPublic
@@ -51,11 +52,16 @@ def _when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def evidence_view(evidence: dict[str, Any], session: Session, asset: Asset
-                  ) -> dict[str, Any]:
+def evidence_view(evidence: dict[str, Any], session: Session, asset: Asset,
+                  av_policy: AntivirusPolicy) -> dict[str, Any]:
     """The evidence ``pm.complete`` will store, shaped for the page: times as datetimes,
-    each antivirus product's signature age, and a device's last configuration backup."""
+    each antivirus product's signature age, the antivirus policy's verdict (as the
+    compliance report judges it), and a device's last configuration backup."""
     view = dict(evidence)
+    host = session.get(HostFacts, asset.id) if evidence.get("source") == "agent" else None
+    family = (((host.facts if host else {}).get("os") or {}).get("family") or "").lower()
+    view["av_reasons"] = (av_problems(host.antivirus, family, av_policy, utcnow())
+                          if host is not None else [])
     view["reported_at"] = _when(evidence.get("reported_at"))
     av = evidence.get("antivirus") or {}
     now = utcnow()
