@@ -157,3 +157,21 @@ def test_liaison_registers_an_unknown_device(city: RunningCollector, desktop) ->
     row.locator("button", has_text="Register").click()
     assert "aa:bb:cc:00:11:22" not in desktop.locator("#unknown").inner_text()
     assert "PR-7" in desktop.locator("#assets").inner_text()
+
+
+def test_persian_pages_are_right_to_left_with_jalali_dates(city: RunningCollector,
+                                                           desktop) -> None:
+    sign_in(desktop, city.url, "viewer")
+    desktop.goto(f"{city.url}/web/preferences")
+    desktop.select_option("select[name=lang]", "fa")
+    desktop.select_option("select[name=calendar]", "jalali")
+    desktop.click("form.stack button[type=submit]")
+    assert desktop.get_attribute("html", "dir") == "rtl"
+    assert desktop.get_attribute("html", "lang") == "fa"
+    assert "کارهای من" in desktop.locator("h1").inner_text()
+    row = desktop.locator("#tasks li").first.inner_text()
+    # Persian digits, a Jalali year, kept left to right inside the line
+    assert re.search("\u2066۱۴۰[۰-۹]-[۰-۹]{2}-[۰-۹]{2}\u2069", row), row
+    # the stylesheet is the collector's own; no page asks anything of another host
+    sheets = desktop.evaluate("[...document.styleSheets].map(s => s.href)")
+    assert sheets == [f"{city.url}/web/static/web.css"]
