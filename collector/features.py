@@ -15,7 +15,8 @@ from muniops.collector.reports import FEATURE as REPORTS
 from muniops.collector.snmp import FEATURE as SNMP
 from muniops.collector.ssh import FEATURE as SSH
 from muniops.collector.system import FEATURE as SYSTEM
+from muniops.collector.web import FEATURE as WEB
 
 FEATURES: tuple[Feature, ...] = (REGISTER, SNMP, SSH, EVENTS, DISCOVERY, AGENTS, LICENCES,
-                                 BACKUPS, PM, KPI, REPORTS, SYSTEM, JOBS)
+                                 BACKUPS, PM, KPI, REPORTS, SYSTEM, JOBS, WEB)
 check_unique(FEATURES)

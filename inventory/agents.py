@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func
-from sqlalchemy import select as sa_select
-from sqlalchemy import update as sa_update
+from sqlalchemy import delete, func, select as sa_select, update as sa_update
 from sqlmodel import Session, col, select
 
 from muniops.inventory import audit, backups

@@ -18,8 +18,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
-from sqlalchemy import func
-from sqlalchemy import select as sa_select
+from sqlalchemy import func, select as sa_select
 from sqlmodel import Session, col, select
 
 from muniops.inventory import audit

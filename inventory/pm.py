@@ -18,8 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel
-from sqlalchemy import delete, func, insert, update
-from sqlalchemy import select as sa_select
+from sqlalchemy import delete, func, insert, select as sa_select, update
 from sqlmodel import Session, col, select
 
 from muniops.inventory import audit, pm_evidence, repairs

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
-from sqlalchemy import select as sa_select
+from sqlalchemy import func, select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 

@@ -14,8 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, select
 
-from muniops.inventory import audit
-from muniops.inventory import events as device_events
+from muniops.inventory import audit, events as device_events
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
 from muniops.inventory.models import Asset, Site
 from muniops.inventory.models.snmp import (

@@ -27,9 +27,9 @@ from muniops.inventory import (
     pm,
     repairs,
     sites,
+    snmp as snmp_store,
     tokens,
 )
-from muniops.inventory import snmp as snmp_store
 from muniops.inventory.db import Database
 from muniops.inventory.models import Role
 from muniops.inventory.models.configs import Severity

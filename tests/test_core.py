@@ -20,8 +20,7 @@ from muniops.collector.core.service import Collector
 from muniops.collector.core.settings import load_settings
 from muniops.collector.snmp.runtime import SnmpRuntime
 from muniops.collector.ssh.runtime import SshRuntime
-from muniops.inventory import configs
-from muniops.inventory import snmp as store
+from muniops.inventory import configs, snmp as store
 from muniops.inventory.db import Database, sqlite_url
 from muniops.inventory.migrate import upgrade
 from muniops.lab.fakenos import FakeLab, hanging_device

@@ -27,6 +27,7 @@ from muniops.collector.events.config import EventSettings  # traps, syslog, aler
 from muniops.collector.reports.config import ReportSettings  # report defaults
 from muniops.collector.snmp.config import SnmpSettings  # SNMP polling
 from muniops.collector.ssh.config import PlaybookSettings  # SSH devices and playbooks
+from muniops.collector.web.config import WebSettings  # web pages, accounts, LDAP
 from muniops.inventory.agent_policy import AgentSettings  # endpoint agents
 from muniops.inventory.backup_policy import BackupSettings  # backups (collector/backups)
 from muniops.inventory.errors import ConfigError
@@ -124,6 +125,7 @@ class Settings(BaseSettings):
     playbooks: PlaybookSettings = PlaybookSettings()  # SSH devices, schedule (collector/ssh)
     licences: LicenceSettings = LicenceSettings()  # product rule file (inventory/licences.py)
     events: EventSettings = EventSettings()  # traps, syslog, alerts (collector/events)
+    web: WebSettings = WebSettings()  # web pages and sign-in (collector/web)
     # where the settings came from, for messages; not a setting itself
     source: str = Field(default="<defaults>", exclude=True)
 

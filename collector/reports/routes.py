@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
-from fastapi import Path as FPath
+from fastapi import APIRouter, HTTPException, Path as FPath, Query, Request, Response, status
 from pydantic import BaseModel
 
 from muniops.collector.api.auth import DB, Admin, AnyCaller, Caller, Writer

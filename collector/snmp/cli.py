@@ -21,8 +21,7 @@ from muniops.collector.snmp.profiles import ProfileSet
 from muniops.collector.snmp.runner import SnmpRunner, caps, poll_json, snmp_settings
 from muniops.collector.snmp.session import SnmpTarget
 from muniops.collector.snmp.tracking import STATE_FACT
-from muniops.inventory import events as device_events
-from muniops.inventory import snmp as store
+from muniops.inventory import events as device_events, snmp as store
 from muniops.inventory.errors import InvalidInput
 from muniops.inventory.models.snmp import SnmpDevice
 

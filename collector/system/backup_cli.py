@@ -43,8 +43,7 @@ def restore(
 ) -> None:
     """Replace the whole store with a backup (in one step; the collector may keep running).
     Then run `muniops init` if the backup is from an older version."""
-    from muniops.inventory import audit, schema_version
-    from muniops.inventory import backup as ops
+    from muniops.inventory import audit, backup as ops, schema_version
 
     settings = state.settings
     where = state.database(check_schema=False).engine.url.render_as_string(hide_password=True)

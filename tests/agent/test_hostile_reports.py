@@ -15,8 +15,7 @@ from typing import Any
 
 import psutil
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from muniops.lab.agents import CollectorProcess, run_agent
 from tests.conftest import Cli

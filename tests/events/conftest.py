@@ -18,8 +18,7 @@ from muniops.inventory.db import Database
 from muniops.inventory.migrate import upgrade
 from muniops.lab import snmpd
 from muniops.lab.collector import RunningCollector, running_collector
-from muniops.lab.net import free_port
-from muniops.lab.net import wait_until as wait_until
+from muniops.lab.net import free_port, wait_until as wait_until
 
 
 @dataclass

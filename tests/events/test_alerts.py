@@ -21,9 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from muniops.inventory import events as store
-from muniops.inventory import sites, tokens
-from muniops.inventory import snmp as snmp_store
+from muniops.inventory import events as store, sites, snmp as snmp_store, tokens
 from muniops.inventory.models import Role
 from muniops.inventory.models.events import EventSource
 from muniops.inventory.schemas import SiteCreate

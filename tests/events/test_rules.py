@@ -22,9 +22,7 @@ from muniops.collector.events.pipeline import Debouncer, EventPipeline, Heard
 from muniops.collector.events.rules import SyslogRules, TrapRules
 from muniops.collector.events.syslog import parse, read_frame
 from muniops.collector.events.traps import SNMP_TRAP_OID, Trap
-from muniops.inventory import events as store
-from muniops.inventory import sites, tokens
-from muniops.inventory import snmp as snmp_store
+from muniops.inventory import events as store, sites, snmp as snmp_store, tokens
 from muniops.inventory.db import Database
 from muniops.inventory.errors import ConfigError, InvalidInput
 from muniops.inventory.models import Role

@@ -9,8 +9,7 @@ import time
 
 from sqlmodel import select
 
-from muniops.inventory import events as store
-from muniops.inventory import snmp as snmp_store
+from muniops.inventory import events as store, snmp as snmp_store
 from muniops.inventory.models.events import DeviceEvent, EventSource
 from muniops.lab import events as send
 from tests.events.conftest import Served, wait_until

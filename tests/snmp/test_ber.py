@@ -8,8 +8,7 @@ import socket
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from pyasn1.codec.ber import decoder, encoder
 from pysnmp.proto import api
 
