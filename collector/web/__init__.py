@@ -11,7 +11,8 @@ FEATURE = Feature(
     panel="Service",
     config="web",
     routers=("muniops.collector.web.routes:router",
-             "muniops.collector.web.asset_routes:router"),
+             "muniops.collector.web.asset_routes:router",
+             "muniops.collector.web.account_routes:router"),
     commands=(Command("accounts", "muniops.collector.web.cli:app",
                       "Web accounts: who may sign in to the web pages, with which role."),),
 )

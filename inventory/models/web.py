@@ -9,6 +9,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+# the tables this module's foreign keys name load with it (person, site; pm_task)
+import muniops.inventory.models.core
+import muniops.inventory.models.pm  # noqa: F401
 from muniops.inventory.models.enums import Role
 from muniops.inventory.types import UTCDateTime, enum_type, utcnow
 
