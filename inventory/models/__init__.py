@@ -22,6 +22,7 @@ from muniops.inventory.models.configs import (  # noqa: F401  (SSH playbooks)
     DeviceFacts,
 )
 from muniops.inventory.models.core import Asset, AssetMac, Assignment, Person, Site
+from muniops.inventory.models.devices import Device
 from muniops.inventory.models.discovery import (  # noqa: F401  (discovery)
     AssetPresence,
     MacPort,
@@ -58,6 +59,7 @@ __all__ = [
     "AssetStatus",
     "Assignment",
     "AuditEntry",
+    "Device",
     "Person",
     "RepairOutcome",
     "RepairTicket",
