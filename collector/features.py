@@ -4,6 +4,7 @@ Adding a feature is a folder with a ``FEATURE`` declaration and a line here."""
 from muniops.collector.agents import FEATURE as AGENTS
 from muniops.collector.backups import FEATURE as BACKUPS
 from muniops.collector.core.feature import Feature, check_unique
+from muniops.collector.devices import FEATURE as DEVICES
 from muniops.collector.discovery import FEATURE as DISCOVERY
 from muniops.collector.events import FEATURE as EVENTS
 from muniops.collector.kpi import FEATURE as KPI
@@ -15,6 +16,6 @@ from muniops.collector.snmp import FEATURE as SNMP
 from muniops.collector.ssh import FEATURE as SSH
 from muniops.collector.system import FEATURE as SYSTEM
 
-FEATURES: tuple[Feature, ...] = (REGISTER, SNMP, SSH, EVENTS, DISCOVERY, AGENTS, LICENCES,
-                                 BACKUPS, PM, KPI, REPORTS, SYSTEM)
+FEATURES: tuple[Feature, ...] = (REGISTER, DEVICES, SNMP, SSH, EVENTS, DISCOVERY, AGENTS,
+                                 LICENCES, BACKUPS, PM, KPI, REPORTS, SYSTEM)
 check_unique(FEATURES)

@@ -87,7 +87,7 @@ class DeviceFields(BaseModel):
 
 class DeviceCreate(DeviceFields):
     name: str = Field(min_length=1, max_length=120, pattern=NAME_PATTERN)
-    address: str = Field(min_length=1, max_length=255)  # type: ignore[assignment]
+    address: str = Field(min_length=1, max_length=255)
 
 
 @dataclass(frozen=True)
@@ -168,18 +168,6 @@ def site_names(session: Session) -> dict[int, str]:
 def id_of(session: Session, name: str) -> int | None:
     """The id of the device named ``name``, for rows that record it by name."""
     return session.exec(select(Device.id).where(Device.name == name)).first()
-
-
-def by_address(session: Session, address: str) -> Device | None:
-    """The device whose management address (or one of its others) is ``address``."""
-    found = session.exec(select(Device).where(Device.address == address)).first()
-    if found is not None or not address:
-        return found
-    for device in session.exec(select(Device).where(sa.cast(Device.addresses, sa.String)
-                                                    .contains(address))):
-        if address in device.addresses:
-            return device
-    return None
 
 
 # ---------------------------------------------------------------- changing
@@ -278,12 +266,14 @@ def remove_device(session: Session, name: str, *, actor: str,
     for event in session.exec(select(SnmpEvent).where(SnmpEvent.device_id == device.id)):
         session.delete(event)
     device_events.forget_device(session, device.id)
-    for table, _ in (*NAMED, (Sighting, "")):
-        session.execute(sa.update(table).where(table.device_id == device.id)
+    models: list[type[Any]] = [*(t for t, _ in NAMED), Sighting]
+    for model in models:
+        table = _table(model)
+        session.execute(sa.update(table).where(table.c.device_id == device.id)
                         .values(device_id=None))
-    for column in (WirelessLink.device_a_id, WirelessLink.device_b_id):  # type: ignore[attr-defined]
-        session.execute(sa.update(WirelessLink).where(column == device.id)
-                        .values({column.key: None}))
+    links = _table(WirelessLink)
+    for end in ("device_a_id", "device_b_id"):
+        session.execute(sa.update(links).where(links.c[end] == device.id).values({end: None}))
     session.delete(device)
     audit.record(session, actor, "device.delete", ENTITY, device.id, before=before)
 
@@ -292,24 +282,31 @@ def attach(session: Session, device: Device) -> int:
     """Point the rows that name this device (or were seen at its address) at it: what
     was recorded before it was registered is its history. The number of rows attached."""
     attached = 0
-    for table, column in NAMED:
-        res = session.execute(sa.update(table).where(getattr(table, column) == device.name,
-                                                    col(table.device_id).is_(None))
+    for model, column in NAMED:
+        table = _table(model)
+        res = session.execute(sa.update(table).where(table.c[column] == device.name,
+                                                    table.c.device_id.is_(None))
                               .values(device_id=device.id))
-        attached += int(res.rowcount or 0)  # type: ignore[attr-defined]
+        attached += int(getattr(res, "rowcount", 0) or 0)
+    sightings = _table(Sighting)
     for address in (device.address, *device.addresses):
-        res = session.execute(sa.update(Sighting).where(Sighting.ip == address,
-                                                        col(Sighting.device_id).is_(None))
+        res = session.execute(sa.update(sightings).where(sightings.c.ip == address,
+                                                         sightings.c.device_id.is_(None))
                               .values(device_id=device.id))
-        attached += int(res.rowcount or 0)  # type: ignore[attr-defined]
-    for column, name_column in ((WirelessLink.device_a_id, WirelessLink.device_a),  # type: ignore[attr-defined]
-                                (WirelessLink.device_b_id, WirelessLink.device_b)):  # type: ignore[attr-defined]
-        session.execute(sa.update(WirelessLink).where(name_column == device.name)
-                        .values({column.key: device.id}))
+        attached += int(getattr(res, "rowcount", 0) or 0)
+    links = _table(WirelessLink)
+    for end, name_column in (("device_a_id", "device_a"), ("device_b_id", "device_b")):
+        session.execute(sa.update(links).where(links.c[name_column] == device.name)
+                        .values({end: device.id}))
     return attached
 
 
-def promote(session: Session, mac: str, data: DeviceCreate, *, actor: str,
+def _table(model: type[Any]) -> sa.Table:
+    table: sa.Table = model.__table__
+    return table
+
+
+def promote(session: Session, mac: str, name: str, data: DeviceFields, *, actor: str,
             scope: Scope = EVERYWHERE, known: Known = Known()) -> Device:
     """Register a device discovery found as an unknown MAC: its address and site default
     to where it was seen, and the unknown device is marked registered."""
@@ -319,13 +316,14 @@ def promote(session: Session, mac: str, data: DeviceCreate, *, actor: str,
     site = session.exec(select(Site).where(Site.name == unknown.site)).first()
     if scope.is_limited and not scope.covers(site):
         raise NotFound("unknown device", repr(mac))
-    fields = data.model_dump(exclude_unset=True)
+    fields = data.model_dump(exclude_none=True)
     fields.setdefault("address", unknown.ip)
     if site is not None:
         fields.setdefault("site", site.name)
     if not fields.get("address"):
         raise InvalidInput("address", f"{mac} was seen without an IP address: give one")
-    device = add_device(session, DeviceCreate(**fields), actor=actor, scope=scope, known=known)
+    device = add_device(session, DeviceCreate(name=name, **fields), actor=actor, scope=scope,
+                        known=known)
     before = audit.snapshot(unknown)
     unknown.state, unknown.decided_by, unknown.decided_at = (
         UnknownState.REGISTERED, actor, utcnow())
@@ -444,11 +442,11 @@ def import_legacy(session: Session, entries: Iterable[LegacyEntry], *,
                   actor: str = "config-import") -> list[str]:
     """Upsert the devices a config file still lists (``playbooks.devices``,
     ``discovery.sites.*.snmp``) into the register, merging with a device of the same name
-    or address, and attach their history. Returns one deprecation warning per key."""
+    (lab devices share one address), and attach their history. Returns one deprecation
+    warning per key."""
     warned: dict[str, list[str]] = {}
     for entry in entries:
-        device = find(session, entry.name) or session.exec(
-            select(Device).where(Device.address == entry.address)).first()
+        device = find(session, entry.name)  # by name: lab devices share one address
         fields: dict[str, Any] = {}
         if entry.site:
             site = session.exec(select(Site).where(Site.name == entry.site)).first()
@@ -521,7 +519,7 @@ def detail(session: Session, device: Device, *, events: int = 20,
     macs = session.exec(select(sa.func.count()).select_from(MacPort)
                         .where(MacPort.device_id == device.id)).one()
     tasks = list(session.exec(select(PmTask).where(PmTask.asset_id == asset.id)
-                              .order_by(PmTask.due_date))) if asset else []
+                              .order_by(col(PmTask.due_date)))) if asset else []
 
     def dump(rows: Iterable[Any], *drop: str) -> list[dict[str, Any]]:
         return [r.model_dump(mode="json", exclude={"id", "device_id", *drop}) for r in rows]

@@ -96,6 +96,7 @@ def list_events(session: Session, device: Device | None = None,
 def save_link_states(session: Session, links: Sequence[WirelessLink]) -> None:
     """Replace the stored state of each configured link (by name); forget removed links."""
     existing = {link.name: link for link in session.exec(select(WirelessLink))}
+    ids = {name: i for i, name in session.exec(select(Device.id, Device.name))}
     keep = {link.name for link in links}
     for name, row in existing.items():
         if name not in keep:
@@ -106,6 +107,7 @@ def save_link_states(session: Session, links: Sequence[WirelessLink]) -> None:
         for attr in ("site_a", "site_b", "device_a", "device_b", "state", "reason",
                      "readings"):
             setattr(row, attr, getattr(link, attr))
+        row.device_a_id, row.device_b_id = ids.get(link.device_a), ids.get(link.device_b)
         row.updated_at = utcnow()
         session.add(row)
 

@@ -10,8 +10,6 @@ FEATURE = Feature(
     config="snmp",
     runtime="muniops.collector.snmp.runtime:SnmpRuntime",
     commands=(
-        Command("devices", "muniops.collector.snmp.cli:app",
-                "Devices polled over SNMP: switches, routers, bridges, printers, UPSes."),
         Command("poll", "muniops.collector.snmp.cli:poll",
                 "Poll devices now and show what they answered.", group=False),
         Command("links", "muniops.collector.snmp.cli:links",

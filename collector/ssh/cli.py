@@ -17,7 +17,7 @@ from muniops.collector.cli.output import emit_json, err_console, error, table
 from muniops.collector.core.addresses import split_address
 from muniops.collector.core.credentials import SshLogin
 from muniops.collector.ssh.platforms import platforms
-from muniops.collector.ssh.runs import configured_devices, run_and_record
+from muniops.collector.ssh.runs import registered_devices, run_and_record
 from muniops.inventory import configs
 from muniops.inventory.models.configs import ConfigVersion
 from muniops.playbooks.loader import PlaybookError, builtin_playbooks, load_playbook
@@ -138,7 +138,7 @@ def run(
         "--target", "-t", help="A device name, or site=, kind=, tag=, platform= "
         "(repeatable; default: every device the playbook targets).")] = None,
     address: Annotated[str | None, typer.Option(
-        help="An ad-hoc device instead of the configured ones: HOST[:PORT].")] = None,
+        help="An ad-hoc device instead of the registered ones: HOST[:PORT].")] = None,
     platform: Annotated[str, typer.Option(help="The ad-hoc device's platform.")] = "cisco_ios",
     username: Annotated[str | None, typer.Option(help="The ad-hoc device's user.")] = None,
     password_env: Annotated[str | None, typer.Option(
@@ -170,12 +170,13 @@ def run(
             error(f"playbook {playbook.name} does not target platform {platform}")
             raise typer.Exit(PLAYBOOK_INVALID)
     else:
-        devices = selected(playbook.targets, _filter(configured_devices(settings), target or []))
+        devices = selected(playbook.targets, _filter(
+            registered_devices(state.database(), playbook.name), target or []))
     if dry_run:
         _dry_run(playbook, devices, variables, json)
         return
     if not devices:
-        error(f"no configured device matches playbook {playbook.name} and the targets given")
+        error(f"no registered device matches playbook {playbook.name} and the targets given")
         raise typer.Exit(3)
     fixed_login = login
     _, results = run_and_record(
