@@ -92,11 +92,12 @@ class DeviceCreate(DeviceFields):
 
 @dataclass(frozen=True)
 class Known:
-    """What the caller can check that the store cannot: the credentials file's names and
-    the SSH platforms (``None``: not checked)."""
+    """What the caller can check that the store cannot: the credentials file's names, the
+    SSH platforms and the SNMP profiles (``None``: not checked)."""
 
     credentials: Collection[str] | None = None
     platforms: Collection[str] | None = None
+    profiles: Collection[str] | None = None  # SNMP profile names
 
 
 # ---------------------------------------------------------------- reading
@@ -213,6 +214,10 @@ def _check(session: Session, data: DeviceFields, known: Known, scope: Scope,
         if attr in given and getattr(data, attr) is not None:
             setattr(device, attr, getattr(data, attr))
     if data.snmp_profile is not None:
+        missing = [p for p in data.snmp_profile.split(",") if p and known.profiles is not None
+                   and p not in known.profiles]
+        if missing:
+            raise InvalidInput("snmp_profile", f"no profile named {', '.join(missing)}")
         device.snmp_profile = data.snmp_profile or None
     if data.tables is not None:
         device.read_arp, device.read_fdb, device.read_neighbours = (
@@ -500,9 +505,11 @@ def detail(session: Session, device: Device, *, events: int = 20,
     record = device.model_dump(mode="json", exclude={"facts"})
     record["tables"] = device.tables
     snmp_events = session.exec(select(SnmpEvent).where(SnmpEvent.device_id == device.id)
-                               .order_by(col(SnmpEvent.at).desc()).limit(events))
+                               .order_by(col(SnmpEvent.at).desc(), col(SnmpEvent.id).desc())
+                               .limit(events))
     said = session.exec(select(DeviceEvent).where(DeviceEvent.device_id == device.id)
-                        .order_by(col(DeviceEvent.at).desc()).limit(events))
+                        .order_by(col(DeviceEvent.at).desc(), col(DeviceEvent.id).desc())
+                        .limit(events))
     backup = session.exec(select(ConfigBackupState)
                           .where(ConfigBackupState.device_id == device.id)).first()
     versions = list(session.exec(select(ConfigVersion).where(ConfigVersion.device_id == device.id)

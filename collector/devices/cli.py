@@ -82,7 +82,8 @@ def add(name: str, address: Annotated[str, typer.Option(help="Management address
         address, also, site, asset, kind, platform, tag, enabled, snmp_credential, snmp_port,
         poll, snmp_profile, snmp_interval, ssh_credential, ssh_port, playbook, tables))
     with state.database().write() as s:
-        device = devices.add_device(s, data, actor=state.actor, known=known(state.settings))
+        device = devices.add_device(s, data, actor=state.actor,
+                                    known=known(state.settings, profile=snmp_profile))
         shown = row(device, devices.site_names(s))
     if json:
         emit_json(shown)
@@ -104,7 +105,7 @@ def update(name: str, address: Address = None, also: Also = None, site: SiteOpt 
         poll, snmp_profile, snmp_interval, ssh_credential, ssh_port, playbook, tables))
     with state.database().write() as s:
         device = devices.update_device(s, name, changes, actor=state.actor,
-                                       known=known(state.settings))
+                                       known=known(state.settings, profile=snmp_profile))
         shown = row(device, devices.site_names(s))
     if json:
         emit_json(shown)
@@ -223,7 +224,7 @@ def promote(mac: Annotated[str, typer.Argument(help="MAC of an unknown device di
     data = devices.DeviceFields(**given)
     with state.database().write() as s:
         device = devices.promote(s, mac, name, data, actor=state.actor,
-                                 known=known(state.settings))
+                                 known=known(state.settings, profile=snmp_profile))
         shown = row(device, devices.site_names(s))
     if json:
         emit_json(shown)

@@ -12,13 +12,20 @@ from muniops.inventory.devices import Known
 from muniops.inventory.models.devices import Device
 
 
-def known(settings: Settings, credentials: CredentialStore | None = None) -> Known:
-    """Credential names from the credentials file (no secret is read), and the SSH
-    platforms; without a credentials file, credential names are not checked."""
+def known(settings: Settings, *, profile: str | None = None) -> Known:
+    """Credential names from the credentials file (no secret is read), the SSH
+    platforms, and the SNMP profiles when one is named (reading them takes a moment);
+    without a credentials file, credential names are not checked."""
     names = None
-    if credentials is not None or settings.credentials_file is not None:
-        names = (credentials or CredentialStore(settings.credentials_file)).names()
-    return Known(credentials=names, platforms=set(platforms()))
+    if settings.credentials_file is not None:
+        names = CredentialStore(settings.credentials_file).names()
+    profiles = None
+    if profile:
+        from muniops.collector.snmp.profiles import ProfileSet
+        from muniops.collector.snmp.runner import snmp_settings
+
+        profiles = set(ProfileSet.load(snmp_settings(settings).all_profile_dirs()).by_name)
+    return Known(credentials=names, platforms=set(platforms()), profiles=profiles)
 
 
 def row(d: Device, sites: dict[int, str]) -> dict[str, Any]:
@@ -34,4 +41,6 @@ def row(d: Device, sites: dict[int, str]) -> dict[str, Any]:
             "ssh_port": d.ssh_port, "ssh_playbooks": d.ssh_playbooks, "tables": d.tables,
             "state": d.state.value, "reason": d.state_reason, "last_poll": d.last_poll_at,
             "last_success": d.last_success_at, "errors": d.last_errors,
+            "duration_s": (round(d.last_duration_s, 2) if d.last_duration_s is not None
+                           else None), "pdus": d.last_pdus, "retries": d.last_retries,
             "sys_name": (d.facts or {}).get("sys_name")}

@@ -42,7 +42,7 @@ def add_device(body: devices.DeviceCreate, caller: Writer, db: DB,
                request: Request) -> dict[str, Any]:
     with db.write() as s:
         device = devices.add_device(s, body, actor=caller.actor, scope=caller.scope,
-                                    known=known(_settings(request)))
+                                    known=known(_settings(request), profile=body.snmp_profile))
         return row(device, devices.site_names(s))
 
 
@@ -61,7 +61,7 @@ def update_device(name: Name, body: devices.DeviceFields, caller: Writer, db: DB
                   request: Request) -> dict[str, Any]:
     with db.write() as s:
         device = devices.update_device(s, name, body, actor=caller.actor, scope=caller.scope,
-                                       known=known(_settings(request)))
+                                       known=known(_settings(request), profile=body.snmp_profile))
         return row(device, devices.site_names(s))
 
 
@@ -97,7 +97,7 @@ def promote(mac: Annotated[str, PathParam(max_length=17)], name: Annotated[str, 
     seen unless the body gives them)."""
     with db.write() as s:
         device = devices.promote(s, mac, name, body, actor=caller.actor, scope=caller.scope,
-                                 known=known(_settings(request)))
+                                 known=known(_settings(request), profile=body.snmp_profile))
         return row(device, devices.site_names(s))
 
 
