@@ -179,6 +179,7 @@ def test_a_failing_device_mails_its_district_once_and_a_cut_off_site_is_inhibite
                 shown = subprocess.run([str(CLI), "--config", str(config), "devices", "show",
                                         "sw-hall", "--json"], check=True, capture_output=True,
                                        text=True)
-                kinds = [e["kind"] for e in json.loads(shown.stdout)["events"]]
+                kinds = [f"{e['source']}:{e['kind']}"
+                         for e in json.loads(shown.stdout)["device_events"]]
                 assert "alert:MuniopsDeviceDown" in kinds
     db.dispose()
