@@ -490,11 +490,12 @@ def import_legacy(session: Session, entries: Iterable[LegacyEntry], *,
 
 
 def detail(session: Session, device: Device, *, events: int = 20,
-           redact: Callable[[str], str] | None = None) -> dict[str, Any]:
+           redact: Callable[[str], str] | None = None,
+           scope: Scope = EVERYWHERE) -> dict[str, Any]:
     """Everything the store knows of one device: the record, its site and asset, SNMP
     state and events, the last backup and what it changed (the diff only with ``redact``:
     configurations hold secrets), compliance, facts, neighbours, where it was seen, the
-    asset's PM tasks. JSON-safe."""
+    asset's PM tasks (the asset only when the caller's scope covers its site). JSON-safe."""
     from muniops.inventory import configs
     from muniops.inventory.models.events import DeviceEvent
     from muniops.inventory.models.pm import PmTask
@@ -502,6 +503,9 @@ def detail(session: Session, device: Device, *, events: int = 20,
     assert device.id is not None
     site = site_of(session, device)
     asset = session.get(Asset, device.asset_id) if device.asset_id else None
+    if asset is not None and not scope.covers(
+            session.get(Site, asset.site_id) if asset.site_id else None):
+        asset = None  # another district's asset: a liaison does not learn of it
     record = device.model_dump(mode="json", exclude={"facts"})
     record["tables"] = device.tables
     snmp_events = session.exec(select(SnmpEvent).where(SnmpEvent.device_id == device.id)
@@ -551,5 +555,5 @@ def detail(session: Session, device: Device, *, events: int = 20,
         "neighbours": dump(neighbours),
         "forwarding_entries": int(macs),
         "sightings": dump(seen),
-        "pm_tasks": dump(tasks, "asset_id"),
+        "pm_tasks": [t.model_dump(mode="json", exclude={"asset_id"}) for t in tasks],
     }

@@ -112,9 +112,12 @@ def test_promote_an_unknown_device_and_remove_keeps_history(sqlite_db: Database)
 def api(db: Database) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
     _sites(db)
     with db.write() as s:
+        assets.add_asset(s, AssetCreate(kind="switch", asset_tag="C-1", site="City Hall"),
+                         actor="t")
         for name, site in (("sw-center", "City Hall"), ("sw-d2", "D2 Office")):
             devices.add_device(s, devices.DeviceCreate(
-                name=name, address="10.0.0.1", site=site, snmp_credential="ro"), actor="t")
+                name=name, address="10.0.0.1", site=site, snmp_credential="ro",
+                asset_tag="C-1" if name == "sw-d2" else None), actor="t")
         headers = {}
         for role, district in ((Role.ADMIN, None), (Role.VIEWER, None), (Role.LIAISON, "D2")):
             _, plain = tokens.create_token(s, role.value, role, actor="t", district=district)
@@ -132,6 +135,9 @@ def test_liaison_sees_and_changes_only_its_districts_devices(api) -> None:  # ty
     assert client.get("/api/v1/devices/sw-center", headers=li).status_code == 404
     shown = client.get("/api/v1/devices/sw-d2", headers=li).json()
     assert shown["district"] == "D2" and shown["device"]["roles"] == "snmp"
+    assert shown["asset"] is None  # linked to another district's asset: not shown to it
+    assert client.get("/api/v1/devices/sw-d2", headers=admin).json()["asset"]["asset_tag"] \
+        == "C-1"
     body = {"name": "sw-new", "address": "10.0.0.3", "site": "City Hall"}
     assert client.post("/api/v1/devices", json=body, headers=li).status_code == 403
     assert client.post("/api/v1/devices", json={**body, "site": "D2 Office"},

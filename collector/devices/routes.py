@@ -51,7 +51,7 @@ def show_device(name: Name, caller: AnyCaller, db: DB) -> dict[str, Any]:
     """Everything known about the device (the backup's diff with secrets redacted)."""
     with db.read() as s:
         device = devices.get_device(s, name, caller.scope)
-        info = devices.detail(s, device, redact=redact)
+        info = devices.detail(s, device, redact=redact, scope=caller.scope)
         info["device"] = row(device, devices.site_names(s))
         return info
 
