@@ -155,3 +155,37 @@ def test_liaison_sees_and_changes_only_its_districts_devices(api) -> None:  # ty
     assert ok.status_code == 200 and ok.json()["created"] == ["sw-x"]
     assert client.delete("/api/v1/devices/sw-d2", headers=li).status_code == 204
     assert client.get("/api/v1/devices/sw-center/links", headers=admin).json() == []
+
+
+def test_cli_import_xlsx_promote_and_config_import(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import Workbook
+
+    cli.ok("sites", "add", "City Hall")
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for values in (("name", "address", "site", "snmp_credential", "tables"),
+                   ("sw-1", "10.0.0.1", "City Hall", "ro", "arp"),
+                   ("sw-2", "10.0.0.2", "City Hall", None, "fdb")):  # tables without SNMP
+        sheet.append(values)
+    book.save(tmp_path / "devices.xlsx")
+    res = cli("devices", "import", str(tmp_path / "devices.xlsx"))
+    assert res.code == 5 and "line 3" in res.err and "nothing imported" in res.err
+    assert cli.ok("devices", "list", "--json").json() == []
+    sheet.delete_rows(3)
+    book.save(tmp_path / "devices.xlsx")
+    cli.ok("devices", "import", str(tmp_path / "devices.xlsx"))
+    (row,) = cli.ok("devices", "list", "--role", "discovery", "--json").json()  # type: ignore[misc]
+    assert (row["name"], row["tables"], row["site"]) == ("sw-1", ["arp"], "City Hall")
+
+    # the config still lists an SSH device: imported once, with a warning naming the key
+    config = cli.config
+    config.write_text(config.read_text() + "playbooks:\n  devices:\n"
+                      "    - {name: sw-1, address: '10.0.0.1:2222', platform: cisco_ios,\n"
+                      "       credential: ios, site: City Hall}\n")
+    res = cli.ok("devices", "import-config")
+    assert "playbooks.devices" in res.out and "deprecated" in res.out
+    shown = cli.ok("devices", "show", "sw-1", "--json").json()
+    assert shown["device"]["roles"] == "snmp,ssh,tables"  # type: ignore[index]  one record
+    assert shown["device"]["ssh_port"] == 2222  # type: ignore[index]
+    assert cli("devices", "promote", "aa:bb:cc:dd:ee:ff", "--name", "x").code == 3
