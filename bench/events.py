@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from muniops.inventory import snmp as snmp_store
+from muniops.inventory import devices
 from muniops.inventory.db import Database
 from muniops.inventory.migrate import upgrade
 from muniops.lab import events as send
@@ -60,8 +60,8 @@ def main() -> None:
     db = Database(f"sqlite:///{tmp / 'data' / 'muniops.db'}")
     upgrade(db.engine)
     with db.write() as s:  # the sender; nothing answers its polls (they fail, counted)
-        snmp_store.add_device(s, snmp_store.DeviceCreate(
-            name="sw-bench", address="127.0.0.1", port=free_port(), credential="lab"),
+        devices.add_device(s, devices.DeviceCreate(
+            name="sw-bench", address="127.0.0.1", snmp_port=free_port(), snmp_credential="lab"),
             actor="bench")
     trap = send.captured_trap(send.LINK_DOWN, "1.3.6.1.2.1.2.2.1.1.3", "i", "3",
                               "1.3.6.1.2.1.2.2.1.2.3", "s", "GigabitEthernet0/3")

@@ -42,8 +42,9 @@ def run(muniops: str, seconds: float, budget: float) -> dict[str, float]:
     base = [muniops, "--config", str(config)]
     subprocess.run([*base, "init"], check=True, capture_output=True)
     with running_hostile_agent("endless") as port:
-        subprocess.run([*base, "devices", "add", "hostile", "--address", f"127.0.0.1:{port}",
-                        "--credential", "h"], check=True, capture_output=True)
+        subprocess.run([*base, "devices", "add", "hostile", "--address", "127.0.0.1",
+                        "--snmp-port", str(port), "--snmp-credential", "h"], check=True,
+                       capture_output=True)
         listen = f"127.0.0.1:{free_port()}"
         log = (work / "serve.log").open("wb")
         proc = subprocess.Popen([*base, "serve", "--listen", listen], stdout=log,

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from muniops.collector.core.settings import Settings
-from muniops.inventory import migrate, sites
+from muniops.inventory import devices, migrate, sites
 from muniops.inventory.db import Database, sqlite_url
 from muniops.inventory.schemas import SiteCreate
 from muniops.lab.net import free_port, tcp_open, wait_until
@@ -114,7 +114,6 @@ def fleet_of(template: Any) -> Iterator[Any]:
 
 def load_snmp(collector: Any, template: Any) -> int:
     from muniops.collector.snmp.runtime import SnmpRuntime
-    from muniops.inventory import snmp as store
 
     runtime = collector.runtimes["snmp"]
     assert isinstance(runtime, SnmpRuntime)
@@ -122,8 +121,8 @@ def load_snmp(collector: Any, template: Any) -> int:
     fleet = list(fleet_of(template))
     with collector.db.write() as s:  # /metrics shows registered devices only
         for res in fleet:
-            store.add_device(s, store.DeviceCreate(name=res.device, address="127.0.0.1",
-                                                   credential="c"), actor="bench")
+            devices.add_device(s, devices.DeviceCreate(name=res.device, address="127.0.0.1",
+                                                   snmp_credential="c"), actor="bench")
     n = 0
     for d, res in enumerate(fleet):
         runner.tracker.observe(res, None, None, None)

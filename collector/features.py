@@ -4,6 +4,7 @@ Adding a feature is a folder with a ``FEATURE`` declaration and a line here."""
 from muniops.collector.agents import FEATURE as AGENTS
 from muniops.collector.backups import FEATURE as BACKUPS
 from muniops.collector.core.feature import Feature, check_unique
+from muniops.collector.devices import FEATURE as DEVICES
 from muniops.collector.discovery import FEATURE as DISCOVERY
 from muniops.collector.events import FEATURE as EVENTS
 from muniops.collector.jobs import FEATURE as JOBS
@@ -17,6 +18,6 @@ from muniops.collector.ssh import FEATURE as SSH
 from muniops.collector.system import FEATURE as SYSTEM
 from muniops.collector.web import FEATURE as WEB
 
-FEATURES: tuple[Feature, ...] = (REGISTER, SNMP, SSH, EVENTS, DISCOVERY, AGENTS, LICENCES,
-                                 BACKUPS, PM, KPI, REPORTS, SYSTEM, JOBS, WEB)
+FEATURES: tuple[Feature, ...] = (REGISTER, DEVICES, SNMP, SSH, EVENTS, DISCOVERY, AGENTS,
+                                 LICENCES, BACKUPS, PM, KPI, REPORTS, SYSTEM, JOBS, WEB)
 check_unique(FEATURES)

@@ -20,7 +20,7 @@ from muniops.inventory import audit
 from muniops.inventory.assets import update_asset
 from muniops.inventory.device_scope import require_device
 from muniops.inventory.errors import NotFound
-from muniops.inventory.models import Asset
+from muniops.inventory.models import Asset, Device
 from muniops.inventory.models.configs import (
     ComplianceResult,
     ConfigBackupState,
@@ -46,7 +46,14 @@ def _backup_state(session: Session, device: str) -> ConfigBackupState:
     if state is None:
         state = ConfigBackupState(device=device)
         session.add(state)
+    state.device_id = _device_id(session, device)
     return state
+
+
+def _device_id(session: Session, device: str) -> int | None:
+    from muniops.inventory.devices import id_of  # devices shows configs: import late
+
+    return id_of(session, device)
 
 
 def latest_version(session: Session, device: str) -> ConfigVersion | None:
@@ -71,7 +78,8 @@ def record_backup(session: Session, device: str, text: str, *, playbook: str, ac
     latest = latest_version(session, device)
     if latest is not None and latest.sha256 == digest:
         return BackupOutcome(latest.version, changed=False)
-    row = ConfigVersion(device=device, version=(latest.version if latest else 0) + 1,
+    row = ConfigVersion(device=device, device_id=state.device_id,
+                        version=(latest.version if latest else 0) + 1,
                         sha256=digest, text=text, lines=text.count("\n") + 1,
                         playbook=playbook, collected_at=now)
     session.add(row)
@@ -154,7 +162,7 @@ def record_facts(session: Session, device: str, platform: str, facts: dict[str, 
     if row is None:
         row = DeviceFacts(device=device, platform=platform)
         session.add(row)
-    row.platform = platform
+    row.platform, row.device_id = platform, _device_id(session, device)
     for name in FACT_FIELDS:
         setattr(row, name, str(facts.get(name) or "")[:200])
     row.facts = facts
@@ -162,6 +170,10 @@ def record_facts(session: Session, device: str, platform: str, facts: dict[str, 
     asset = session.exec(select(Asset).where(Asset.serial == row.serial)).first() \
         if row.serial else None
     row.asset_id = asset.id if asset else None
+    managed = session.get(Device, row.device_id) if row.device_id else None
+    if managed is not None and managed.asset_id is None and asset is not None:
+        managed.asset_id = asset.id  # linked by serial, as SNMP facts link it
+        session.add(managed)
     if asset is not None and not asset.model and row.model:
         update_asset(session, asset, AssetUpdate(model=row.model), actor=actor,
                      action="asset.facts")
@@ -176,6 +188,7 @@ def record_health(session: Session, device: str, platform: str,
     if row is None:
         row = DeviceFacts(device=device, platform=platform)
         session.add(row)
+    row.device_id = _device_id(session, device)
     row.health, row.health_at = evidence, utcnow()
     session.flush()
     return row
@@ -201,9 +214,11 @@ def record_compliance(session: Session, device: str, playbook: str,
     existing = {r.rule: r for r in session.exec(select(ComplianceResult).where(
         ComplianceResult.device == device, ComplianceResult.playbook == playbook))}
     now = utcnow()
+    device_id = _device_id(session, device)
     for o in outcomes:
         row = existing.pop(o.rule, None) or ComplianceResult(
             device=device, playbook=playbook, rule=o.rule, severity=o.severity, passed=o.passed)
+        row.device_id = device_id
         row.site, row.title, row.severity, row.passed = site, o.title, o.severity, o.passed
         row.detail, row.remediation, row.checked_at = o.detail[:1000], o.remediation[:1000], now
         session.add(row)

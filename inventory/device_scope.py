@@ -1,7 +1,7 @@
 """A network device's district, from its name: the one place the configuration, compliance
-and polling routes ask whether a caller may see a device. Devices are keyed by their
-unique name; until every device has a site foreign key of its own, its site is the SNMP
-device's site, else the site its last backup or compliance check was recorded under."""
+and polling routes ask whether a caller may see a device. A device of the register
+has its site; one removed from it keeps its history under the site its last backup or
+compliance check was recorded under."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from sqlmodel import Session, col, select
 from muniops.inventory.errors import NotFound
 from muniops.inventory.models import Site
 from muniops.inventory.models.configs import ComplianceResult, ConfigBackupState
-from muniops.inventory.models.snmp import SnmpDevice
+from muniops.inventory.models.devices import Device
 from muniops.inventory.scope import Scope
 
 
 def device_site(session: Session, device: str) -> Site | None:
-    snmp = session.exec(select(SnmpDevice).where(SnmpDevice.name == device)).first()
-    if snmp is not None and snmp.site_id is not None:
-        return session.get(Site, snmp.site_id)
+    registered = session.exec(select(Device).where(Device.name == device)).first()
+    if registered is not None and registered.site_id is not None:
+        return session.get(Site, registered.site_id)
     name = session.exec(select(ConfigBackupState.site).where(
         ConfigBackupState.device == device)).first()
     if not name:

@@ -161,10 +161,11 @@ def record_observations(session: Session, site: str, observations: Iterable[Obse
     now = now or utcnow()
     matcher = _Matcher(session)
     summary = ReconcileSummary()
+    managed = _device_addresses(session)
     for obs in observations:
         summary.seen += 1
         asset_id = matcher.match(obs)
-        _upsert_sighting(session, site, obs, asset_id, now)
+        _upsert_sighting(session, site, obs, asset_id, now, managed.get(obs.ip))
         if asset_id is not None:
             summary.matched += 1
             _mark_present(session, asset_id, site, obs, now)
@@ -177,14 +178,27 @@ def record_observations(session: Session, site: str, observations: Iterable[Obse
     return summary
 
 
+def _device_addresses(session: Session) -> dict[str, int]:
+    """Managed devices by each of their addresses: a sighting of one is attached to it."""
+    from muniops.inventory.models.devices import Device
+
+    out: dict[str, int] = {}
+    for d in session.exec(select(Device)):
+        for address in (d.address, *d.addresses):
+            if d.id is not None:
+                out.setdefault(address, d.id)
+    return out
+
+
 def _upsert_sighting(session: Session, site: str, obs: Observation, asset_id: int | None,
-                     now: datetime) -> None:
+                     now: datetime, device_id: int | None = None) -> None:
     row = session.exec(select(Sighting).where(
         Sighting.site == site, Sighting.ip == obs.ip, Sighting.mac == obs.mac)).first()
     if row is None:
         row = Sighting(site=site, ip=obs.ip, mac=obs.mac, how=obs.how, first_seen=now)
         session.add(row)
     row.last_seen, row.how, row.asset_id = now, obs.how, asset_id
+    row.device_id = device_id if device_id is not None else row.device_id
     row.vendor = obs.vendor or row.vendor
 
 
@@ -321,7 +335,10 @@ def list_missing(session: Session, after_days: int, now: datetime | None = None,
 def record_forwarding(session: Session, switch: str, site: str, entries: Iterable[FdbEntry],
                       now: datetime | None = None) -> int:
     """Replace what ``switch`` last reported in its forwarding table."""
+    from muniops.inventory.devices import id_of
+
     now = now or utcnow()
+    device_id = id_of(session, switch)
     existing = {r.mac: r for r in session.exec(select(MacPort).where(MacPort.switch == switch))}
     seen: set[str] = set()
     for e in entries:
@@ -331,6 +348,7 @@ def record_forwarding(session: Session, switch: str, site: str, entries: Iterabl
             session.add(row)
             existing[e.mac] = row
         row.port, row.vlan, row.site, row.last_seen = e.port, e.vlan, site, now
+        row.device_id = device_id
         seen.add(e.mac)
     for mac, row in existing.items():
         if mac not in seen:
@@ -342,7 +360,10 @@ def record_forwarding(session: Session, switch: str, site: str, entries: Iterabl
 def record_neighbours(session: Session, device: str, site: str, links: Iterable[Link],
                       now: datetime | None = None) -> int:
     """Replace the neighbours ``device`` last reported."""
+    from muniops.inventory.devices import id_of
+
     now = now or utcnow()
+    device_id = id_of(session, device)
     for old in session.exec(select(Neighbour).where(Neighbour.device == device)):
         session.delete(old)
     session.flush()
@@ -353,7 +374,8 @@ def record_neighbours(session: Session, device: str, site: str, links: Iterable[
         if key in unique:
             continue
         unique.add(key)
-        session.add(Neighbour(device=device, site=site, last_seen=now, **link.__dict__))
+        session.add(Neighbour(device=device, device_id=device_id, site=site, last_seen=now,
+                              **link.__dict__))
         count += 1
     session.flush()
     return count
@@ -379,16 +401,16 @@ def topology(session: Session, site: str | None = None,
 
 
 def _registered_names(session: Session) -> dict[tuple[str, str], str]:
-    """What the register calls a device, by address and by (short) name: SNMP devices by
+    """What the register calls a device, by address and by (short) name: devices by
     their address and polled sysName, assets by host name (their tag, else serial)."""
     from muniops.inventory.assets import label
-    from muniops.inventory.models.snmp import SnmpDevice
+    from muniops.inventory.models.devices import Device
 
     names: dict[tuple[str, str], str] = {}
     for asset in session.exec(select(Asset).where(col(Asset.hostname).is_not(None),
                                                   Asset.hostname != "")):
         names.setdefault(("name", _short(asset.hostname or "")), label(asset))
-    for device in session.exec(select(SnmpDevice)):
+    for device in session.exec(select(Device)):
         names[("address", device.address)] = device.name
         sys_name = (device.facts or {}).get("sys_name")
         if sys_name:

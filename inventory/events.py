@@ -14,8 +14,8 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from muniops.inventory.models import Asset, Site
+from muniops.inventory.models.devices import Device
 from muniops.inventory.models.events import DeviceEvent, EventSource
-from muniops.inventory.models.snmp import SnmpDevice
 from muniops.inventory.types import utcnow
 
 
@@ -44,10 +44,12 @@ class KnownDevice:
 
 
 def devices_by_address(session: Session) -> dict[str, list[KnownDevice]]:
-    """Registered SNMP devices by management address: who may send traps and syslog."""
+    """Registered devices by address (management and others): who may send traps and
+    syslog."""
     out: dict[str, list[KnownDevice]] = {}
-    for d in session.exec(select(SnmpDevice).order_by(SnmpDevice.name)):
-        out.setdefault(d.address, []).append(KnownDevice(d.name, d.address, d.site_id))
+    for d in session.exec(select(Device).order_by(Device.name)):
+        for address in dict.fromkeys((d.address, *d.addresses)):
+            out.setdefault(address, []).append(KnownDevice(d.name, address, d.site_id))
     return out
 
 
@@ -56,7 +58,7 @@ def record_events(session: Session, events: Sequence[NewEvent]) -> int:
     names = {e.device for e in events if e.device}
     tags = {e.asset_tag for e in events if e.asset_tag}
     devices = {d.name: d for d in session.exec(
-        select(SnmpDevice).where(col(SnmpDevice.name).in_(names)))} if names else {}
+        select(Device).where(col(Device.name).in_(names)))} if names else {}
     assets = {a.asset_tag: a for a in session.exec(
         select(Asset).where(col(Asset.asset_tag).in_(tags)))} if tags else {}
     rows = []
@@ -81,8 +83,8 @@ def list_events(session: Session, *, device: str | None = None, asset_tag: str |
     ``district``, only those of devices at that district's sites (a liaison's view)."""
     stmt = select(DeviceEvent).order_by(col(DeviceEvent.at).desc(), col(DeviceEvent.id).desc())
     if district is not None:
-        stmt = stmt.join(SnmpDevice, col(SnmpDevice.id) == col(DeviceEvent.device_id)).join(
-            Site, col(Site.id) == col(SnmpDevice.site_id)).where(Site.district == district)
+        stmt = stmt.join(Device, col(Device.id) == col(DeviceEvent.device_id)).join(
+            Site, col(Site.id) == col(Device.site_id)).where(Site.district == district)
     if device is not None:
         stmt = stmt.where(DeviceEvent.device_name == device)
     if asset_tag is not None:

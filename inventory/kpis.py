@@ -23,11 +23,11 @@ from muniops.inventory.kpi_policy import Indicator, KpiSettings
 from muniops.inventory.models import Asset, HostFacts, RepairTicket, Site
 from muniops.inventory.models.backups import BackupSample, BackupStatus, KpiSample
 from muniops.inventory.models.configs import ConfigBackupState
+from muniops.inventory.models.devices import Device
 from muniops.inventory.models.discovery import UnknownDevice
 from muniops.inventory.models.pm import PmState, PmTask
 from muniops.inventory.models.snmp import (
     LinkState,
-    SnmpDevice,
     SnmpEvent,
     SnmpEventKind,
     WirelessLink,
@@ -110,7 +110,8 @@ def device_availability(s: Session, w: Window, ind: Indicator, ctx: Context) -> 
     """Share of time each polled device answered, from its unreachable/reachable events
     (up from when it was added until an event says otherwise)."""
     out: PerSite = defaultdict(Tally)
-    devices = list(s.exec(select(SnmpDevice).where(col(SnmpDevice.enabled).is_(True))))
+    devices = [d for d in s.exec(select(Device).where(col(Device.enabled).is_(True)))
+               if d.polled]
     events: dict[int, list[tuple[datetime, bool]]] = defaultdict(list)
     kinds = (SnmpEventKind.UNREACHABLE, SnmpEventKind.REACHABLE)
     for device_id, at, kind in s.exec(

@@ -1,7 +1,7 @@
 """Evidence kept with a PM record: what the store knew about the asset at that moment.
 
 For a PC or server that is its last agent report (disk fill, health, temperatures,
-antivirus: ``host_facts``); for a network device its last SNMP poll (``snmp_device``) and
+antivirus: ``host_facts``); for a network device its last SNMP poll (``device``) and
 SSH health (``device_facts``). Where the store holds none for the asset, the evidence says
 so plainly instead of being empty."""
 
@@ -16,7 +16,7 @@ from muniops.inventory.backup_policy import BackupSettings
 from muniops.inventory.models import Asset, AssetKind
 from muniops.inventory.models.agents import HostFacts
 from muniops.inventory.models.configs import DeviceFacts
-from muniops.inventory.models.snmp import SnmpDevice
+from muniops.inventory.models.devices import Device
 from muniops.inventory.types import utcnow
 
 HOST_KINDS = (AssetKind.PC, AssetKind.LAPTOP, AssetKind.SERVER)
@@ -72,7 +72,7 @@ def _agent_facts(session: Session, asset: Asset, backup_policy: BackupSettings |
 def _snmp_facts(session: Session, asset: Asset) -> dict[str, Any] | None:
     """The last SNMP poll of a network device (state, uptime, facts) and, when the SSH
     playbooks collected it, the device's health."""
-    device = session.exec(select(SnmpDevice).where(SnmpDevice.asset_id == asset.id)).first()
+    device = session.exec(select(Device).where(Device.asset_id == asset.id)).first()
     ssh = session.exec(select(DeviceFacts).where(DeviceFacts.asset_id == asset.id)).first()
     if device is None and ssh is None:
         return None

@@ -20,12 +20,12 @@ from muniops.collector.core.service import Collector
 from muniops.collector.core.settings import load_settings
 from muniops.collector.snmp.runtime import SnmpRuntime
 from muniops.collector.ssh.runtime import SshRuntime
-from muniops.inventory import configs, snmp as store
+from muniops.inventory import configs, devices
 from muniops.inventory.db import Database, sqlite_url
 from muniops.inventory.migrate import upgrade
 from muniops.lab.fakenos import FakeLab, hanging_device
 from muniops.lab.snmpsim import running_snmpsim
-from tests.ssh.conftest import ENABLE, PASSWORD, device_entry, ios_lab
+from tests.ssh.conftest import ENABLE, PASSWORD, device_entry, ios_lab, register_ssh
 
 __all__ = ["ios_lab"]  # the fixture, used by name
 
@@ -40,7 +40,7 @@ def make_collector(tmp_path: Path, ssh_devices: list[dict[str, object]],
                    snmp_devices: dict[str, str], credentials: dict[str, Any],
                    snmp_port: int = 161) -> Collector:
     """A collector on its own SQLite store, with SNMP devices (name → credential) polling
-    the snmpsim recording ``ios`` and SSH devices from the config."""
+    the snmpsim recording ``ios`` and SSH devices, all in the register."""
     url = sqlite_url(tmp_path)
     upgrade(Database(url).engine)
     creds = tmp_path / "credentials.yaml"
@@ -51,12 +51,14 @@ def make_collector(tmp_path: Path, ssh_devices: list[dict[str, object]],
         "data_dir": str(tmp_path / "data"), "database_url": url,
         "credentials_file": str(creds),
         "snmp": {"timeout_seconds": 1, "retries": 1, "device_budget_seconds": 2.5},
-        "playbooks": {"workers": 2, "connect_timeout": 6, "devices": ssh_devices}}))
+        "playbooks": {"workers": 2, "connect_timeout": 6}}))
+    register_ssh(url, ssh_devices)
     collector = Collector(load_settings(config))
     with collector.db.write() as s:
         for name, credential in snmp_devices.items():
-            store.add_device(s, store.DeviceCreate(name=name, address="127.0.0.1", port=snmp_port,
-                                                   credential=credential), actor="test")
+            devices.add_device(s, devices.DeviceCreate(
+                name=name, address="127.0.0.1", snmp_port=snmp_port,
+                snmp_credential=credential), actor="test")
     return collector
 
 
@@ -127,7 +129,7 @@ def test_a_removed_device_leaves_metrics_at_the_next_scrape(tmp_path: Path,
     assert 'muniops_snmp_device_up{device="core-2"' in text
     assert 'device="core-2",' in text.split("muniops_snmp_device_up", 1)[1]
     with collector.db.write() as s:
-        store.remove_device(s, store.get_device(s, "core-2"), actor="test")
+        devices.remove_device(s, "core-2", actor="test")
     text = client.get("/metrics").text  # no poll in between
     assert 'muniops_snmp_device_up{device="core-1"' in text
     assert 'device="core-2"' not in text

@@ -29,11 +29,12 @@ from muniops.lab.agents import CollectorProcess
 from muniops.lab.net import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-TOUR = ("A tour of the CLI", "Discovery", "SNMP polling", "SSH playbooks", "Endpoint agents",
-        "Preventive maintenance", "Reports")
+TOUR = ("A tour of the CLI", "Discovery", "The device register", "SNMP polling", "SSH playbooks",
+        "Endpoint agents", "Preventive maintenance", "Reports")
 SKIP = re.compile(r"#.*\bneeds (root|a real device)\b")
 DAEMON = re.compile(r"#.*\bruns until stopped\b")
-# the demo's fixed ports (config/demo.yaml), moved to free ones so a running demo is no bother
+# the demo's fixed ports (config/demo.yaml, the lab's switches), moved to free ones so a
+# running demo is no bother
 TCP_PORTS = ("8470", "8601", "8602", "8603")
 UDP_PORTS = ("8611",)
 
@@ -91,6 +92,7 @@ class Terminal:
     def rewrite(self, text: str) -> str:
         for old, new in self.ports.items():
             text = text.replace(f"127.0.0.1:{old}", f"127.0.0.1:{new}")
+            text = re.sub(rf"(--\w+-port) {old}\b", rf"\1 {new}", text)
         return text
 
 
@@ -110,6 +112,12 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Terminal]:
     monkeypatch.setenv("COLUMNS", "100")
     for name in [n for n in os.environ if n.startswith("MUNIOPS_")]:
         monkeypatch.delenv(name)
+    from muniops.lab import discovery_demo, ssh_demo
+
+    monkeypatch.setattr(discovery_demo, "PORT", int(ports["8611"]))
+    monkeypatch.setattr(ssh_demo, "SWITCHES", {
+        name: (nos, serial, int(ports[str(port)]), site)
+        for name, (nos, serial, port, site) in ssh_demo.SWITCHES.items()})
     script = _demo_script()
     parts = [p for p in script.LAB_PARTS if "prometheus" not in p]
     script.prepare(config)

@@ -50,7 +50,8 @@ def poll(
     site: Annotated[str | None, typer.Option(help="Only this site's devices.")] = None,
     json: Json = False,
 ) -> None:
-    """Read ARP, forwarding and LLDP/CDP tables from the configured routers and switches."""
+    """Read ARP, forwarding and LLDP/CDP tables from the registered devices that name
+    discovery tables (muniops devices add ... --tables arp,fdb,neighbours)."""
     from muniops.collector.discovery import passive
 
     cfg = state.settings.discovery

@@ -1,5 +1,6 @@
 """The ``discovery:`` section of the configuration: which subnets of which site may be
-swept, how fast, for how long, and which routers and switches to read tables from.
+swept, how fast, for how long. (The routers and switches whose tables are read are
+devices of the register; ``sites.*.snmp`` is deprecated.)
 
 Nothing outside these lists is ever probed: a sweep of any other subnet is refused."""
 
@@ -41,7 +42,9 @@ ALL_TABLES: tuple[SnmpTable, ...] = ("arp", "fdb", "neighbours")
 
 
 class SnmpSource(_Strict):
-    """A router or switch whose tables discovery reads (passive: nothing is probed)."""
+    """Deprecated (one release): a router or switch listed under ``sites.*.snmp``. Such
+    devices live in the register now (``muniops devices ... --tables``);
+    ``collector/devices/legacy.py`` imports these at start with a warning."""
 
     name: str = Field(min_length=1, max_length=255)
     host: str

@@ -1,6 +1,7 @@
-"""Passive discovery: read routers' ARP tables, switches' forwarding tables and LLDP/CDP
-neighbours over SNMP (through ``collector.snmp.session``), and record them. Nothing is
-probed on the networks themselves. A device that fails is reported and the rest go on."""
+"""Passive discovery: read the register's routers' ARP tables, switches' forwarding tables
+and LLDP/CDP neighbours (the devices with discovery tables) over SNMP (through
+``collector.snmp.session``), and record them. Nothing is probed on the networks
+themselves. A device that fails is reported and the rest go on."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from pydantic import BaseModel
 from muniops.collector.core.credentials import CredentialStore
 from muniops.collector.core.settings import Settings
 from muniops.collector.discovery import snmp_tables
-from muniops.collector.discovery.config import DiscoverySettings, SnmpSource
+from muniops.collector.discovery.config import DiscoverySettings
 from muniops.collector.discovery.oui import registry
 from muniops.collector.snmp.errors import SnmpError
 from muniops.collector.snmp.session import SnmpSession, SnmpTarget, SnmpValue
-from muniops.inventory import discovery
+from muniops.inventory import devices as register, discovery
 from muniops.inventory.db import Database
 from muniops.inventory.errors import CredentialError
 from muniops.inventory.models.discovery import SeenBy
@@ -61,13 +62,34 @@ async def read_tables(target: SnmpTarget, tables: Sequence[str]) -> SourceTables
     return out
 
 
-def _target(source: SnmpSource, credentials: CredentialStore) -> SnmpTarget:
+@dataclass(frozen=True)
+class Source:
+    """A registered device read for its tables, as discovery needs it."""
+
+    name: str
+    host: str
+    port: int
+    credential: str
+    site: str
+    tables: tuple[str, ...]
+
+
+def sources(db: Database, site: str | None = None) -> list[Source]:
+    """The register's devices with discovery tables (of ``site``, or all)."""
+    with db.read() as s:
+        sites = register.site_names(s)
+        rows = register.table_sources(s)
+    out = [Source(d.name, d.address, d.snmp_port, d.snmp_credential or "",
+                  sites.get(d.site_id or 0, ""), tuple(d.tables)) for d in rows]
+    return [src for src in out if site is None or src.site == site]
+
+
+def _target(source: Source, credentials: CredentialStore, timeout: float) -> SnmpTarget:
     return SnmpTarget(host=source.host, port=source.port,
-                      credential=credentials.snmp(source.credential),
-                      timeout=source.timeout_seconds)
+                      credential=credentials.snmp(source.credential), timeout=timeout)
 
 
-def record(db: Database, cfg: DiscoverySettings, site: str, source: SnmpSource,
+def record(db: Database, cfg: DiscoverySettings, site: str, source: Source,
            tables: SourceTables, *, actor: str) -> SourceReport:
     """Store one device's tables. ARP entries become sightings; forwarding entries only say
     where a MAC is plugged in (a trunk port carries many MACs of other switches)."""
@@ -86,16 +108,17 @@ def record(db: Database, cfg: DiscoverySettings, site: str, source: SnmpSource,
 
 def poll_all(db: Database, settings: Settings, cfg: DiscoverySettings, site: str | None,
              *, actor: str, credentials: CredentialStore | None = None) -> list[SourceReport]:
-    """Read every configured SNMP source (of ``site``, or all) one after the other."""
-    sources = [(s, src) for s, nets in cfg.sites.items() for src in nets.snmp
-               if site is None or s == site]
-    if not sources:
+    """Read every registered device's tables (of ``site``, or all) one after the other."""
+    listed = sources(db, site)
+    if not listed:
         return []
     store = credentials or CredentialStore(settings.credentials_file)
+    timeout = settings.snmp.timeout_seconds
     reports = []
-    for site_name, source in sources:
+    for source in listed:
+        site_name = source.site
         try:
-            tables = asyncio.run(read_tables(_target(source, store), source.tables))
+            tables = asyncio.run(read_tables(_target(source, store, timeout), source.tables))
         except (SnmpError, CredentialError) as exc:
             log.warning("discovery: %s (%s): %s", source.name, source.host, exc)
             reports.append(SourceReport(site=site_name, device=source.name, error=str(exc)))

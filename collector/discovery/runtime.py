@@ -1,4 +1,4 @@
-"""Discovery inside ``muniops serve``: reading the configured routers' and switches'
+"""Discovery inside ``muniops serve``: reading the registered routers' and switches'
 tables every 15 minutes, in a pool of its own. Active sweeps need raw sockets and run from
 ``muniops discover run`` (cron or a systemd timer), not inside the API process."""
 
@@ -23,7 +23,5 @@ class DiscoveryRuntime(Runtime):
         from muniops.collector.discovery import passive
 
         c = self.collector
-        cfg = c.settings.discovery
-        if any(nets.snmp for nets in cfg.sites.values()):
-            passive.poll_all(c.db, c.settings, cfg, None, actor="discovery",
-                             credentials=c.credentials)
+        passive.poll_all(c.db, c.settings, c.settings.discovery, None, actor="discovery",
+                         credentials=c.credentials)

@@ -24,7 +24,7 @@ from muniops.collector.events.pipeline import Debouncer, EventPipeline, Heard
 from muniops.collector.events.rules import SyslogRules, TrapRules
 from muniops.collector.events.sockets import open_socket
 from muniops.collector.events.traps import Trap, TrapReceiver
-from muniops.inventory import snmp as snmp_store
+from muniops.inventory import devices as register
 from muniops.inventory.errors import ConfigError
 from muniops.inventory.models.events import EventSource
 
@@ -51,8 +51,8 @@ class EventsRuntime(Runtime):
                                  min_interval=0)
         self.pipeline = EventPipeline(
             collector.db, self.trap_rules, self.syslog_rules, queue_size=self.config.queue_size,
-            extra_addresses=self._ssh_addresses, poller=self.poller, backups=self.backups,
-            backup_devices=lambda: {d.name for d in collector.settings.playbooks.devices})
+            extra_addresses=dict, poller=self.poller, backups=self.backups,
+            backup_devices=self._backup_devices)
         self.receiver: TrapReceiver | None = None
         self.udp_sockets: list[socket.socket] = []  # for the kernel's drop counts
         self.listening: dict[str, tuple[str, int]] = {}  # what is bound, by transport
@@ -158,7 +158,8 @@ class EventsRuntime(Runtime):
         names = list(self.config.traps.credentials)
         if self.config.traps.accept_device_credentials:
             with self.collector.db.read() as s:
-                names += [d.credential for d in snmp_store.list_devices(s)]
+                names += [d.snmp_credential for d in register.list_devices(s)
+                          if d.snmp_credential]
         out = []
         for name in dict.fromkeys(names):
             try:
@@ -167,11 +168,10 @@ class EventsRuntime(Runtime):
                 log.warning("events: traps with credential %s are refused: %s", name, exc)
         return out
 
-    def _ssh_addresses(self) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {}
-        for d in self.collector.settings.playbooks.devices:
-            out.setdefault(d.host, set()).add(d.name)
-        return out
+    def _backup_devices(self) -> set[str]:
+        """The devices a configuration-change message may trigger a backup of."""
+        with self.collector.db.read() as s:
+            return {d.name for d in register.ssh_devices(s)}
 
     def _poll(self, device: str) -> None:
         from muniops.collector.snmp.runtime import SnmpRuntime
@@ -180,7 +180,7 @@ class EventsRuntime(Runtime):
         if snmp is None:
             return
         with self.collector.db.read() as s:
-            if device not in snmp_store.enabled_names(s):
+            if device not in {d.name for d in register.polled(s)}:
                 return  # an SSH-only device: nothing to poll
         snmp.runner.run([device])
         snmp.metrics_collector.refresh()

@@ -11,8 +11,6 @@ FEATURE = Feature(
     runtime="muniops.collector.snmp.runtime:SnmpRuntime",
     routers=("muniops.collector.snmp.routes:router",),
     commands=(
-        Command("devices", "muniops.collector.snmp.cli:app",
-                "Devices polled over SNMP: switches, routers, bridges, printers, UPSes."),
         Command("poll", "muniops.collector.snmp.cli:poll",
                 "Poll devices now and show what they answered.", group=False),
         Command("links", "muniops.collector.snmp.cli:links",

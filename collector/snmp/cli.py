@@ -1,6 +1,6 @@
-"""``muniops devices``: the devices the collector polls over SNMP, ``muniops poll`` (a
-one-shot poll of a registered device or of any address) and ``muniops links`` (the
-wireless links between sites)."""
+"""``muniops poll`` (a one-shot poll of a registered device or of any address) and
+``muniops links`` (the wireless links between sites). The devices themselves are managed
+with ``muniops devices`` (``collector/devices/``)."""
 
 from __future__ import annotations
 
@@ -13,121 +13,25 @@ from pydantic import SecretStr
 
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
-from muniops.collector.cli.output import console, done, emit_json, error, fields, table
+from muniops.collector.cli.output import console, emit_json, error, fields, table
 from muniops.collector.core.addresses import split_address
-from muniops.collector.core.credentials import CredentialStore, SnmpCommunity, SnmpV3
+from muniops.collector.core.credentials import SnmpCommunity, SnmpV3
+from muniops.collector.snmp.links import link_rows
 from muniops.collector.snmp.poller import DeviceSpec, PollResult, poll_device
 from muniops.collector.snmp.profiles import ProfileSet
 from muniops.collector.snmp.runner import SnmpRunner, caps, poll_json, snmp_settings
 from muniops.collector.snmp.session import SnmpTarget
 from muniops.collector.snmp.tracking import STATE_FACT
-from muniops.inventory import events as device_events, snmp as store
+from muniops.inventory import devices as register
 from muniops.inventory.errors import InvalidInput
-from muniops.inventory.models.snmp import SnmpDevice
 
 SNMP_PORT = 161
-
-app = typer.Typer(help="Devices polled over SNMP: switches, routers, bridges, printers, "
-                       "UPSes.", no_args_is_help=True)
-
 
 def _address(value: str) -> tuple[str, int]:
     try:
         return split_address(value, SNMP_PORT)
     except ValueError as exc:
         raise InvalidInput("address", str(exc)) from None
-
-
-def _device_row(d: SnmpDevice, sites: dict[int, str]) -> dict[str, Any]:
-    facts = d.facts or {}
-    return {"name": d.name, "address": f"{d.address}:{d.port}", "site": sites.get(d.site_id or 0),
-            "credential": d.credential, "profile": d.profile or d.detected_profile,
-            "state": d.state.value, "reason": d.state_reason, "last_poll": d.last_poll_at,
-            "last_success": d.last_success_at,
-            "duration_s": round(d.last_duration_s, 2) if d.last_duration_s is not None else None,
-            "pdus": d.last_pdus, "retries": d.last_retries, "errors": d.last_errors,
-            "sys_name": facts.get("sys_name"), "enabled": d.enabled}
-
-
-@app.command("add")
-def add(
-    name: str,
-    address: Annotated[str, typer.Option(help="HOST or HOST:PORT of the SNMP agent.")],
-    credential: Annotated[str, typer.Option(help="Name of a credential in the credentials "
-                                                 "file (never the secret itself).")],
-    site: Annotated[str | None, typer.Option(help="Site the device is at.")] = None,
-    profile: Annotated[str | None, typer.Option(
-        help="Profile name(s), comma-separated; default: detect.")] = None,
-    json: Json = False,
-) -> None:
-    """Register a device to poll."""
-    host, port = _address(address)
-    settings = state.settings
-    known = (CredentialStore(settings.credentials_file).names("snmp")
-             if settings.credentials_file else None)
-    if profile:
-        profiles = ProfileSet.load(snmp_settings(settings).all_profile_dirs())
-        missing = [p for p in profile.split(",") if p not in profiles.by_name]
-        if missing:
-            raise InvalidInput("profile", f"no profile named {', '.join(missing)} "
-                               f"(known: {', '.join(sorted(profiles.by_name))})")
-    data = store.DeviceCreate(name=name, address=host, port=port, credential=credential,
-                              site=site, profile=profile)
-    with state.database().write() as s:
-        device = store.add_device(s, data, actor=state.actor, known_credentials=known)
-        row = _device_row(device, store.site_names(s))
-    if json:
-        emit_json(row)
-    else:
-        done(f"device {name} added ({host}:{port}, credential {credential})")
-
-
-@app.command("list")
-def list_(json: Json = False) -> None:
-    """Devices with their state (up, partial, down), last poll and errors."""
-    with state.database().read() as s:
-        sites = store.site_names(s)
-        rows = [_device_row(d, sites) for d in store.list_devices(s)]
-    if json:
-        emit_json(rows)
-    else:
-        table(rows, ["name", "address", "site", "profile", "state", "last_poll", "duration_s",
-                     "errors", "reason"], title="SNMP devices")
-
-
-@app.command("show")
-def show(name: str, json: Json = False) -> None:
-    """One device: state, facts (model, serials, software) and recent events."""
-    with state.database().read() as s:
-        device = store.get_device(s, name)
-        row = _device_row(device, store.site_names(s))
-        facts = {k: v for k, v in (device.facts or {}).items() if k != STATE_FACT}
-        events = [{"at": e.at, "kind": e.kind.value, "subject": e.subject, "detail": e.detail}
-                  for e in store.list_events(s, device, limit=20)]
-        events += [{"at": e.at, "kind": f"{e.source.value}:{e.kind}", "subject": e.subject,
-                    "detail": e.detail}  # what traps, syslog and alerts said (collector/events)
-                   for e in device_events.list_events(s, device=name, limit=20)]
-        events = sorted(events, key=lambda e: e["at"], reverse=True)[:20]
-        row["asset_id"] = device.asset_id
-    if json:
-        emit_json({**row, "facts": facts, "events": events})
-        return
-    fields(row, title=f"device {name}")
-    scalar_facts = {k: v for k, v in facts.items() if not isinstance(v, list)}
-    if scalar_facts:
-        fields(scalar_facts, title="facts")
-    for entity in facts.get("entities") or []:
-        console.print(f"  component {entity.get('name') or entity.get('descr')}: model "
-                      f"{entity.get('model') or '-'}, serial {entity.get('serial')}")
-    table(events, ["at", "kind", "subject", "detail"], title="recent events")
-
-
-@app.command("remove")
-def remove(name: str) -> None:
-    """Stop polling a device and forget it (and its events)."""
-    with state.database().write() as s:
-        store.remove_device(s, store.get_device(s, name), actor=state.actor)
-    done(f"device {name} removed")
 
 
 def _print_result(res: PollResult, json: bool) -> None:
@@ -237,19 +141,10 @@ def links(
     if poll_now and cfg.links:
         ends = {e.device for link in cfg.links for e in (link.a, link.b)}
         with state.database().read() as s:
-            registered = {d.name for d in store.list_devices(s)}
+            registered = {d.name for d in register.polled(s)}
         SnmpRunner(state.settings, state.database()).run(sorted(ends & registered))
     with state.database().read() as s:
-        stored = {link.name: link for link in store.list_links(s)}
-    rows = []
-    for link in cfg.links:
-        row = stored.get(link.name)
-        rows.append({"name": link.name, "site_a": link.a.site, "device_a": link.a.device,
-                     "site_b": link.b.site, "device_b": link.b.device,
-                     "state": row.state.value if row else "unknown",
-                     "reason": row.reason if row else "not polled yet",
-                     "readings": row.readings if row else {},
-                     "updated_at": row.updated_at if row else None})
+        rows = link_rows(s, cfg)
     if json:
         emit_json(rows)
         return

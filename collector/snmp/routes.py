@@ -1,6 +1,7 @@
 """``/api/v1/poll``: poll registered devices now, as ``muniops poll NAME...`` does, in the
 background: the answer is a job (``GET /api/v1/jobs/{id}``) whose result is each device's
-poll. Devices are named (names are unique); a liaison polls only its district's."""
+poll. Devices are named (names are unique); a liaison polls only its district's.
+``/api/v1/links``: the wireless links, as ``muniops links`` shows them."""
 
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
-from muniops.collector.api.auth import DB, Writer
+from muniops.collector.api.auth import DB, AnyCaller, Writer
 from muniops.collector.api.parity import cli
 from muniops.collector.core.feature import runtime_of
 from muniops.collector.jobs.registry import JobPublic
 from muniops.collector.jobs.routes import submit
-from muniops.collector.snmp.runner import poll_json
+from muniops.collector.snmp.links import link_rows
+from muniops.collector.snmp.runner import poll_json, snmp_settings
 from muniops.collector.snmp.runtime import SnmpRuntime
-from muniops.inventory import snmp as store
+from muniops.inventory import devices as register
 from muniops.inventory.device_scope import require_device
+from muniops.inventory.sites import site_names
 
 router = APIRouter(prefix="/api/v1", tags=["snmp"])
 
@@ -36,7 +39,7 @@ def poll(body: PollBody, request: Request, caller: Writer, db: DB) -> JobPublic:
     with db.read() as s:
         for name in body.devices:
             require_device(s, name, caller.scope)
-            store.get_device(s, name)  # an unknown name is said now, not in the job
+            register.get_device(s, name)  # an unknown name is said now, not in the job
     runner, names = runtime.runner, list(body.devices)
 
     def work() -> dict[str, Any]:
@@ -44,3 +47,12 @@ def poll(body: PollBody, request: Request, caller: Writer, db: DB) -> JobPublic:
         return {"results": [poll_json(r) for r in report.results], "skipped": report.skipped}
 
     return submit(request, caller, "snmp.poll", ", ".join(names), work)
+
+
+@router.get("/links", openapi_extra=cli("links"))
+def links(request: Request, caller: AnyCaller, db: DB) -> list[dict[str, Any]]:
+    """Each configured wireless link: ok, degraded or down, and why (a liaison: those with
+    an end in its district)."""
+    with db.read() as s:
+        return link_rows(s, snmp_settings(request.app.state.settings),
+                         site_names(s, caller.scope))

@@ -1,4 +1,4 @@
-"""One poll cycle end to end: registered devices → targets with their credentials →
+"""One poll cycle end to end: the register's SNMP-polled devices → targets with their credentials →
 poller → events and counters → the store → link states. The service's job and the CLI's
 ``muniops poll`` both run cycles through here."""
 
@@ -20,10 +20,11 @@ from muniops.collector.snmp.poller import DeviceSpec, PollResult, poll_cycle
 from muniops.collector.snmp.profiles import ProfileSet
 from muniops.collector.snmp.session import SnmpTarget
 from muniops.collector.snmp.tracking import STATE_FACT, Tracker
-from muniops.inventory import snmp as store
+from muniops.inventory import devices as register, snmp as store
 from muniops.inventory.db import Database
-from muniops.inventory.errors import ConfigError
-from muniops.inventory.models.snmp import DeviceState, SnmpDevice, WirelessLink
+from muniops.inventory.errors import ConfigError, InvalidInput
+from muniops.inventory.models.devices import Device, DeviceState
+from muniops.inventory.models.snmp import WirelessLink
 from muniops.inventory.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -65,12 +66,12 @@ class SnmpRunner:
         self.links: list[WirelessLink] = []
         self._lock = threading.Lock()
 
-    def due(self, devices: Sequence[SnmpDevice]) -> list[SnmpDevice]:
+    def due(self, devices: Sequence[Device]) -> list[Device]:
         now = utcnow()
         out = []
         for d in devices:
-            interval = self.config.interval_seconds
-            for name in (d.profile or d.detected_profile or "").split(","):
+            interval = d.snmp_interval or self.config.interval_seconds
+            for name in (d.snmp_profile or d.detected_profile or "").split(","):
                 p = self.profiles.by_name.get(name)
                 if p is not None and p.interval_seconds:
                     interval = min(interval, p.interval_seconds)
@@ -78,13 +79,13 @@ class SnmpRunner:
                 out.append(d)
         return out
 
-    def _spec(self, device: SnmpDevice, cred: SnmpCommunity | SnmpV3, site: str) -> DeviceSpec:
+    def _spec(self, device: Device, cred: SnmpCommunity | SnmpV3, site: str) -> DeviceSpec:
         cfg = self.config
-        target = SnmpTarget(device.address, device.port, cred,
+        target = SnmpTarget(device.address, device.snmp_port, cred,
                             timeout=cfg.timeout_seconds, retries=cfg.retries,
                             max_repetitions=device.max_repetitions or cfg.max_repetitions,
                             **caps(cfg))
-        forced = device.profile or device.detected_profile
+        forced = device.snmp_profile or device.detected_profile
         names = tuple(n for n in forced.split(",") if n) if forced else None
         if names and any(n not in self.profiles.by_name for n in names):
             names = None  # a profile file was removed: detect again
@@ -98,13 +99,18 @@ class SnmpRunner:
 
     def _run(self, names: Sequence[str] | None, only_due: bool, redetect: bool) -> CycleReport:
         with self.db.read() as s:
+            polled = register.polled(s)  # enabled, SNMP-polled, asset not retired
             if names is None:
-                devices = store.list_devices(s, enabled_only=True)
+                devices = polled
             else:
-                devices = [store.get_device(s, n) for n in names]
-            sites = store.site_names(s)
+                devices = [register.get_device(s, n) for n in names]
+                stopped = [d.name for d in devices if d.name not in {p.name for p in polled}]
+                if stopped:
+                    raise InvalidInput("device", f"not polled (disabled, no SNMP role, or "
+                                       f"its asset is retired): {', '.join(stopped)}")
+            sites = register.site_names(s)
         if names is None:
-            self.forget(set(self.latest) - {d.name for d in devices if d.enabled})
+            self.forget(set(self.latest) - {d.name for d in devices})
         if only_due:
             devices = self.due(devices)
         report = CycleReport([])
@@ -113,14 +119,14 @@ class SnmpRunner:
         specs = []
         for d in devices:
             try:
-                cred = self.credentials.snmp(d.credential)
+                cred = self.credentials.snmp(d.snmp_credential or "")
             except ConfigError as exc:  # this device's credential only: the others go on
                 report.skipped.append(f"{d.name}: {exc}")
                 continue
             site = sites.get(d.site_id or 0, "")
             self.sites[d.name] = site
             spec = self._spec(d, cred, site)
-            if redetect and not d.profile:
+            if redetect and not d.snmp_profile:
                 spec = DeviceSpec(spec.name, spec.target, None, spec.site, spec.budget_seconds)
             specs.append(spec)
         results = poll_cycle(specs, self.profile_dirs, concurrency=self.config.concurrency,
@@ -155,7 +161,7 @@ class SnmpRunner:
         """Forget the devices removed or disabled since their last poll (each scrape
         calls this, so their series are gone at the next scrape)."""
         with self.db.read() as s:
-            registered = store.enabled_names(s)
+            registered = {d.name for d in register.polled(s)}
         self.forget(set(self.latest) - registered)
 
     def forget(self, devices: set[str]) -> None:

@@ -19,8 +19,8 @@ from muniops.collector.core.credentials import SshLogin
 from muniops.collector.ssh.platforms import platforms
 from muniops.collector.ssh.runs import (
     config_redactor,
-    configured_devices,
     filter_devices,
+    registered_devices,
     run_and_record,
 )
 from muniops.inventory import configs
@@ -126,7 +126,7 @@ def run(
         "--target", "-t", help="A device name, or site=, kind=, tag=, platform= "
         "(repeatable; default: every device the playbook targets).")] = None,
     address: Annotated[str | None, typer.Option(
-        help="An ad-hoc device instead of the configured ones: HOST[:PORT].")] = None,
+        help="An ad-hoc device instead of the registered ones: HOST[:PORT].")] = None,
     platform: Annotated[str, typer.Option(help="The ad-hoc device's platform.")] = "cisco_ios",
     username: Annotated[str | None, typer.Option(help="The ad-hoc device's user.")] = None,
     password_env: Annotated[str | None, typer.Option(
@@ -158,13 +158,13 @@ def run(
             error(f"playbook {playbook.name} does not target platform {platform}")
             raise typer.Exit(PLAYBOOK_INVALID)
     else:
-        devices = selected(playbook.targets,
-                           filter_devices(configured_devices(settings), target or []))
+        devices = selected(playbook.targets, filter_devices(
+            registered_devices(state.database(), playbook.name), target or []))
     if dry_run:
         _dry_run(playbook, devices, variables, json)
         return
     if not devices:
-        error(f"no configured device matches playbook {playbook.name} and the targets given")
+        error(f"no registered device matches playbook {playbook.name} and the targets given")
         raise typer.Exit(3)
     fixed_login = login
     _, results = run_and_record(

@@ -1,5 +1,6 @@
-"""The ``playbooks:`` section of the collector's configuration: the devices reached over
-SSH, how many at once, and when each playbook runs on its own."""
+"""The ``playbooks:`` section of the collector's configuration: how many devices at once,
+and when each playbook runs on its own. (Its ``devices`` list is deprecated: devices are
+in the register, ``muniops devices``.)"""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ class Section(BaseModel):
 
 
 class SshDevice(Section):
-    """A device reached over SSH. ``credential`` names an ``ssh`` entry of the
+    """Deprecated (one release): a device listed in ``playbooks.devices``. Devices live
+    in the register now (``muniops devices``); ``collector/devices/legacy.py`` imports
+    these at start with a warning. ``credential`` names an ``ssh`` entry of the
     credentials file; the secret never appears here."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=120)

@@ -19,8 +19,8 @@ from muniops.collector.jobs.registry import JobPublic
 from muniops.collector.jobs.routes import submit
 from muniops.collector.ssh.runs import (
     config_redactor,
-    configured_devices,
     filter_devices,
+    registered_devices,
     run_and_record,
 )
 from muniops.collector.ssh.runtime import SshRuntime
@@ -82,18 +82,18 @@ def show_playbook(name: str, caller: AnyCaller) -> dict[str, Any]:
              openapi_extra=cli("playbook run"))
 def run_playbook(name: str, body: RunBody, request: Request, caller: Writer,
                  db: DB) -> JobPublic:
-    """Run a built-in playbook on the configured devices it targets (a liaison: those of
+    """Run a built-in playbook on the registered devices it targets (a liaison: those of
     its district), recording what it captures; the answer is the job."""
     playbook = _builtin(name)
     settings = request.app.state.settings
     devices = selected(playbook.targets,
-                       filter_devices(configured_devices(settings), body.targets))
+                       filter_devices(registered_devices(db, playbook.name), body.targets))
     with db.read() as s:
         names = site_names(s, caller.scope)
     if names is not None:
         devices = [d for d in devices if d.site in names]
     if not devices:
-        raise InvalidInput("targets", f"no configured device matches playbook {name} and the "
+        raise InvalidInput("targets", f"no registered device matches playbook {name} and the "
                                       "targets given")
     runtime = runtime_of(request.app.state, SshRuntime)
     if runtime is None:

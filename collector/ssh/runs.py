@@ -1,4 +1,4 @@
-"""Playbooks inside the collector: the configured SSH devices, running a playbook on them
+"""Playbooks inside the collector: the register's SSH devices, running a playbook on them
 and recording what it captured in the store, the nightly/weekly schedule, and metrics.
 
 The CLI (``muniops playbook run``) and the scheduled job call the same ``run_and_record``."""
@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from muniops.collector.core.credentials import CredentialStore, SshLogin
 from muniops.collector.core.settings import Settings
 from muniops.collector.ssh.config import WEEKDAYS, Schedule
-from muniops.inventory import configs
+from muniops.inventory import configs, devices as register
 from muniops.inventory.db import Database
 from muniops.inventory.models.configs import ConfigVersion
 from muniops.playbooks.loader import PlaybookError, load_playbook
@@ -26,10 +26,17 @@ from muniops.playbooks.text import redact
 log = logging.getLogger(__name__)
 
 
-def configured_devices(settings: Settings) -> list[Device]:
-    return [Device(d.name, d.host, d.platform, port=d.port, credential=d.credential,
-                   site=d.site, kind=d.kind, tags=tuple(d.tags))
-            for d in settings.playbooks.devices]
+def registered_devices(db: Database, playbook: str | None = None) -> list[Device]:
+    """The register's devices reached over SSH (enabled, asset not retired), as the runner
+    sees them; with ``playbook``, only those that do not limit themselves to others."""
+    with db.read() as s:
+        sites = register.site_names(s)
+        rows = register.ssh_devices(s)
+    return [Device(d.name, d.address, d.platform, port=d.ssh_port,
+                   credential=d.ssh_credential or "", site=sites.get(d.site_id or 0, ""),
+                   kind=d.kind, tags=tuple(d.tags))
+            for d in rows if playbook is None or not d.ssh_playbooks
+            or playbook in d.ssh_playbooks]
 
 
 def filter_devices(devices: list[Device], targets: list[str]) -> list[Device]:
@@ -121,10 +128,13 @@ def run_and_record(settings: Settings, db: Database | None, playbook_ref: str, *
                    progress: Callable[[DeviceResult], None] | None = None,
                    ) -> tuple[Playbook, list[DeviceResult]]:
     """Run a playbook on its target devices (or ``devices``), recording each result in
-    the store as it completes (``db=None``: record nothing)."""
+    the store as it completes (``db=None``: record nothing; ``devices`` must be given)."""
     playbook = load_playbook(playbook_ref)
-    chosen = selected(playbook.targets,
-                      configured_devices(settings) if devices is None else devices)
+    if devices is None:
+        if db is None:
+            raise ValueError("run_and_record: without a store, name the devices")
+        devices = registered_devices(db, playbook.name)
+    chosen = selected(playbook.targets, devices)
     logins = login_for or ssh_logins(credentials or CredentialStore(settings.credentials_file))
     runner = Runner(playbook, logins,
                     workers=workers or settings.playbooks.workers, variables=variables,

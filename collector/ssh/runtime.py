@@ -12,7 +12,7 @@ from prometheus_client.registry import Collector as PromCollector
 
 from muniops.collector.core.feature import Job, Runtime
 from muniops.collector.ssh.metrics import PlaybookMetrics
-from muniops.collector.ssh.runs import RunStats, configured_devices, due, run_and_record
+from muniops.collector.ssh.runs import RunStats, due, registered_devices, run_and_record
 from muniops.inventory.errors import ConfigError
 from muniops.inventory.types import utcnow
 
@@ -39,7 +39,7 @@ class SshRuntime(Runtime):
         a configuration-change message asked for)."""
         c = self.collector
         devices = None if only is None else [
-            d for d in configured_devices(c.settings) if d.name in only]
+            d for d in registered_devices(c.db, playbook) if d.name in only]
         _, results = run_and_record(c.settings, c.db, playbook, actor=actor, devices=devices,
                                     credentials=c.credentials, stats=self.stats)
         failed = [r for r in results if not r.ok]

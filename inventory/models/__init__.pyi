@@ -33,6 +33,10 @@ from .core import (
     Person as Person,
     Site as Site,
 )
+from .devices import (
+    Device as Device,
+    DeviceState as DeviceState,
+)
 from .discovery import (
     AssetPresence as AssetPresence,
     MacPort as MacPort,
@@ -74,9 +78,7 @@ from .repairs import (
     RepairTicket as RepairTicket,
 )
 from .snmp import (
-    DeviceState as DeviceState,
     LinkState as LinkState,
-    SnmpDevice as SnmpDevice,
     SnmpEvent as SnmpEvent,
     SnmpEventKind as SnmpEventKind,
     WirelessLink as WirelessLink,

@@ -11,6 +11,7 @@ from sqlmodel import Field, SQLModel
 
 # the tables this module's foreign keys name load with it (asset, site, person)
 import muniops.inventory.models.core  # noqa: F401
+from muniops.inventory.models.devices import device_fk
 from muniops.inventory.types import UTCDateTime, enum_type, utcnow
 
 
@@ -30,6 +31,7 @@ class ConfigVersion(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("device", "version"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    device_id: int | None = Field(default=None, sa_column=device_fk())
     device: str = Field(max_length=120, index=True)
     version: int
     sha256: str = Field(max_length=64)
@@ -45,6 +47,7 @@ class ConfigBackupState(SQLModel, table=True):
     __tablename__ = "config_backup_state"
 
     id: int | None = Field(default=None, primary_key=True)
+    device_id: int | None = Field(default=None, sa_column=device_fk())
     device: str = Field(sa_column=sa.Column(sa.String(120), unique=True, nullable=False))
     site: str = Field(default="", max_length=120)
     last_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -61,6 +64,7 @@ class DeviceFacts(SQLModel, table=True):
     __tablename__ = "device_facts"
 
     id: int | None = Field(default=None, primary_key=True)
+    device_id: int | None = Field(default=None, sa_column=device_fk())
     device: str = Field(sa_column=sa.Column(sa.String(120), unique=True, nullable=False))
     platform: str = Field(max_length=40)
     model: str = Field(default="", max_length=200)
@@ -82,6 +86,7 @@ class ComplianceResult(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("device", "playbook", "rule"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    device_id: int | None = Field(default=None, sa_column=device_fk())
     device: str = Field(max_length=120, index=True)
     site: str = Field(default="", max_length=120)
     playbook: str = Field(max_length=120)

@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 
 # the tables this module's foreign keys name load with it (asset, site, person)
 import muniops.inventory.models.core  # noqa: F401
+from muniops.inventory.models.devices import device_fk
 from muniops.inventory.types import UTCDateTime, enum_type, utcnow
 
 
@@ -43,6 +44,7 @@ class Sighting(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("site", "ip", "mac", name="uq_sighting_site_ip_mac"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    device_id: int | None = Field(default=None, sa_column=device_fk())
     site: str = Field(max_length=120, index=True)
     ip: str = Field(default="", max_length=45, index=True)
     mac: str = Field(default="", max_length=17, index=True)
@@ -83,6 +85,7 @@ class MacPort(SQLModel, table=True):
     __table_args__ = (sa.UniqueConstraint("switch", "mac", name="uq_mac_port_switch_mac"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    device_id: int | None = Field(default=None, sa_column=device_fk())
     switch: str = Field(max_length=255, index=True)
     port: str = Field(max_length=120)
     vlan: int | None = None
@@ -101,6 +104,7 @@ class Neighbour(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    device_id: int | None = Field(default=None, sa_column=device_fk())
     device: str = Field(max_length=255, index=True)
     local_port: str = Field(default="", max_length=120)
     protocol: NeighbourProtocol = Field(sa_type=enum_type(NeighbourProtocol))

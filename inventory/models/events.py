@@ -36,7 +36,7 @@ class DeviceEvent(SQLModel, table=True):
     source: EventSource = Field(sa_type=enum_type(EventSource))
     kind: str = Field(max_length=120, index=True)
     severity: str = Field(default="info", max_length=20)
-    device_id: int | None = Field(default=None, foreign_key="snmp_device.id")
+    device_id: int | None = Field(default=None, foreign_key="device.id")
     asset_id: int | None = Field(default=None, foreign_key="asset.id", index=True)
     device_name: str = Field(default="", max_length=120)  # as known then; "" unknown
     sender: str = Field(default="", max_length=255)  # the address it came from

@@ -14,9 +14,8 @@ import yaml
 
 from muniops.collector.core.settings import load_settings
 from muniops.collector.snmp.runner import SnmpRunner
-from muniops.inventory import snmp as store
+from muniops.inventory import devices as register
 from muniops.inventory.db import Database
-from muniops.inventory.errors import NotFound
 from muniops.lab.snmpsim import running_snmpsim
 
 log = logging.getLogger(__name__)
@@ -54,16 +53,16 @@ def demo(config_path: Path) -> Iterator[None]:
         db = Database(settings.db_url)
         try:
             with db.write() as s:
-                sites = set(store.site_names(s).values())
+                sites = set(register.site_names(s).values())
                 for name, (recording, site) in DEVICES.items():
-                    try:
-                        device = store.get_device(s, name)
-                        store.move_device(s, device, "127.0.0.1", port, actor="demo")
-                    except NotFound:
-                        store.add_device(s, store.DeviceCreate(
-                            name=name, address="127.0.0.1", port=port,
-                            credential=f"demo-snmp-{recording}",
-                            site=site if site in sites else None), actor="demo")
+                    if register.find(s, name) is not None:  # a lab restart: a new port
+                        register.update_device(s, name, register.DeviceFields(
+                            address="127.0.0.1", snmp_port=port), actor="demo")
+                        continue
+                    register.add_device(s, register.DeviceCreate(
+                        name=name, address="127.0.0.1", snmp_port=port,
+                        snmp_credential=f"demo-snmp-{recording}",
+                        site=site if site in sites else None), actor="demo")
             report = SnmpRunner(settings, db).run()  # the first poll, so there is data
             up = sum(r.state != "down" for r in report.results)
             print(f"snmp: {len(DEVICES)} devices on snmpsim 127.0.0.1:{port}, {up} answered "

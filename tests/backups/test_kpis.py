@@ -28,9 +28,10 @@ from muniops.inventory.db import Database
 from muniops.inventory.kpi_policy import KpiSettings
 from muniops.inventory.models import Asset, AssetKind, AssetStatus, RepairTicket, Site
 from muniops.inventory.models.backups import BackupSample, BackupStatus, KpiSample
+from muniops.inventory.models.devices import Device
 from muniops.inventory.models.discovery import UnknownDevice
 from muniops.inventory.models.pm import PmState, PmTask
-from muniops.inventory.models.snmp import SnmpDevice, SnmpEvent, SnmpEventKind
+from muniops.inventory.models.snmp import SnmpEvent, SnmpEventKind
 from muniops.inventory.scope import Scope
 from muniops.lab import prometheus
 from muniops.lab.net import free_port, wait_until
@@ -92,9 +93,9 @@ def _fill(s: Session) -> None:
                            under_warranty=warranty, previous_status=AssetStatus.DEPLOYED))
     # devices: D1 (CH) down 11-12 18:00 → 12-12 06:00 and 12-14 00:00 → 12:00;
     # D2 (North) added 12-19, never down
-    d1 = SnmpDevice(name="sw-ch", address="10.0.0.1", credential="c", site_id=ch.id,
+    d1 = Device(name="sw-ch", address="10.0.0.1", snmp_credential="c", site_id=ch.id,
                     created_at=at("2026-11-01T00:00"))
-    d2 = SnmpDevice(name="sw-n", address="10.0.0.2", credential="c", site_id=north.id,
+    d2 = Device(name="sw-n", address="10.0.0.2", snmp_credential="c", site_id=north.id,
                     created_at=at("2026-12-19T00:00"))
     s.add_all([d1, d2])
     s.flush()

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from muniops.inventory import assets, discovery, sites
+from muniops.inventory import assets, devices, discovery, sites
 from muniops.inventory.db import Database
 from muniops.inventory.errors import NotFound
 from muniops.inventory.models import AssetStatus, AuditEntry
@@ -144,12 +144,11 @@ def test_locate_prefers_the_edge_port_and_topology(db: Database) -> None:
 
 def test_topology_names_neighbours_as_the_register_does(db: Database) -> None:
     """LLDP/CDP give the name a device calls itself; the register's name is shown too."""
-    from muniops.inventory import snmp
 
     with db.write() as s:
         sites.add_site(s, SiteCreate(name="City Hall"), actor="t")
-        device = snmp.add_device(s, snmp.DeviceCreate(
-            name="core-cityhall", address="192.0.2.1", credential="c"), actor="t")
+        device = devices.add_device(s, devices.DeviceCreate(
+            name="core-cityhall", address="192.0.2.1", snmp_credential="c"), actor="t")
         device.facts = {"sys_name": "C9300-48P.city.local"}
         assets.add_asset(s, AssetCreate(kind="access_point", asset_tag="AP-7",
                                         hostname="ap-lobby"), actor="t")

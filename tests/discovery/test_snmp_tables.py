@@ -18,8 +18,9 @@ from muniops.collector.discovery import passive
 from muniops.collector.discovery.graph import to_dot
 from muniops.collector.snmp.errors import SnmpError
 from muniops.collector.snmp.session import SnmpSession, SnmpTarget
-from muniops.inventory import discovery
+from muniops.inventory import devices, discovery
 from muniops.inventory.db import Database
+from muniops.inventory.models import Site
 from muniops.inventory.models.discovery import NeighbourProtocol
 from muniops.lab.net import wait_until
 from muniops.lab.snmpsim import RECORDINGS, running_snmpsim
@@ -98,17 +99,15 @@ def test_poll_records_locations_and_topology(snmpsim: int, db: Database,
                      "wrong: {type: snmp_v2c, community: no-such-device}\n")
     creds.chmod(0o600)
     config = tmp_path / "muniops.yaml"
-    config.write_text(f"""
-credentials_file: {creds}
-discovery:
-  sites:
-    City Hall:
-      snmp:
-        - {{name: acme-fr-sw-01, host: 127.0.0.1, port: {snmpsim}, credential: sw2960}}
-        - {{name: bridge-mt, host: 127.0.0.1, port: {snmpsim}, credential: mt}}
-        - {{name: dead, host: 127.0.0.1, port: {snmpsim}, credential: wrong,
-            timeout_seconds: 0.2}}
-""")
+    config.write_text(f"credentials_file: {creds}\nsnmp: {{timeout_seconds: 0.3}}\n")
+    with db.write() as s:
+        s.add(Site(name="City Hall"))
+        s.flush()
+        for name, cred in (("acme-fr-sw-01", "sw2960"), ("bridge-mt", "mt"), ("dead", "wrong")):
+            devices.add_device(s, devices.DeviceCreate(
+                name=name, address="127.0.0.1", snmp_port=snmpsim, snmp_credential=cred,
+                snmp_poll=False, tables=["arp", "fdb", "neighbours"], site="City Hall"),
+                actor="test")
     settings = load_settings(config)
     reports = passive.poll_all(db, settings, settings.discovery, None, actor="poller")
     by_device = {r.device: r for r in reports}
@@ -120,6 +119,9 @@ discovery:
         (arp,) = discovery.locate(s, "10.54.64.9")
         assert arp.mac == "ac:7e:8a:19:bf:41" and arp.how == "snmp_arp"
         links = discovery.topology(s)
+        switch = devices.get_device(s, "acme-fr-sw-01")
+        shown = devices.detail(s, switch)  # its neighbours, by id, in one place
+        assert len(shown["neighbours"]) == 7 and shown["forwarding_entries"] == 29
         # ARP entries of a router are unknown devices until registered
         assert "10.54.64.9" in {u.ip for u in discovery.list_unknown(s)}
     assert len(links) == 9

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import yaml
 
-from muniops.inventory import snmp as snmp_store
+from muniops.inventory import devices
 from muniops.inventory.db import Database
 from muniops.inventory.migrate import upgrade
 from muniops.lab import snmpd
@@ -97,8 +97,8 @@ def served(agent: snmpd.Snmpd, tmp_path_factory: pytest.TempPathFactory) -> Iter
                           credentials=creds)
     db = new_store(tmp)
     with db.write() as s:
-        snmp_store.add_device(s, snmp_store.DeviceCreate(
-            name="sw-hall", address="127.0.0.1", port=agent.port, credential="lab-v2c"),
+        devices.add_device(s, devices.DeviceCreate(
+            name="sw-hall", address="127.0.0.1", snmp_port=agent.port, snmp_credential="lab-v2c"),
             actor="test")
     with running_collector(config) as collector:
         yield Served(collector, db, trap_port, syslog_port, agent, tmp)

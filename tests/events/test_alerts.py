@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from muniops.inventory import events as store, sites, snmp as snmp_store, tokens
+from muniops.inventory import devices, events as store, sites, tokens
 from muniops.inventory.models import Role
 from muniops.inventory.models.events import EventSource
 from muniops.inventory.schemas import SiteCreate
@@ -105,8 +105,9 @@ def test_a_failing_device_mails_its_district_once_and_a_cut_off_site_is_inhibite
         for name, port, site in (("sw-up", agent.port, "City Hall"),
                                  ("sw-hall", free_port(), "City Hall"),  # nothing answers
                                  ("sw-north", free_port(), "North Office")):
-            snmp_store.add_device(s, snmp_store.DeviceCreate(
-                name=name, address="127.0.0.1", port=port, credential="lab-v2c", site=site),
+            devices.add_device(s, devices.DeviceCreate(
+                name=name, address="127.0.0.1", snmp_port=port, snmp_credential="lab-v2c",
+                site=site),
                 actor="t")
     token_file = tmp_path / "collector.token"
     token_file.write_text(token)
@@ -132,7 +133,7 @@ def test_a_failing_device_mails_its_district_once_and_a_cut_off_site_is_inhibite
                 alertmanager.running_alertmanager(am_config) as am:
             def polled() -> bool:
                 with db.read() as s:
-                    return all(d.last_poll_at for d in snmp_store.list_devices(s))
+                    return all(d.last_poll_at for d in devices.list_devices(s))
 
             wait_until(polled, 30, "the first poll of every device")
             prom_config = tmp_path / "prometheus.yml"
@@ -177,6 +178,7 @@ def test_a_failing_device_mails_its_district_once_and_a_cut_off_site_is_inhibite
                 shown = subprocess.run([str(CLI), "--config", str(config), "devices", "show",
                                         "sw-hall", "--json"], check=True, capture_output=True,
                                        text=True)
-                kinds = [e["kind"] for e in json.loads(shown.stdout)["events"]]
+                kinds = [f"{e['source']}:{e['kind']}"
+                         for e in json.loads(shown.stdout)["device_events"]]
                 assert "alert:MuniopsDeviceDown" in kinds
     db.dispose()

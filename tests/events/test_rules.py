@@ -22,7 +22,7 @@ from muniops.collector.events.pipeline import Debouncer, EventPipeline, Heard
 from muniops.collector.events.rules import SyslogRules, TrapRules
 from muniops.collector.events.syslog import parse, read_frame
 from muniops.collector.events.traps import SNMP_TRAP_OID, Trap
-from muniops.inventory import events as store, sites, snmp as snmp_store, tokens
+from muniops.inventory import devices, events as store, sites, tokens
 from muniops.inventory.db import Database
 from muniops.inventory.errors import ConfigError, InvalidInput
 from muniops.inventory.models import Role
@@ -105,8 +105,8 @@ def _trap(sender: str) -> Heard:
 def test_a_sender_not_in_the_register_is_counted_and_recorded_once_a_minute(
         sqlite_db: Database) -> None:
     with sqlite_db.write() as s:
-        snmp_store.add_device(s, snmp_store.DeviceCreate(
-            name="sw-1", address="10.0.0.1", credential="c"), actor="t")
+        devices.add_device(s, devices.DeviceCreate(
+            name="sw-1", address="10.0.0.1", snmp_credential="c"), actor="t")
     pipe = EventPipeline(sqlite_db, TRAPS, SYSLOG, queue_size=100, extra_addresses=dict)
     pipe.handle([_trap("10.0.0.1"), _trap("10.9.9.9"), _trap("10.9.9.9")])
     with sqlite_db.read() as s:
@@ -151,8 +151,8 @@ def test_generated_config_routes_by_district_and_amtool_accepts_it(tmp_path: Pat
 def test_the_webhook_needs_a_technician_and_records_what_it_names(sqlite_db: Database) -> None:
     with sqlite_db.write() as s:
         sites.add_site(s, SiteCreate(name="City Hall", district="Center"), actor="t")
-        snmp_store.add_device(s, snmp_store.DeviceCreate(
-            name="sw-1", address="10.0.0.1", credential="c", site="City Hall"), actor="t")
+        devices.add_device(s, devices.DeviceCreate(
+            name="sw-1", address="10.0.0.1", snmp_credential="c", site="City Hall"), actor="t")
         heads = {}
         for role, district in ((Role.TECHNICIAN, None), (Role.LIAISON, "Center"),
                                (Role.VIEWER, None)):
@@ -242,8 +242,8 @@ def test_a_receiver_port_in_use_fails_serve_with_a_clear_error(sqlite_db: Databa
 
 def test_a_logged_command_is_stored_without_its_secret(sqlite_db: Database) -> None:
     with sqlite_db.write() as s:
-        snmp_store.add_device(s, snmp_store.DeviceCreate(
-            name="sw-1", address="10.0.0.1", credential="c"), actor="t")
+        devices.add_device(s, devices.DeviceCreate(
+            name="sw-1", address="10.0.0.1", snmp_credential="c"), actor="t")
     pipe = EventPipeline(sqlite_db, TRAPS, SYSLOG, queue_size=100, extra_addresses=dict)
     raw = (b"<189>51: *Mar  1 00:20:00: %PARSER-5-CFGLOG_LOGGEDCMD: User:admin  logged "
            b"command:username backup secret 0 Hunter2-secret")

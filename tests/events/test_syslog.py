@@ -19,6 +19,7 @@ from muniops.lab.collector import running_collector
 from muniops.lab.fakenos import FakeDevice, running_fakenos
 from muniops.lab.net import free_port
 from tests.events.conftest import Served, new_store, wait_until, write_config
+from tests.ssh.conftest import register_ssh
 
 CONFIG_I = "%SYS-5-CONFIG_I: Configured from console by netadmin on vty0 (10.1.2.3)"
 
@@ -35,10 +36,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                                "enable_secret": "lab-only-enable"}}
         syslog_port = free_port()
         config = write_config(tmp, trap_port=free_port(), syslog_port=syslog_port,
-                              extra={"playbooks": {"devices": [device], "schedule": [],
-                                                   "connect_timeout": 10}},
+                              extra={"playbooks": {"schedule": [], "connect_timeout": 10}},
                               credentials=creds)
         db = new_store(tmp)
+        register_ssh(str(db.engine.url), [device])
         with running_collector(config) as collector:
             yield Served(collector, db, 0, syslog_port, None, tmp)
         db.dispose()

@@ -9,7 +9,7 @@ import time
 
 from sqlmodel import select
 
-from muniops.inventory import events as store, snmp as snmp_store
+from muniops.inventory import devices, events as store
 from muniops.inventory.models.events import DeviceEvent, EventSource
 from muniops.lab import events as send
 from tests.events.conftest import Served, wait_until
@@ -30,7 +30,7 @@ def _stored(served: Served, kind: str) -> int:
 
 def _last_poll(served: Served) -> float:
     with served.db.read() as s:
-        at = snmp_store.get_device(s, "sw-hall").last_poll_at
+        at = devices.get_device(s, "sw-hall").last_poll_at
     return at.timestamp() if at else 0.0
 
 

@@ -18,6 +18,7 @@ from prometheus_client.registry import Collector
 
 import muniops.collector.register.metrics  # noqa: F401  (the collector's exposition: no _created)
 from muniops.collector.core.exposition import Family, Owner, Registry, VersionedBlocks
+from muniops.inventory import devices
 from muniops.inventory.db import Database
 from muniops.lab import prometheus
 
@@ -221,7 +222,6 @@ def snmp_collector(db: Database, tmp_path: Path, results: list[Any]) -> Any:
     from muniops.collector.core.service import Collector
     from muniops.collector.core.settings import Settings
     from muniops.collector.snmp.runtime import SnmpRuntime
-    from muniops.inventory import snmp as store
 
     collector = Collector(Settings(data_dir=tmp_path), db)
     snmp_runtime = collector.runtimes["snmp"]
@@ -229,8 +229,8 @@ def snmp_collector(db: Database, tmp_path: Path, results: list[Any]) -> Any:
     runner = snmp_runtime.runner
     with db.write() as s:  # the metrics show registered devices only
         for res in results:
-            store.add_device(s, store.DeviceCreate(name=res.device, address="127.0.0.1",
-                                                   credential="c"), actor="test")
+            devices.add_device(s, devices.DeviceCreate(name=res.device, address="127.0.0.1",
+                                                   snmp_credential="c"), actor="test")
     for res in results:
         runner.tracker.observe(res, None, None, None)
         runner.sites[res.device] = "City Hall"

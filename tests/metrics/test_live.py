@@ -27,7 +27,7 @@ from muniops.inventory.migrate import upgrade
 from muniops.inventory.models import AssetKind, AssetStatus
 from muniops.inventory.schemas import AssetCreate, RepairOpen, SiteCreate
 from muniops.inventory.types import utcnow
-from muniops.lab import prometheus
+from muniops.lab import discovery_demo, prometheus, ssh_demo
 from muniops.lab.collector import RunningCollector, running_collector
 from muniops.lab.net import free_port, wait_until
 from tests.metrics.dashboards import DASHBOARDS, ROOT, Query, expand, load, queries
@@ -149,6 +149,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     db.dispose()
     rules = prometheus.shipped_rule_files()
     with ExitStack() as lab:
+        # the lab's switches register themselves on fixed ports: move them to free ones
+        moved = lab.enter_context(pytest.MonkeyPatch.context())
+        moved.setattr(discovery_demo, "PORT", free_port(socket.SOCK_DGRAM))
+        moved.setattr(ssh_demo, "SWITCHES", {
+            name: (nos, serial, free_port(), site)
+            for name, (nos, serial, _port, site) in ssh_demo.SWITCHES.items()})
         for part in lab_parts():
             lab.enter_context(part(config))
         collector = lab.enter_context(running_collector(config, listen=listen))

@@ -19,9 +19,9 @@ from muniops.inventory.assets import get_asset
 from muniops.inventory.db import Database
 from muniops.inventory.models.agents import HostFacts
 from muniops.inventory.models.configs import ConfigBackupState, ConfigVersion
+from muniops.inventory.models.devices import Device, DeviceState
 from muniops.inventory.models.discovery import SeenBy, Sighting, UnknownDevice
 from muniops.inventory.models.pm import PmRecord, PmTask
-from muniops.inventory.models.snmp import DeviceState, SnmpDevice
 from muniops.inventory.types import utcnow
 from tests.pm.conftest import policy
 
@@ -68,7 +68,7 @@ def test_pm_evidence_from_the_last_agent_report_and_snmp(city: Database) -> None
     with city.write() as s:
         pc, switch = get_asset(s, "PC-1"), get_asset(s, "SW-1")
         s.add(_facts(pc.id or 0, _av("Defender", enabled=True, days_old=1)))
-        s.add(SnmpDevice(name="sw-1", address="127.0.0.1", credential="lab",
+        s.add(Device(name="sw-1", address="127.0.0.1", snmp_credential="lab",
                          asset_id=switch.id, state=DeviceState.UP, sys_uptime=123400,
                          last_success_at=utcnow()))
         pm.sync_plan(s, policy(), actor="t")

@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from muniops.inventory.db import Database
 from muniops.inventory.models import Asset, AssetKind
-from muniops.inventory.models.snmp import SnmpDevice, SnmpEventKind
+from muniops.inventory.models.devices import Device
+from muniops.inventory.models.snmp import SnmpEventKind
 from muniops.lab.snmpd import Snmpd
 from tests.conftest import Cli
 
@@ -51,18 +52,19 @@ snmp:
     for name, cred in (("bridge-hall", "bridge"), ("bridge-depot", "router60"),
                        ("ups1", "ups"), ("ap1", "wlc")):
         site = ["--site", "City Hall"] if name != "bridge-depot" else []
-        cli.ok("devices", "add", name, "--address", f"127.0.0.1:{sim_port}",
-               "--credential", cred, *site)
+        cli.ok("devices", "add", name, "--address", "127.0.0.1", "--snmp-port", str(sim_port),
+               "--snmp-credential", cred, *site)
     return cli
 
 
 def test_add_poll_list_show_link_to_asset(snmp_cli: Cli, db_url: str) -> None:
-    res = snmp_cli("devices", "add", "x", "--address", "127.0.0.1", "--credential", "nope")
+    res = snmp_cli("devices", "add", "x", "--address", "127.0.0.1", "--snmp-credential", "nope")
     assert res.code == 5 and "credential" in res.err
-    res = snmp_cli("devices", "add", "x", "--address", "127.0.0.1", "--credential", "ups",
-                   "--profile", "nope")
+    res = snmp_cli("devices", "add", "x", "--address", "127.0.0.1", "--snmp-credential", "ups",
+                   "--snmp-profile", "nope")
     assert res.code == 5 and "profile" in res.err
-    res = snmp_cli("devices", "add", "ap1", "--address", "127.0.0.1", "--credential", "ups")
+    res = snmp_cli("devices", "add", "ap1", "--address", "127.0.0.1", "--snmp-credential",
+                   "ups")
     assert res.code == 4
     db = Database(db_url)
     with db.write() as s:  # the register knows the access point by its serial
@@ -78,17 +80,19 @@ def test_add_poll_list_show_link_to_asset(snmp_cli: Cli, db_url: str) -> None:
     assert rows["ap1"]["state"] == "up" and rows["ap1"]["pdus"] > 3
     assert rows["bridge-hall"]["state"] == "unknown"  # not polled yet
     shown = snmp_cli.ok("devices", "show", "ap1", "--json").json()
-    assert shown["facts"]["sys_descr"] == "Cisco Business Wireless"  # type: ignore[index]
-    assert "PSZ00000000" in {e["serial"] for e in shown["facts"]["entities"]}  # type: ignore[index]
+    facts = shown["snmp"]["facts"]  # type: ignore[index]
+    assert facts["sys_descr"] == "Cisco Business Wireless"
+    assert "PSZ00000000" in {e["serial"] for e in facts["entities"]}
+    assert shown["asset"]["asset_tag"] == "AP-0001"  # type: ignore[index]
     ups = snmp_cli.ok("devices", "show", "ups1", "--json").json()
-    assert ups["facts"]["software_version"] == "7.0.8"  # type: ignore[index]
+    assert ups["snmp"]["facts"]["software_version"] == "7.0.8"  # type: ignore[index]
     table = snmp_cli.ok("devices", "list").out
     assert "ap1" in table and "up" in table
     # no secret anywhere in what the CLI prints
     for text in (json.dumps(out), json.dumps(rows), json.dumps(shown), table):
         assert "ciscowlc_cbw240ac" not in text and "apc_smt750x" not in text
     with db.read() as s:
-        device = s.exec(select(SnmpDevice).where(SnmpDevice.name == "ap1")).one()
+        device = s.exec(select(Device).where(Device.name == "ap1")).one()
         asset = s.exec(select(Asset).where(Asset.serial == "PSZ00000000")).one()
     db.dispose()
     assert device.asset_id == asset.id  # matched through the ENTITY-MIB serial
@@ -101,7 +105,7 @@ def test_events_unreachable_back_reboot_interface(snmp_cli: Cli, db_url: str,
     snmp_cli.ok("poll", "ups1")
     db = Database(db_url)
     with db.write() as s:  # the device's agent was up for longer before this poll...
-        device = s.exec(select(SnmpDevice).where(SnmpDevice.name == "ups1")).one()
+        device = s.exec(select(Device).where(Device.name == "ups1")).one()
         device.sys_uptime = (device.sys_uptime or 0) + 10_000
         tracked = dict(device.facts or {})
         key = next(k for k in tracked["_tracked"] if "interface=LOOPBACK" in k)
@@ -110,17 +114,18 @@ def test_events_unreachable_back_reboot_interface(snmp_cli: Cli, db_url: str,
         s.add(device)
     snmp_cli.ok("poll", "ups1")
     with db.write() as s:  # now point it somewhere nothing answers
-        device = s.exec(select(SnmpDevice).where(SnmpDevice.name == "ups1")).one()
-        device.credential = "nothing"
+        device = s.exec(select(Device).where(Device.name == "ups1")).one()
+        device.snmp_credential = "nothing"
         s.add(device)
     assert snmp_cli("poll", "ups1").code == 1
     with db.write() as s:
-        device = s.exec(select(SnmpDevice).where(SnmpDevice.name == "ups1")).one()
-        device.credential = "ups"
+        device = s.exec(select(Device).where(Device.name == "ups1")).one()
+        device.snmp_credential = "ups"
         s.add(device)
     snmp_cli.ok("poll", "ups1")
     db.dispose()
-    events = snmp_cli.ok("devices", "show", "ups1", "--json").json()["events"]  # type: ignore[index]
+    shown = snmp_cli.ok("devices", "show", "ups1", "--json").json()
+    events = shown["snmp"]["events"]  # type: ignore[index]
     kinds = [e["kind"] for e in reversed(events)]
     assert kinds == [SnmpEventKind.REBOOT, SnmpEventKind.INTERFACE_UP,
                      SnmpEventKind.UNREACHABLE, SnmpEventKind.REACHABLE]

@@ -22,7 +22,7 @@ from muniops.collector.snmp.poller import DeviceSpec, poll_device
 from muniops.collector.snmp.profiles import ProfileSet
 from muniops.collector.snmp.runner import SnmpRunner
 from muniops.collector.snmp.session import SnmpSession, SnmpTarget
-from muniops.inventory import snmp as store
+from muniops.inventory import devices
 from muniops.inventory.db import Database
 from muniops.inventory.models.snmp import DeviceState
 from muniops.lab.hostile_snmp import running_hostile_agent
@@ -69,8 +69,9 @@ def test_endless_table_stops_at_the_value_cap_with_memory_store_and_metrics_boun
         "timeout_seconds": 2, "retries": 0, "device_budget_seconds": 120,
         "device_max_values": 30_000}})
     with sqlite_db.write() as s:
-        store.add_device(s, store.DeviceCreate(name="hostile", address="127.0.0.1",
-                                               port=endless, credential="h"), actor="test")
+        devices.add_device(s, devices.DeviceCreate(name="hostile", address="127.0.0.1",
+                                                   snmp_port=endless, snmp_credential="h"),
+                           actor="test")
     runner = SnmpRunner(settings, sqlite_db)
     t0 = time.monotonic()
     with PeakRss() as rss:
@@ -82,7 +83,7 @@ def test_endless_table_stops_at_the_value_cap_with_memory_store_and_metrics_boun
     assert 30_000 <= res.varbinds < 31_000  # at most one round past the cap
     assert rss.growth_mb < 200, f"polling grew RSS by {rss.growth_mb:.0f} MB"
     with sqlite_db.read() as s:
-        device = store.get_device(s, "hostile")
+        device = devices.get_device(s, "hostile")
     assert device.state == DeviceState.PARTIAL
     assert "value cap" in device.state_reason
     text = SnmpMetrics(runner).exposition()

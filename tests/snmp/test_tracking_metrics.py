@@ -17,7 +17,7 @@ from muniops.collector.snmp.metrics import SnmpMetrics
 from muniops.collector.snmp.poller import PollResult, Reading
 from muniops.collector.snmp.runner import SnmpRunner
 from muniops.collector.snmp.tracking import Tracker
-from muniops.inventory import snmp as store
+from muniops.inventory import devices
 from muniops.inventory.db import Database
 from muniops.inventory.models.snmp import DeviceState, LinkState, SnmpEventKind
 
@@ -103,8 +103,8 @@ def test_exposition_passes_promtool(sqlite_db: Database, sim_port: int,
             {"name": "l1", "a": {"device": "bridge"}, "b": {"device": "bridge"}}]}})
     with sqlite_db.write() as s:
         for name, cred in (("bridge", "b"), ("ups", "u"), ("gone", "s")):
-            store.add_device(s, store.DeviceCreate(name=name, address="127.0.0.1",
-                                                   port=sim_port, credential=cred),
+            devices.add_device(s, devices.DeviceCreate(name=name, address="127.0.0.1",
+                                                   snmp_port=sim_port, snmp_credential=cred),
                              actor="test")
     runner = SnmpRunner(settings, sqlite_db)
     runner.run()
