@@ -11,7 +11,8 @@ FEATURE = Feature(
     panel="Endpoints",
     config="agents",
     runtime="muniops.collector.agents.runtime:AgentsRuntime",
-    routers=("muniops.collector.agents.routes:router",),
+    routers=("muniops.collector.agents.routes:router",
+             "muniops.collector.agents.claims_routes:router"),
     commands=(
         Command("agents", f"{_CLI}:app", "Endpoint agents: who reports, who went quiet, their "
                                          "tokens."),

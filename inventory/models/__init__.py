@@ -1,6 +1,7 @@
 """Every table of the store. Importing this module registers them all on SQLModel.metadata,
 which is what alembic compares migrations against: a new table module is imported here."""
 
+from muniops.inventory.models.agent_claims import AgentClaim  # noqa: F401  (claims)
 from muniops.inventory.models.agents import (  # noqa: F401  (endpoint agents)
     Agent,
     AgentReport,
