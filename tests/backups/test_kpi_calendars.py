@@ -107,7 +107,7 @@ def test_the_metrics_hold_each_sites_own_period(store: Database) -> None:
 
 
 def test_a_site_calendar_names_a_calendar_and_a_real_zone() -> None:
-    with pytest.raises(ValidationError, match="sites.North Office.calendar"):
+    with pytest.raises(ValidationError, match=r"sites\.North Office\.calendar"):
         KpiSettings.model_validate({"sites": {"North Office": {"calendar": "lunar"}}})
     with pytest.raises(ValidationError, match="not a time zone: 'Mars/Olympus'"):
         KpiSettings.model_validate({"sites": {"N": {"calendar": "jalali",
