@@ -58,7 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     enr.add_argument("--server", required=True, help="the collector's URL, https://host:port")
     enr.add_argument("--secret", default=os.environ.get(SECRET_ENV),
                      help=f"the site's enrollment secret (or ${SECRET_ENV})")
-    enr.add_argument("--ca-file", default=None, help="CA bundle for a private certificate")
+    trust = enr.add_mutually_exclusive_group()
+    trust.add_argument("--ca-file", default=None, help="CA bundle for a private certificate")
+    trust.add_argument("--pin", default=None, metavar="sha256:HEX",
+                       help="trust exactly this certificate, by its SHA-256 fingerprint "
+                            "(printed by `muniops tls init`), instead of a CA")
     enr.add_argument("--as-new-host", action="store_true",
                      help="leave out this host's SMBIOS UUID and machine id, so the collector "
                           "makes a new agent record rather than reusing this host's (for "
@@ -69,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--heartbeat-every", type=float, default=300, metavar="SECONDS")
     run.add_argument("--retry-every", type=float, default=60, metavar="SECONDS")
     run.add_argument("--jitter", type=float, default=0.1, help="fraction of each interval")
+    _set_aside_option(run)
 
     snd = sub.add_parser("send", help="gather reports into the spool, then deliver them")
     snd.add_argument("--kind", choices=[FULL, HEARTBEAT], default=FULL)
@@ -76,29 +81,53 @@ def _parser() -> argparse.ArgumentParser:
     snd.add_argument("--spool-only", action="store_true", help="do not deliver now")
     snd.add_argument("--retry-for", type=float, default=0, metavar="SECONDS",
                      help="keep retrying delivery this long while the collector is away")
+    _set_aside_option(snd)
 
     flush = sub.add_parser("flush", help="deliver what waits in the spool")
     flush.add_argument("--retry-for", type=float, default=0, metavar="SECONDS")
+    flush.add_argument("--retry-set-aside", action="store_true",
+                       help="put the reports set aside back in the spool first")
+    _set_aside_option(flush)
 
-    sub.add_parser("status", help="enrollment and spool state as JSON")
+    st = sub.add_parser("status", help="enrollment and spool state as JSON")
+    st.add_argument("--json", action="store_true", help="JSON (the only form; for scripts "
+                                                       "that pass it as to every listing)")
     return p
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def _set_aside_option(parser: argparse.ArgumentParser) -> None:
+    from muniops.agent.spool import SET_ASIDE_AFTER
+
+    parser.add_argument("--set-aside-after", type=_positive, default=SET_ASIDE_AFTER,
+                        metavar="N", help="set a report aside after the collector failed on "
+                                          f"it (answered 500) N times (default {SET_ASIDE_AFTER})")
 
 
 def _print(data: object) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
-def _flush(spool: Spool, state_dir: Path, retry_for: float, retry_every: float = 0.5) -> int:
+def _flush(spool: Spool, state_dir: Path, retry_for: float, set_aside_after: int,
+           retry_every: float = 0.5) -> int:
     from muniops.agent import delivery
 
     creds = credentials.load(state_dir)
     deadline = time.monotonic() + retry_for
     total = delivery.Outcome()
     while True:
-        out = delivery.deliver(spool, creds)
+        out = delivery.deliver(spool, creds, set_aside_after=set_aside_after)
         total.accepted += out.accepted
         total.duplicates += out.duplicates
         total.rejected += out.rejected
+        total.failed += out.failed
+        total.set_aside += out.set_aside
         total.ids += out.ids
         if not out.error or time.monotonic() >= deadline:
             break
@@ -106,9 +135,15 @@ def _flush(spool: Spool, state_dir: Path, retry_for: float, retry_every: float =
         time.sleep(retry_every)
     left = len(spool.pending())
     _print({"accepted": total.accepted, "duplicates": total.duplicates,
-            "rejected": total.rejected, "pending": left, "error": out.error,
+            "rejected": total.rejected, "failed": total.failed,
+            "set_aside": total.set_aside, "pending": left, "error": out.error,
             "delivered": total.ids})
     return 0 if left == 0 else 2
+
+
+def _failing(item: object, failures: dict[str, object]) -> dict[str, object]:
+    return {"report_id": getattr(item, "report_id", ""), "kind": getattr(item, "kind", ""),
+            "failures": failures.get("count", 0), "last_answer": failures.get("last", "")}
 
 
 def _backup_policy(state_dir: Path, policy_file: Path | None, refresh: bool
@@ -174,7 +209,8 @@ def _run(args: argparse.Namespace, state_dir: Path) -> int:
         print(f"muniops-agent: {exc}", file=sys.stderr)
         return 3
     Daemon(state_dir, Schedule(args.inventory_every, args.heartbeat_every, args.jitter,
-                               args.retry_every)).run()
+                               args.retry_every,
+                               set_aside_after=args.set_aside_after)).run()
     return 0
 
 
@@ -196,10 +232,16 @@ def _dispatch(args: argparse.Namespace, state_dir: Path) -> int:
             return 5
         from muniops.agent.probes.host import identity_keys, names
 
+        try:
+            pin = delivery.normalise_pin(args.pin) if args.pin else None
+        except ValueError as exc:
+            print(f"muniops-agent: {exc}", file=sys.stderr)
+            return 5
+
         creds = delivery.enroll(args.server, args.secret,
                                 names() | ({} if args.as_new_host else identity_keys())
                                 | {"agent_version": __version__},
-                                ca_file=args.ca_file)
+                                ca_file=args.ca_file, pin=pin)
         path = credentials.save(state_dir, creds)
         _print({"agent_id": creds.agent_id, "server": creds.server, "credentials": str(path)})
         return 0
@@ -211,9 +253,11 @@ def _dispatch(args: argparse.Namespace, state_dir: Path) -> int:
         if args.spool_only:
             _print({"spooled": ids})
             return 0
-        return _flush(spool, state_dir, args.retry_for)
+        return _flush(spool, state_dir, args.retry_for, args.set_aside_after)
     if args.command == "flush":
-        return _flush(spool, state_dir, args.retry_for)
+        if args.retry_set_aside:
+            spool.restore_set_aside()
+        return _flush(spool, state_dir, args.retry_for, args.set_aside_after)
     if args.command == "status":
         try:
             known: credentials.Credentials | None = credentials.load(state_dir)
@@ -222,6 +266,10 @@ def _dispatch(args: argparse.Namespace, state_dir: Path) -> int:
         _print({"enrolled": known is not None, "server": known.server if known else None,
                 "agent_id": known.agent_id if known else None,
                 "pending": [i.report_id for i in spool.pending()],
+                "failing": [_failing(i, spool.failures(i)) for i in spool.pending()
+                            if spool.failures(i)],
+                "set_aside": len(aside := spool.set_aside()),
+                "set_aside_reports": [_failing(i, f) for i, f in aside],
                 "rejected": len(list(spool.rejected.glob("*.json.gz")))
                 if spool.rejected.exists() else 0})
         return 0

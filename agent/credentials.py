@@ -16,11 +16,24 @@ class NotEnrolled(Exception):
 
 
 @dataclass(frozen=True)
+class Trust:
+    """How the agent checks the collector's certificate: the system's CAs (neither), a CA
+    file, or one pinned certificate (``sha256:...`` of its DER bytes)."""
+
+    ca_file: str | None = None
+    pin: str | None = None
+
+
+@dataclass(frozen=True)
 class Credentials:
     server: str
     agent_id: str
     token: str
     ca_file: str | None = None
+    pin: str | None = None
+
+    def trust(self) -> Trust:
+        return Trust(self.ca_file, self.pin)
 
     def __repr__(self) -> str:  # the token must never reach a log line
         return f"Credentials(server={self.server!r}, agent_id={self.agent_id!r}, token=<secret>)"

@@ -33,6 +33,7 @@ class Schedule:
     jitter: float = 0.1  # a fraction of each interval
     retry_every: float = 60
     child_timeout: float = 600
+    set_aside_after: int = 5  # see spool.SET_ASIDE_AFTER (not imported: the daemon stays small)
 
     def next_in(self, every: float) -> float:
         return every * (1 + random.uniform(-self.jitter, self.jitter))
@@ -81,8 +82,9 @@ class Daemon:
             if wait > 0:
                 self.stop.wait(min(wait, 60))
                 continue
-            code = self._child("flush") if kind == RETRY else self._child("send", "--kind",
-                                                                           kind)
+            aside = ("--set-aside-after", str(s.set_aside_after))
+            code = (self._child("flush", *aside) if kind == RETRY
+                    else self._child("send", "--kind", kind, *aside))
             if kind != RETRY:
                 due[kind] = time.monotonic() + s.next_in(every[kind])
             if code == PENDING:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, select as sa_select, update as sa_update
 from sqlmodel import Session, col, select
 
-from muniops.inventory import audit, backups
+from muniops.inventory import agent_claims, audit, backups
 from muniops.inventory.agent_schema import Report
 from muniops.inventory.db import table_of
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
@@ -299,6 +299,7 @@ def _claim(session: Session, agent: Agent, report: Report,
         audit.record(session, actor, "agent.claim_refused", "asset", asset.id,
                      after={"agent": agent.uid, "matched_by": how,
                             "agent_site_id": agent.site_id})
+        agent_claims.record_refused(session, agent, asset, how)  # for a technician
         return None
     audit.record(session, actor, "agent.claim", "asset", asset.id,
                  after={"agent": agent.uid, "matched_by": how})

@@ -48,11 +48,40 @@ class Indicator(Strict):
         return actual <= self.target if self.lower_is_better else actual >= self.target
 
 
+CalendarName = Literal["gregorian", "jalali"]
+
+
+class SiteCalendar(Strict):
+    """A site's own calendar for its periods (``kpis.sites.NAME``)."""
+
+    calendar: CalendarName
+    timezone: str | None = None  # default: ``kpis.timezone``
+
+    @model_validator(mode="after")
+    def _zone(self) -> SiteCalendar:
+        _check_zone(self.timezone)
+        return self
+
+
+def _check_zone(name: str | None) -> None:
+    from zoneinfo import ZoneInfo
+
+    if name is None:
+        return
+    try:
+        ZoneInfo(name)
+    except (ValueError, KeyError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"not a time zone: {name!r}") from exc
+
+
 class KpiSettings(Strict):
     """``kpis:`` in the configuration."""
 
-    calendar: Literal["gregorian", "jalali"] = "gregorian"
+    calendar: CalendarName = "gregorian"  # every site's, unless ``sites`` says otherwise
     timezone: str = "UTC"  # the zone period boundaries are midnights of
+    # sites whose periods follow another calendar (a district office on the Jalali year
+    # while the city reports on the Gregorian one), by site name
+    sites: dict[str, SiteCalendar] = Field(default_factory=dict)
     biweekly_anchor: date = date(2024, 1, 6)  # the first day of some bi-weekly period
     # how often link, antivirus and configuration-backup states are looked at
     sample_minutes: int = Field(default=5, ge=1, le=24 * 60)
@@ -67,3 +96,12 @@ class KpiSettings(Strict):
         if dupes:
             raise ValueError(f"indicators must be unique: {', '.join(dupes)}")
         return self
+
+    def for_site(self, site: str | None) -> KpiSettings:
+        """These settings with the site's own calendar and zone (itself if it has none)."""
+        own = self.sites.get(site or "")
+        if own is None:
+            return self
+        return self.model_copy(update={"calendar": own.calendar,
+                                       "timezone": own.timezone or self.timezone,
+                                       "sites": {}})

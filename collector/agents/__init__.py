@@ -12,7 +12,8 @@ FEATURE = Feature(
     config="agents",
     runtime="muniops.collector.agents.runtime:AgentsRuntime",
     routers=("muniops.collector.agents.routes:router",
-             "muniops.collector.agents.routes:fleet_router"),
+             "muniops.collector.agents.routes:fleet_router",
+             "muniops.collector.agents.claims_routes:router"),
     commands=(
         Command("agents", f"{_CLI}:app", "Endpoint agents: who reports, who went quiet, their "
                                          "tokens."),

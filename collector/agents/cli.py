@@ -167,3 +167,12 @@ def software(
         emit_json(summary)
     else:
         table(summary, ["name", "versions", "hosts", "flag"], title="Software")
+
+
+def _claims() -> None:  # ``muniops agents claims`` (collector/agents/claims_cli.py)
+    from muniops.collector.agents.claims_cli import claims_app
+
+    app.add_typer(claims_app, name="claims")
+
+
+_claims()

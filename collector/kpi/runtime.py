@@ -13,9 +13,8 @@ from prometheus_client.registry import Collector as PromCollector
 from sqlmodel import Session
 
 from muniops.collector.core.feature import Job, Runtime
-from muniops.collector.kpi.figures import context_of, leaves
+from muniops.collector.kpi.figures import context_of, placed_leaves, site_leaves
 from muniops.collector.kpi.metrics import KpiMetrics, Snapshot
-from muniops.collector.kpi.periods import period_of
 from muniops.inventory import kpis
 from muniops.inventory.kpi_policy import PERIOD_KINDS, KpiSettings
 from muniops.inventory.pm import local_day
@@ -33,10 +32,9 @@ def snapshot(session: Session, settings: KpiSettings, ctx: kpis.Context, day: da
     """Every indicator's site tallies for the period of each kind ``day`` falls in."""
     out: Snapshot = {}
     for kind in PERIOD_KINDS:
-        first, after = period_of(kind, day, settings)
-        window = kpis.Window(first, after, settings.timezone, now)
-        for ind in settings.indicators:
-            out[(ind.name, kind)] = leaves(session, ind, window, ctx, EVERYWHERE)
+        for ind in settings.indicators:  # each site over its own calendar's period
+            out[(ind.name, kind)] = site_leaves(placed_leaves(
+                session, ind, kind, day, settings, ctx, EVERYWHERE, now))
     return out
 
 

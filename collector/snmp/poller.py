@@ -226,15 +226,18 @@ def extract(profiles: Sequence[Profile], scalars: dict[str, SnmpValue],
     facts: dict[str, Any] = {}
     descr = text(scalars.get(SYS_DESCR))
     for profile in profiles:
+        found: dict[str, str] = {}
         for name, oid in profile.facts.items():
             if (value := text(scalars.get(oid))) and name not in facts:
-                facts[name] = value
+                found.setdefault(name, value)
         for name, pattern in profile.descr_facts.items():
             if name not in facts and (m := re.search(pattern, descr)) and m.group(1).strip():
-                facts[name] = m.group(1).strip()
+                found.setdefault(name, m.group(1).strip())
         for name, fact in profile.walk_facts.items():
-            if name not in facts and (value := _walk_fact(fact, walked)):
-                facts[name] = value
+            if name not in facts and name not in found and (value := _walk_fact(fact, walked)):
+                found[name] = value
+        for name, value in found.items():
+            facts[name] = profile.fact_values.get(name, {}).get(value, value)
         for spec in profile.scalars:
             reading = _reading(profile, spec, scalars, {}, "", {})
             if reading is not None:

@@ -277,6 +277,10 @@ class Profile(_Strict):
     # fact -> regular expression on sysDescr whose first group is the value
     descr_facts: dict[str, str] = Field(default_factory=dict)
     walk_facts: dict[str, FactSpec] = Field(default_factory=dict)
+    # fact -> {raw value: what is shown}: an enumeration's names (hikEntityType 2 is
+    # "NVR") or a platform's usual name ("x86_64" is "Generic x86 64-bit"); a value not
+    # listed is kept as read
+    fact_values: dict[str, dict[str, str]] = Field(default_factory=dict)
     # a file (beside the profile) of product names by sysObjectID: the model when no
     # other fact names it (products/cisco.yaml, generated from CISCO-PRODUCTS-MIB)
     products: str | None = None

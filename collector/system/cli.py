@@ -127,7 +127,8 @@ def tls_init(
     files = tls.init(folder or settings.data_dir / "tls", host, settings.site_name,
                      force=force)
     shown = {"ca_file": str(files.ca_cert), "api": {"tls_cert": str(files.cert),
-                                                   "tls_key": str(files.key)}}
+                                                   "tls_key": str(files.key)},
+             "pin": tls.fingerprint(files.cert)}
     if json:
         emit_json(shown)
         return
@@ -135,5 +136,6 @@ def tls_init(
     console.print("In the collector's configuration:\n"
                   f"  api:\n    tls_cert: {files.cert}\n    tls_key: {files.key}\n"
                   f"Give agents the CA: muniops-agent enroll --server https://{host[0]}:PORT "
-                  f"--ca-file {files.ca_cert.name}  (keep {files.ca_key} offline)",
+                  f"--ca-file {files.ca_cert.name}  (keep {files.ca_key} offline)\n"
+                  f"or pin this certificate instead: --pin {shown['pin']}",
                   highlight=False)

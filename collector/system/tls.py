@@ -100,3 +100,10 @@ def init(folder: Path, hosts: list[str], organisation: str, *, force: bool = Fal
     files.ca_cert.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     files.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return files
+
+
+def fingerprint(cert_pem: Path) -> str:
+    """``sha256:`` and the hex SHA-256 of the certificate's DER bytes: what ``muniops-agent
+    enroll --pin`` takes, for agents that trust the collector's certificate itself."""
+    cert = x509.load_pem_x509_certificate(cert_pem.read_bytes())
+    return "sha256:" + cert.fingerprint(hashes.SHA256()).hex()

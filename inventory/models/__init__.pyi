@@ -1,6 +1,9 @@
 """Types of every table of the store: read by mypy, and at run time by lazy_loader to know
 which module holds each name (``__init__.py``). A new table module is imported here."""
 
+from .agent_claims import (
+    AgentClaim as AgentClaim,
+)
 from .agents import (
     Agent as Agent,
     AgentReport as AgentReport,

@@ -17,6 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+# the tables this module's foreign keys name load with it (asset, site)
+import muniops.inventory.models.core  # noqa: F401
 from muniops.inventory.types import UTCDateTime, enum_type, utcnow
 
 

@@ -6,6 +6,7 @@ product names by sysObjectID, and what a bad profile is told."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -218,3 +219,67 @@ tables:
     got = {r.labels["dev"]: r.labels["state"] for r in _read(p, _col("1.2.5", {
         "1": b"\x00", "2": b"\x80", "3": b"\x20\x00"}))}
     assert got == {"1": "no_error", "2": "low_paper", "3": "unknown_8192"}
+
+
+@functools.cache
+def _builtin() -> ProfileSet:
+    from muniops.collector.snmp.config import BUILTIN_PROFILES
+
+    return ProfileSet.load([BUILTIN_PROFILES])
+
+
+def _facts_of(names: list[str], scalars: dict[str, SnmpValue], walked: Walk | None = None
+              ) -> dict[str, object]:
+    return extract(_builtin().resolve(names), scalars, walked or {})[1]
+
+
+def test_a_fact_value_is_shown_by_its_name_and_an_unlisted_one_as_read() -> None:
+    nvr = "1.3.6.1.4.1.50001.1.100.0"          # hikEntityType: DVR(1) NVR(2) IPC(3)
+    assert _facts_of(["hikvision-nvr"], {nvr: 1})["model"] == "DVR"
+    assert _facts_of(["hikvision-nvr"], {nvr: 2})["model"] == "NVR"
+    assert _facts_of(["hikvision-nvr"], {nvr: 255})["model"] == "255"
+
+
+@pytest.mark.parametrize(("profile", "descr", "model"), [
+    ("netsnmp-host", "Linux pi 6.1.21-v8+ #1642 SMP PREEMPT Mon Apr  3 17:24:16 BST 2023 "
+     "aarch64", "Generic ARM 64-bit"),
+    ("netsnmp-host", "FreeBSD fw 13.2-RELEASE FreeBSD 13.2-RELEASE releng/13.2-n254617 "
+     "GENERIC amd64", "Generic x86 64-bit"),
+    ("netsnmp-host", "Linux box 2.6.32 #1 SMP Tue Jan 1 00:00:00 UTC 2013 i686",
+     "Generic x86"),
+    ("windows", "Hardware: x86 Family 6 Model 15 Stepping 11 AT/AT COMPATIBLE - Software: "
+     "Windows Version 6.0 (Build 6002 Multiprocessor Free)", "Generic x86"),
+    ("windows-workstation", "Hardware: AMD64 Family 25 Model 80 Stepping 0 AT/AT COMPATIBLE"
+     " - Software: Windows Version 6.3 (Build 19045 Multiprocessor Free)", "AMD x64"),
+    ("juniper-junos", "Juniper Networks, Inc. srx300 internet router, kernel JUNOS "
+     "20.4R3.8, Build date: 2022-01-01", "srx300"),
+    ("juniper-junos", "Juniper Networks, Inc. ex2300-c-12p Ethernet Switch, kernel JUNOS "
+     "21.4R3-S4.9", "ex2300-c-12p"),
+])
+def test_the_model_of_other_hosts_and_firmware_comes_from_sysdescr(
+        profile: str, descr: str, model: str) -> None:
+    from muniops.collector.snmp.poller import SYS_DESCR
+
+    assert _facts_of([profile], {SYS_DESCR: descr})["model"] == model
+
+
+def test_a_linux_sysdescr_without_a_machine_names_no_model() -> None:
+    from muniops.collector.snmp.poller import SYS_DESCR
+
+    assert "model" not in _facts_of(["netsnmp-host"], {SYS_DESCR: "a custom description"})
+
+
+def test_identity_from_entity_mib_where_vendors_put_it() -> None:
+    ent = "1.3.6.1.2.1.47.1.1.1.1"
+    # a Cisco stack: the stack entity (1) has no model name, the first member (1000) has
+    stack = {**_col(f"{ent}.13", {"1": "", "1000": "C9300-48P", "1001": "",
+                                  "1010": "SFP-10G-SR"})}
+    assert _facts_of(["cisco-ios"], {}, stack)["model"] == "C9300-48P"
+    # Huawei: the chassis's serial is empty, the main board's is the ESN; a PSU's is not it
+    huawei = {**_col(f"{ent}.5", {"3": 3, "5": 5, "9": 9, "81933": 6}),
+              **_col(f"{ent}.11", {"3": "", "5": "", "9": "2102350DLS10K3000123",
+                                   "81933": "PSU123"})}
+    assert _facts_of(["huawei-vrp"], {}, huawei)["serial"] == "2102350DLS10K3000123"
+    # ...and a chassis that has its own serial keeps it
+    huawei[f"{ent}.11"][0] = (f"{ent}.11.3", "CHASSIS9")
+    assert _facts_of(["huawei-vrp"], {}, huawei)["serial"] == "CHASSIS9"

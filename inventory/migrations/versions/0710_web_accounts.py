@@ -1,7 +1,7 @@
 """web accounts and sessions, failed sign-ins, PM visit photos
 
 Revision ID: 0710
-Revises: 0610
+Revises: 0700
 Create Date: 2026-12-02 04:00:19.808308
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import muniops.inventory.types
 
 revision: str = '0710'
-down_revision: str | Sequence[str] | None = '0610'
+down_revision: str | Sequence[str] | None = '0700'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
