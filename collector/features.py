@@ -5,6 +5,7 @@ from muniops.collector.agents import FEATURE as AGENTS
 from muniops.collector.backups import FEATURE as BACKUPS
 from muniops.collector.core.feature import Feature, check_unique
 from muniops.collector.discovery import FEATURE as DISCOVERY
+from muniops.collector.district import FEATURE as DISTRICT
 from muniops.collector.events import FEATURE as EVENTS
 from muniops.collector.kpi import FEATURE as KPI
 from muniops.collector.licences import FEATURE as LICENCES
@@ -16,5 +17,5 @@ from muniops.collector.ssh import FEATURE as SSH
 from muniops.collector.system import FEATURE as SYSTEM
 
 FEATURES: tuple[Feature, ...] = (REGISTER, SNMP, SSH, EVENTS, DISCOVERY, AGENTS, LICENCES,
-                                 BACKUPS, PM, KPI, REPORTS, SYSTEM)
+                                 BACKUPS, PM, KPI, REPORTS, DISTRICT, SYSTEM)
 check_unique(FEATURES)

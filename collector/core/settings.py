@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from muniops.collector.core.addresses import split_address
 from muniops.collector.discovery.config import DiscoverySettings
+from muniops.collector.district.config import DistrictSettings  # district collectors
 from muniops.collector.events.config import EventSettings  # traps, syslog, alert routing
 from muniops.collector.reports.config import ReportSettings  # report defaults
 from muniops.collector.snmp.config import SnmpSettings  # SNMP polling
@@ -125,6 +126,7 @@ class Settings(BaseSettings):
     playbooks: PlaybookSettings = PlaybookSettings()  # SSH devices, schedule (collector/ssh)
     licences: LicenceSettings = LicenceSettings()  # product rule file (inventory/licences.py)
     events: EventSettings = EventSettings()  # traps, syslog, alerts (collector/events)
+    district: DistrictSettings = DistrictSettings()  # central or district (collector/district)
     # where the settings came from, for messages; not a setting itself
     source: str = Field(default="<defaults>", exclude=True)
 

@@ -30,6 +30,11 @@ from muniops.inventory.models.discovery import (  # noqa: F401  (discovery)
     SweepRun,
     UnknownDevice,
 )
+from muniops.inventory.models.district import (  # noqa: F401  (district collectors)
+    DeviceLease,
+    DistrictApplied,
+    DistrictCollector,
+)
 from muniops.inventory.models.documents import (  # noqa: F401  (signed documents)
     Handover,
     WriteOffBatch,
