@@ -8,15 +8,18 @@ import json
 import ssl
 import subprocess
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from muniops.inventory.db import sqlite_url
 from muniops.lab.agents import BIN, CollectorProcess, write_config
-from muniops.lab.net import free_port
+from muniops.lab.net import free_port, http_ready, stop, wait_until
+from muniops.lab.prometheus import PROMETHEUS
 
 
 def muniops(config: Path, *args: str) -> str:
@@ -100,3 +103,43 @@ def make_district(folder: Path, central: Central, name: str, secret: str, *,
     muniops(config, "sites", "add", site, "--district", district)
     local = json.loads(muniops(config, "agents", "enroll-secret", site, "--json"))["secret"]
     return District(CollectorProcess(config, free_port()), config, str(local))
+
+
+class PrometheusProcess:
+    """Debian's Prometheus with a config and data folder of its own, on a port that stays
+    the same across restarts (a receiver that goes away and comes back), with extra flags
+    (``--enable-feature=agent``, ``--web.enable-remote-write-receiver``)."""
+
+    def __init__(self, root: Path, config_text: str, *flags: str, agent: bool = False,
+                 port: int | None = None) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        self.root, self.flags, self.agent = root, flags, agent
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.config = root / "prometheus.yml"
+        self.config.write_text(config_text, encoding="utf-8")
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 30) -> PrometheusProcess:
+        storage = "--storage.agent.path" if self.agent else "--storage.tsdb.path"
+        log = self.root / "prometheus.log"
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [PROMETHEUS, f"--config.file={self.config}", f"{storage}={self.root / 'data'}",
+                 f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn",
+                 *self.flags], stdout=out, stderr=subprocess.STDOUT)
+        proc = self.proc
+        wait_until(lambda: http_ready(f"{self.url}/-/ready", proc, log, "prometheus"),
+                   timeout=timeout, what="prometheus")
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop(self.proc, 10)
+            self.proc = None
+
+    def api(self, path: str, **params: str) -> Any:
+        query = urllib.parse.urlencode(params)
+        with urllib.request.urlopen(f"{self.url}/api/v1/{path}?{query}", timeout=30) as r:
+            body = json.load(r)
+        return body["data"]
