@@ -6,6 +6,7 @@ central's API), with no gap larger than one scrape interval."""
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import time
 from pathlib import Path
@@ -77,7 +78,7 @@ def test_samples_of_an_outage_reach_the_central_when_it_is_back(tmp_path: Path) 
         got = _samples(central, cut - 5, time.time())
         during = [ts for ts in got if cut <= ts <= back]
         assert len(during) >= OUTAGE / SCRAPE - 2, during
-        gaps = [b - a for a, b in zip(got, got[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(got)]
         assert max(gaps) <= SCRAPE * 1.6, gaps  # no gap larger than one scrape interval
     finally:
         agent.stop()
