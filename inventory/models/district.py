@@ -47,7 +47,8 @@ class DistrictApplied(SQLModel, table=True):
 class DeviceLease(SQLModel, table=True):
     """Which collector of a LAN polls a device until ``expires_at`` (PostgreSQL leases:
     several collectors share the SNMP and SSH work; a dead one's devices are taken over
-    once its leases expire, within one poll interval)."""
+    once its leases expire, within one poll interval). A periodic job run once across the
+    central's workers is a row too, named ``job:NAME``."""
 
     __tablename__ = "device_lease"
 
@@ -55,3 +56,6 @@ class DeviceLease(SQLModel, table=True):
     holder: str = Field(max_length=120, index=True)
     acquired_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
+    # the last poll slot (time // interval) it was polled in: one poll per slot, enforced
+    # by the store, whoever holds the lease
+    last_slot: int = Field(default=-1, sa_type=sa.BigInteger)

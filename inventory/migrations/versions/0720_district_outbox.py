@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('holder', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
     sa.Column('acquired_at', muniops.inventory.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('expires_at', muniops.inventory.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_slot', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('device')
     )
     with op.batch_alter_table('device_lease', schema=None) as batch_op:
