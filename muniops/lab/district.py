@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import ssl
 import subprocess
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -65,11 +66,14 @@ class Central:
         return str(out["secret"])
 
 
-def make_central(folder: Path, database_url: str | None = None) -> Central:
-    """A migrated central store with a private CA and the collector's certificate."""
+def make_central(folder: Path, database_url: str | None = None,
+                 hosts: tuple[str, ...] = ("127.0.0.1",)) -> Central:
+    """A migrated central store with a private CA and the collector's certificate for
+    ``hosts`` (the addresses districts reach it at)."""
     config = write_config(folder, database_url)
     muniops(config, "init")
-    made = json.loads(muniops(config, "tls", "init", "--host", "127.0.0.1", "--json"))
+    names = [arg for host in hosts for arg in ("--host", host)]
+    made = json.loads(muniops(config, "tls", "init", *names, "--json"))
     data = yaml.safe_load(config.read_text())
     data["api"] = made["api"]
     config.write_text(yaml.safe_dump(data))
@@ -91,11 +95,12 @@ class District:
 
 def make_district(folder: Path, central: Central, name: str, secret: str, *,
                   site: str, district: str, batch_size: int = 200,
-                  forward_every: int = 1) -> District:
+                  forward_every: int = 1, central_url: str | None = None) -> District:
     """A district collector (SQLite of its own) enrolling at ``central`` with ``secret``,
     with a local site of the same name its agents enrol at."""
     section = {"district": {"role": "district", "name": name,
-                            "central_url": central.process.url, "enrolment_secret": secret,
+                            "central_url": central_url or central.process.url,
+                            "enrolment_secret": secret,
                             "ca_file": str(central.ca), "batch_size": batch_size,
                             "forward_every_seconds": forward_every}}
     config = write_config(folder, extra=yaml.safe_dump(section))
@@ -143,3 +148,35 @@ class PrometheusProcess:
         with urllib.request.urlopen(f"{self.url}/api/v1/{path}?{query}", timeout=30) as r:
             body = json.load(r)
         return body["data"]
+
+
+class NetnsCollector(CollectorProcess):
+    """``muniops serve`` inside network namespace ``ns`` (``ip netns exec``), checked from
+    inside it: the test's own namespaces only, never another address."""
+
+    def __init__(self, config: Path, ns: str, listen: str, health_url: str,
+                 ca: Path | None = None) -> None:
+        super().__init__(config, int(listen.rsplit(":", 1)[1]))
+        self.ns, self.listen, self.url, self.ca = ns, listen, health_url.rsplit("/healthz")[0], ca
+        self.health_url = health_url
+
+    def start(self, timeout: float = 60) -> NetnsCollector:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                ["ip", "netns", "exec", self.ns, str(BIN / "muniops"), "--config",
+                 str(self.config), "serve", "--listen", self.listen],
+                stdout=out, stderr=subprocess.STDOUT)
+        wait_until(self._healthy, timeout=timeout, what=f"muniops serve in {self.ns}")
+        return self
+
+    def _healthy(self) -> bool:
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"muniops serve in {self.ns} exited:\n"
+                               + self.log.read_text(errors="replace")[-3000:])
+        context = f"ssl.create_default_context(cafile={str(self.ca)!r})" if self.ca else "None"
+        probe = ("import ssl, urllib.request, sys\n"
+                 f"urllib.request.urlopen({self.health_url!r}, timeout=1, context={context})")
+        done = subprocess.run(["ip", "netns", "exec", self.ns, sys.executable, "-I", "-c",
+                               probe], capture_output=True)
+        return done.returncode == 0
