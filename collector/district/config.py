@@ -19,6 +19,8 @@ class DistrictSettings(BaseModel):
     ca_file: Path | None = None  # the CA the central's certificate is signed by
     forward_every_seconds: int = Field(default=5, ge=1)
     batch_size: int = Field(default=200, ge=1, le=5000)
+    # under the central's api.max_body_bytes (8 MiB by default): full reports are large
+    batch_max_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
     pull_every_seconds: int = Field(default=300, ge=10)
     timeout_seconds: float = Field(default=20, gt=0)
     # the longest cut of the WAN link the outbox and Prometheus' WAL are sized for

@@ -60,13 +60,20 @@ class Outbox:
                 (key, kind, text, time.time()))
         return cur.rowcount == 1
 
-    def peek(self, limit: int) -> list[Queued]:
-        """The oldest ``limit`` items, oldest first."""
+    def peek(self, limit: int, max_bytes: int | None = None) -> list[Queued]:
+        """The oldest ``limit`` items, oldest first, cut where their bodies would exceed
+        ``max_bytes`` (always at least one): a batch fits the central's body limit."""
         with self._lock:
             rows = self._db.execute("SELECT seq, key, kind, body, created FROM outbox "
                                     "ORDER BY seq LIMIT ?", (limit,)).fetchall()
-        return [Queued(seq, key, kind, json.loads(body), created)
-                for seq, key, kind, body, created in rows]
+        out: list[Queued] = []
+        size = 0
+        for seq, key, kind, body, created in rows:
+            size += len(body) + 200
+            if out and max_bytes is not None and size > max_bytes:
+                break
+            out.append(Queued(seq, key, kind, json.loads(body), created))
+        return out
 
     def ack(self, through: int) -> int:
         """Forget the items the central has settled (every ``seq <= through``)."""

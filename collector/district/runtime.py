@@ -152,7 +152,8 @@ class DistrictRuntime(Runtime):
             try:
                 token = self.token()
                 while True:  # an empty batch is sent too: it says the district is alive
-                    batch = self.outbox.peek(self.settings.batch_size)
+                    batch = self.outbox.peek(self.settings.batch_size,
+                                             self.settings.batch_max_bytes)
                     answer = self.link.call("POST", "/api/v1/district/items",
                                             {"items": [q.wire() for q in batch]}, token)
                     done = self.outbox.ack(int(answer["through"]))
