@@ -19,7 +19,7 @@ from muniops.inventory.models import Agent, AgentReport, DistrictApplied
 from muniops.lab.agents import run_agent
 from muniops.lab.district import make_central, make_district, muniops
 
-AGENTS, REPORTS_EACH = 3, 150
+AGENTS, REPORTS_EACH = 3, 100
 
 
 def _count(db: Database, model: type[AgentReport] | type[DistrictApplied]) -> int:
