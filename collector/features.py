@@ -6,6 +6,7 @@ from muniops.collector.backups import FEATURE as BACKUPS
 from muniops.collector.core.feature import Feature, check_unique
 from muniops.collector.devices import FEATURE as DEVICES
 from muniops.collector.discovery import FEATURE as DISCOVERY
+from muniops.collector.district import FEATURE as DISTRICT
 from muniops.collector.events import FEATURE as EVENTS
 from muniops.collector.jobs import FEATURE as JOBS
 from muniops.collector.kpi import FEATURE as KPI
@@ -19,5 +20,6 @@ from muniops.collector.system import FEATURE as SYSTEM
 from muniops.collector.web import FEATURE as WEB
 
 FEATURES: tuple[Feature, ...] = (REGISTER, DEVICES, SNMP, SSH, EVENTS, DISCOVERY, AGENTS,
-                                 LICENCES, BACKUPS, PM, KPI, REPORTS, SYSTEM, JOBS, WEB)
+                                 LICENCES, BACKUPS, PM, KPI, REPORTS, DISTRICT, SYSTEM, JOBS,
+                                 WEB)
 check_unique(FEATURES)

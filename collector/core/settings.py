@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from muniops.collector.core.addresses import split_address
 from muniops.collector.discovery.config import DiscoverySettings
+from muniops.collector.district.config import DistrictSettings  # district collectors
 from muniops.collector.events.config import EventSettings  # traps, syslog, alert routing
 from muniops.collector.reports.config import ReportSettings  # report defaults
 from muniops.collector.snmp.config import SnmpSettings  # SNMP polling
@@ -126,6 +127,7 @@ class Settings(BaseSettings):
     licences: LicenceSettings = LicenceSettings()  # product rule file (inventory/licences.py)
     events: EventSettings = EventSettings()  # traps, syslog, alerts (collector/events)
     web: WebSettings = WebSettings()  # web pages and sign-in (collector/web)
+    district: DistrictSettings = DistrictSettings()  # central or district (collector/district)
     # where the settings came from, for messages; not a setting itself
     source: str = Field(default="<defaults>", exclude=True)
 
@@ -158,18 +160,20 @@ def _format_validation(source: str, exc: ValidationError) -> str:
 PATH_KEYS = ["data_dir", "credentials_file"]
 
 
-API_PATH_KEYS = ["tls_cert", "tls_key"]
+# and in sections: section -> its keys holding paths
+SECTION_PATH_KEYS = {"api": ["tls_cert", "tls_key"], "district": ["ca_file"]}
 
 
 def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     for key in PATH_KEYS:
         if isinstance(data.get(key), str):
             data[key] = str((base / data[key]).resolve())
-    api = data.get("api")
-    if isinstance(api, dict):
-        for key in API_PATH_KEYS:
-            if isinstance(api.get(key), str):
-                api[key] = str((base / api[key]).resolve())
+    for name, keys in SECTION_PATH_KEYS.items():
+        section = data.get(name)
+        if isinstance(section, dict):
+            for key in keys:
+                if isinstance(section.get(key), str):
+                    section[key] = str((base / section[key]).resolve())
     return data
 
 

@@ -51,6 +51,11 @@ from .discovery import (
     UnknownDevice as UnknownDevice,
     UnknownState as UnknownState,
 )
+from .district import (
+    DeviceLease as DeviceLease,
+    DistrictApplied as DistrictApplied,
+    DistrictCollector as DistrictCollector,
+)
 from .documents import (
     Handover as Handover,
     WriteOffBatch as WriteOffBatch,

@@ -1,0 +1,198 @@
+"""The district feature inside ``muniops serve``. On a district collector: the outbox, the
+agents' reports teed into it before they are answered, the ``district-forward`` job that
+drains it to the central in order, and the ``district-pull`` job that keeps the last good
+copy of the central's devices, profiles, playbooks and policies. On the central: nothing
+runs here (its routes are in ``routes.py``)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client.registry import Collector as PromCollector
+
+from muniops.collector.agents.runtime import AgentsRuntime
+from muniops.collector.core.feature import Job, Runtime, runtime_of
+from muniops.collector.district.link import CentralLink, CentralRefused, CentralUnreachable
+from muniops.collector.district.metrics import DistrictMetrics, LinkState
+from muniops.collector.district.outbox import Outbox
+from muniops.inventory.agent_schema import Report
+from muniops.inventory.models import Agent
+
+if TYPE_CHECKING:
+    from muniops.collector.agents.writer import IngestWriter
+    from muniops.collector.core.service import Collector
+    from muniops.inventory.agents import IngestResult
+
+log = logging.getLogger(__name__)
+
+
+def folder_of(data_dir: Path) -> Path:
+    return data_dir / "district"
+
+
+def write_private(path: Path, text: str) -> None:
+    """Atomically, mode 0600: a half-written token or copy is never read back."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class TeeWriter:
+    """The agents' ingest writer, with every report put in the outbox first: a report is
+    answered only once it is both in the outbox and in the local store."""
+
+    def __init__(self, inner: IngestWriter, outbox: Outbox, collector: Collector) -> None:
+        self.inner, self.outbox, self.collector = inner, outbox, collector
+        self._who: dict[int, dict[str, Any]] = {}
+
+    def submit(self, agent_id: int, report: Report) -> Future[IngestResult]:
+        body = {"agent": self._agent(agent_id), "report": report.model_dump(mode="json")}
+        self.outbox.put("agent.report", f"agent.report:{report.report_id}", body)
+        return self.inner.submit(agent_id, report)
+
+    def _agent(self, agent_id: int) -> dict[str, Any]:
+        if agent_id not in self._who:
+            with self.collector.db.read() as s:
+                agent = s.get(Agent, agent_id)
+                assert agent is not None
+                self._who[agent_id] = {"uid": agent.uid, "hostname": agent.hostname,
+                                       "smbios_uuid": agent.smbios_uuid,
+                                       "machine_id": agent.machine_id}
+        return self._who[agent_id]
+
+    def close(self, timeout: float = 30.0) -> None:
+        self.inner.close(timeout)
+
+
+class DistrictRuntime(Runtime):
+    def __init__(self, collector: Collector) -> None:
+        super().__init__(collector)
+        self.settings = collector.settings.district
+        self.state = LinkState()
+        self.outbox: Outbox | None = None
+        self._forwarding = threading.Lock()
+        if self.settings.role == "district":
+            self.folder = folder_of(collector.settings.data_dir)
+            self.outbox = Outbox(self.folder / "outbox.sqlite3")
+            self.link = CentralLink(self.settings)
+
+    def start(self) -> None:
+        agents = runtime_of(self.collector, AgentsRuntime)
+        if self.outbox is not None and agents is not None:
+            agents.writer = TeeWriter(agents.writer, self.outbox,  # type: ignore[assignment]
+                                      self.collector)
+
+    def jobs(self) -> Sequence[Job]:
+        if self.outbox is None:
+            return ()
+        return [Job("district-forward", self.settings.forward_every_seconds,
+                    self._forward_job),
+                Job("district-pull", self.settings.pull_every_seconds, self._pull_job,
+                    pool="district-pull")]
+
+    def _forward_job(self) -> None:
+        self.forward()
+
+    def _pull_job(self) -> None:
+        self.pull()
+
+    def metrics(self) -> Iterable[PromCollector]:
+        if self.outbox is None:
+            return ()
+        return [DistrictMetrics(self.outbox, self.state, self.settings.name)]
+
+    def close(self) -> None:
+        if self.outbox is not None:
+            self.outbox.close()
+
+    # ---- what other features call ----------------------------------------------------------
+
+    def record(self, kind: str, key: str, body: dict[str, Any]) -> None:
+        """Queue something this district learned for the central (a no-op on the central)."""
+        if self.outbox is not None:
+            self.outbox.put(kind, key, body)
+
+    # ---- enrolment, forwarding, pulling ----------------------------------------------------
+
+    def token(self) -> str:
+        """This district collector's token, enrolling first if it has none yet."""
+        path = self.folder / "token"
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        secret = self.settings.enrolment_secret
+        assert secret is not None  # the config's validator requires it for a district
+        answer = self.link.call("POST", "/api/v1/district/enroll",
+                                {"secret": secret.get_secret_value(),
+                                 "name": self.settings.name})
+        write_private(path, answer["token"])
+        log.info("district %s enrolled at %s for district %r", self.settings.name,
+                 self.link.base, answer.get("district", ""))
+        return str(answer["token"])
+
+    def forward(self) -> int:
+        """Send the outbox to the central, oldest first, batch by batch, until it is empty
+        or the central cannot be reached; returns how many items the central settled.
+        An item is deleted only after the central's answer, so a cut in between sends it
+        again, and the central's ledger recognises it."""
+        assert self.outbox is not None
+        settled = 0
+        with self._forwarding:
+            try:
+                token = self.token()
+                while True:  # an empty batch is sent too: it says the district is alive
+                    batch = self.outbox.peek(self.settings.batch_size,
+                                             self.settings.batch_max_bytes)
+                    answer = self.link.call("POST", "/api/v1/district/items",
+                                            {"items": [q.wire() for q in batch]}, token)
+                    done = self.outbox.ack(int(answer["through"]))
+                    settled += done
+                    self.state.forwarded(done)
+                    if not batch or int(answer["through"]) < batch[-1].seq:
+                        break  # empty, or partly settled: the rest goes next turn
+                if not (self.folder / "copy.json").exists():
+                    self.pull()  # the first copy as soon as the central is there
+            except CentralUnreachable as exc:
+                self.state.cut(str(exc))
+                log.warning("district forward: %s; %d item(s) kept", exc,
+                            self.outbox.depth()[0])
+            except CentralRefused as exc:
+                self.state.cut(str(exc))
+                log.error("district forward: %s; items kept", exc)
+        return settled
+
+    def pull(self) -> bool:
+        """Fetch the central's copy for this district and keep it as the last good one."""
+        try:
+            copy = self.link.call("GET", "/api/v1/district/copy", token=self.token())
+        except (CentralUnreachable, CentralRefused) as exc:
+            log.warning("district pull: %s; keeping the last good copy", exc)
+            return False
+        if not isinstance(copy, dict) or "devices" not in copy:
+            log.error("district pull: the central's copy is not understood; keeping the "
+                      "last good copy")
+            return False
+        copy["pulled_at"] = time.time()
+        write_private(self.folder / "copy.json", json.dumps(copy, indent=1))
+        self.state.pulled()
+        return True
+
+
+def last_copy(data_dir: Path) -> dict[str, Any] | None:
+    """The last good copy of the central's devices, profiles, playbooks and policies."""
+    path = folder_of(data_dir) / "copy.json"
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
