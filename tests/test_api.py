@@ -38,7 +38,7 @@ def api(db: Database) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
 
 # routes whose caller proves who it is inside the body (an agent enrolling with its site's
 # enrollment secret): an empty body is refused as malformed before it can be checked
-BODY_AUTHENTICATED = {"/api/v1/agents/enroll": (401, 422)}
+BODY_AUTHENTICATED = {"/api/v1/agents/enroll": (401, 422), "/api/v1/district/enroll": (401, 422)}
 
 
 def test_every_api_route_refuses_an_anonymous_caller(api) -> None:  # type: ignore[no-untyped-def]

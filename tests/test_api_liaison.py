@@ -22,12 +22,12 @@ from muniops.inventory import (
     agents,
     assets,
     configs,
+    devices,
     discovery,
     events,
     pm,
     repairs,
     sites,
-    snmp as snmp_store,
     tokens,
 )
 from muniops.inventory.db import Database
@@ -67,8 +67,8 @@ def _district(s: Any, d: str, site: str, mac: str, ip: str, unknown_mac: str) ->
     ticket = repairs.open_ticket(s, f"{d}-A1", RepairOpen(part="disk", vendor=f"{d} Vendor"),
                                  actor="t")
     device = f"{low}-sw1"
-    snmp_store.add_device(s, snmp_store.DeviceCreate(name=device, address="127.0.0.1",
-                                                     credential="lab", site=site), actor="t")
+    devices.add_device(s, devices.DeviceCreate(name=device, address="127.0.0.1",
+                                               snmp_credential="lab", site=site), actor="t")
     configs.record_backup(s, device, f"hostname {device}\nsnmp-server community {low}-secret\n",
                           playbook="backup-config", actor="t", site=site)
     configs.record_backup(s, device, f"hostname {device}\nntp server {ip}\n",
@@ -259,9 +259,11 @@ def test_the_check_sees_south_where_it_is_shown(world) -> None:  # type: ignore[
         assert area in shown, f"{area}: South's data is not shown even to an admin"
 
 
-# public by design (docs/api.md): liveness, and an agent enrolling, which proves itself
+# public by design (docs/api.md): liveness, and an agent or a district collector
+# enrolling, which proves itself
 # with its site's enrolment secret in the body (a wrong one is refused, 403)
-PUBLIC = {("get", "/healthz"): (200, 503), ("post", "/api/v1/agents/enroll"): (401, 403, 422)}
+PUBLIC = {("get", "/healthz"): (200, 503), ("post", "/api/v1/agents/enroll"): (401, 403, 422),
+          ("post", "/api/v1/district/enroll"): (401, 403, 422)}
 
 
 def test_every_route_refuses_a_caller_without_a_valid_token(world) -> None:  # type: ignore[no-untyped-def]

@@ -9,19 +9,19 @@ killed district's request still in flight and its successor's — are applied on
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import select
 
-from muniops.collector.api.auth import DB, AnyCaller
+from muniops.collector.api.auth import DB, Admin
 from muniops.collector.api.limits import RETRY_AFTER
+from muniops.collector.api.parity import cli
 from muniops.collector.district.devices import assigned_devices
 from muniops.collector.snmp.config import SnmpSettings
 from muniops.inventory import district
-from muniops.inventory.db import Database
 from muniops.inventory.errors import InvalidInput
 from muniops.inventory.models import DistrictCollector
 from muniops.playbooks.loader import BUILTIN
@@ -53,7 +53,8 @@ class BatchBody(BaseModel):
     items: list[ItemBody] = Field(max_length=5000)
 
 
-def _district_of(request: Request, db: Database) -> DistrictCollector:
+def _district_of(request: Request, db: DB) -> DistrictCollector:
+    """The district collector asking (a dependency: checked before the body is read)."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     with db.read() as s:
         found = district.authenticate(s, token.strip()) if scheme.lower() == "bearer" else None
@@ -61,6 +62,9 @@ def _district_of(request: Request, db: Database) -> DistrictCollector:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked district token",
                             headers={"WWW-Authenticate": "Bearer"})
     return found
+
+
+District = Annotated[DistrictCollector, Depends(_district_of)]
 
 
 @router.post("/enroll", status_code=status.HTTP_201_CREATED)
@@ -78,9 +82,8 @@ def enroll(body: EnrollBody, db: DB) -> dict[str, str]:
 
 
 @router.post("/items")
-def post_items(body: BatchBody, request: Request, db: DB) -> dict[str, int]:
+def post_items(body: BatchBody, caller: District, db: DB) -> dict[str, int]:
     """Apply a batch of outbox items in order; answers how far the outbox is settled."""
-    caller = _district_of(request, db)
     items = [district.Item(i.seq, i.key, i.kind, i.body) for i in body.items]
     try:
         with db.write() as s:
@@ -102,10 +105,9 @@ def post_items(body: BatchBody, request: Request, db: DB) -> dict[str, int]:
 
 
 @router.get("/copy")
-def copy(request: Request, db: DB) -> dict[str, Any]:
+def copy(request: Request, caller: District, db: DB) -> dict[str, Any]:
     """What a district collector keeps a copy of: its devices, the SNMP profiles, the
     playbooks and the policies its agents and jobs follow."""
-    caller = _district_of(request, db)
     settings = request.app.state.settings
     with db.read() as s:
         name = district.district_of(s, caller)
@@ -126,7 +128,7 @@ def _yaml_files(snmp: SnmpSettings) -> dict[str, str]:
     return files
 
 
-@router.get("/collectors")
-def list_collectors(_caller: AnyCaller, db: DB) -> list[dict[str, Any]]:
+@router.get("/collectors", openapi_extra=cli("district list"))
+def list_collectors(_caller: Admin, db: DB) -> list[dict[str, Any]]:
     with db.read() as s:
         return district.list_collectors(s)
