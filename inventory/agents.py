@@ -378,20 +378,23 @@ def _replace_software(session: Session, asset_id: int, packages: list[Package], 
     table = table_of(HostSoftware)
     conn = session.connection()
     wanted = set(packages)
-    gone: list[int] = []
+    gone: list[tuple[int, str, str, str]] = []
     if known is not None:
-        for row_id, *key in conn.execute(
-                sa_select(table.c.id, table.c.name, table.c.version, table.c.publisher)
+        for name, version, publisher in conn.execute(
+                sa_select(table.c.name, table.c.version, table.c.publisher)
                 .where(table.c.asset_id == asset_id)):
-            package = (key[0], key[1], key[2])
+            package = (name, version, publisher)
             if package in wanted:
                 wanted.discard(package)
             else:
-                gone.append(row_id)
-    for start in range(0, len(gone), 500):
-        conn.execute(table.delete().where(table.c.id.in_(gone[start:start + 500])))
-    if wanted:  # the driver's own executemany: SQLAlchemy's per-row work was half the cost
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+                gone.append((asset_id, *package))
+    # the driver's own executemany: SQLAlchemy's per-row work was half the cost
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    if gone:  # by key: the rows have no other identity
+        conn.exec_driver_sql(
+            f"DELETE FROM {table.name} WHERE asset_id = {mark} AND name = {mark} "
+            f"AND version = {mark} AND publisher = {mark}", gone)
+    if wanted:  # in key order: each insert lands next to the one before it
         conn.exec_driver_sql(
             f"INSERT INTO {table.name} (asset_id, name, version, publisher) "
             f"VALUES ({mark}, {mark}, {mark}, {mark})",
