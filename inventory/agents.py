@@ -394,11 +394,18 @@ def _replace_software(session: Session, asset_id: int, packages: list[Package], 
         conn.exec_driver_sql(
             f"DELETE FROM {table.name} WHERE asset_id = {mark} AND name = {mark} "
             f"AND version = {mark} AND publisher = {mark}", gone)
-    if wanted:  # in key order: each insert lands next to the one before it
-        conn.exec_driver_sql(
-            f"INSERT INTO {table.name} (asset_id, name, version, publisher) "
-            f"VALUES ({mark}, {mark}, {mark}, {mark})",
-            [(asset_id, n, v, pub) for n, v, pub in sorted(wanted)])
+    if not wanted:
+        return
+    rows = [(asset_id, n, v, pub) for n, v, pub in sorted(wanted)]  # appended in key order
+    columns = f"{table.name} (asset_id, name, version, publisher)"
+    if conn.dialect.driver == "psycopg":  # PostgreSQL's COPY: one statement, not 800
+        raw: Any = conn.connection.dbapi_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY {columns} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    conn.exec_driver_sql(f"INSERT INTO {columns} VALUES ({mark}, {mark}, {mark}, {mark})",
+                         rows)
 
 
 def _apply_full(session: Session, agent: Agent, report: Report) -> IngestResult:
