@@ -67,8 +67,10 @@ class Open(BaseModel):
 
     @model_validator(mode="after")
     def _bounded_extra(self) -> Self:
-        if self.model_extra:
-            _extra_size(self.model_extra)
+        extra = self.model_extra
+        if extra and not (len(extra) < MAX_EXTRA_VALUES and all(  # the common case, quickly
+                type(v) is str and len(v) <= MAX_TEXT for v in extra.values())):
+            _extra_size(extra)
         return self
 
 
@@ -146,9 +148,23 @@ class User(Open):
 
 
 class Package(Open):
-    name: CleanStr = Field(min_length=1, max_length=300)
-    version: CleanStr | None = Field(default=None, max_length=120)
-    publisher: CleanStr | None = Field(default=None, max_length=200)
+    """Cleaned by ``Report._clean_software``: one pass over a list of thousands, not three
+    Python validators per package (most of a full report's parse otherwise)."""
+
+    name: str = Field(min_length=1, max_length=300)
+    version: str | None = Field(default=None, max_length=120)
+    publisher: str | None = Field(default=None, max_length=200)
+
+
+def _clean_packages(packages: list[Package] | None) -> list[Package] | None:
+    for p in packages or ():
+        if _CONTROL.search(p.name):
+            p.name = clean(p.name)
+        if p.version and _CONTROL.search(p.version):
+            p.version = clean(p.version)
+        if p.publisher and _CONTROL.search(p.publisher):
+            p.publisher = clean(p.publisher)
+    return packages
 
 
 class AvProduct(Open):
@@ -200,7 +216,8 @@ class Report(Open):
     filesystems: list[Filesystem] | None = Field(default=None, max_length=MAX_ITEMS)
     network: list[Interface] | None = Field(default=None, max_length=MAX_ITEMS)
     users: list[User] | None = Field(default=None, max_length=MAX_ITEMS)
-    software: list[Package] | None = Field(default=None, max_length=100_000)
+    software: Annotated[list[Package] | None, AfterValidator(_clean_packages)] = Field(
+        default=None, max_length=100_000)
     antivirus: Antivirus | None = None
     health: Health | None = None
     backups: list[BackupFinding] | None = Field(default=None, max_length=200)

@@ -377,24 +377,34 @@ def _replace_software(session: Session, asset_id: int, packages: list[Package], 
     table = table_of(HostSoftware)
     conn = session.connection()
     wanted = set(packages)
-    gone: list[int] = []
+    gone: list[tuple[int, str, str, str]] = []
     if known is not None:
-        for row_id, *key in conn.execute(
-                sa_select(table.c.id, table.c.name, table.c.version, table.c.publisher)
+        for name, version, publisher in conn.execute(
+                sa_select(table.c.name, table.c.version, table.c.publisher)
                 .where(table.c.asset_id == asset_id)):
-            package = (key[0], key[1], key[2])
+            package = (name, version, publisher)
             if package in wanted:
                 wanted.discard(package)
             else:
-                gone.append(row_id)
-    for start in range(0, len(gone), 500):
-        conn.execute(table.delete().where(table.c.id.in_(gone[start:start + 500])))
-    if wanted:  # the driver's own executemany: SQLAlchemy's per-row work was half the cost
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+                gone.append((asset_id, *package))
+    # the driver's own executemany: SQLAlchemy's per-row work was half the cost
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    if gone:  # by key: the rows have no other identity
         conn.exec_driver_sql(
-            f"INSERT INTO {table.name} (asset_id, name, version, publisher) "
-            f"VALUES ({mark}, {mark}, {mark}, {mark})",
-            [(asset_id, n, v, pub) for n, v, pub in sorted(wanted)])
+            f"DELETE FROM {table.name} WHERE asset_id = {mark} AND name = {mark} "
+            f"AND version = {mark} AND publisher = {mark}", gone)
+    if not wanted:
+        return
+    rows = [(asset_id, n, v, pub) for n, v, pub in sorted(wanted)]  # appended in key order
+    columns = f"{table.name} (asset_id, name, version, publisher)"
+    if conn.dialect.driver == "psycopg":  # PostgreSQL's COPY: one statement, not 800
+        raw: Any = conn.connection.dbapi_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY {columns} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    conn.exec_driver_sql(f"INSERT INTO {columns} VALUES ({mark}, {mark}, {mark}, {mark})",
+                         rows)
 
 
 def _apply_full(session: Session, agent: Agent, report: Report) -> IngestResult:
