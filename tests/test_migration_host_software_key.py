@@ -25,7 +25,7 @@ def test_host_software_rows_survive_0750_and_its_downgrade(tmp_path, request) ->
 
     for kind in ("sqlite", "postgresql"):
         db = Database(new_database_url(kind, tmp_path / kind, request))
-        migrate.upgrade(db.engine, "0610")
+        migrate.upgrade(db.engine, "0720")  # the revision before 0750
         with db.engine.begin() as conn:
             for n in (1, 2):
                 conn.execute(text(
@@ -40,7 +40,7 @@ def test_host_software_rows_survive_0750_and_its_downgrade(tmp_path, request) ->
         with pytest.raises(IntegrityError), db.engine.begin() as conn:  # now the key
             conn.execute(text("INSERT INTO host_software (asset_id, name, version, publisher)"
                               " VALUES (2, 'Firefox', '128.0', 'Mozilla')"))
-        command.downgrade(migrate.alembic_config(db.engine), "0610")
+        command.downgrade(migrate.alembic_config(db.engine), "0720")
         assert _rows(db) == sorted(ROWS)
         migrate.upgrade(db.engine)
         assert _rows(db) == sorted(ROWS)

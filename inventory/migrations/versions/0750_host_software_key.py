@@ -8,7 +8,7 @@ writer always stored a set of packages per host, so every row carries over under
 new key (``DISTINCT`` only folds rows that were never written twice).
 
 Revision ID: 0750
-Revises: 0610
+Revises: 0720
 Create Date: 2026-12-02 05:00:00
 """
 
@@ -19,7 +19,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0750'
-down_revision: str | Sequence[str] | None = '0610'
+down_revision: str | Sequence[str] | None = '0720'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
