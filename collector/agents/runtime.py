@@ -27,7 +27,7 @@ class AgentsRuntime(Runtime):
         self.writer = IngestWriter(collector.db)
 
     def jobs(self) -> Sequence[Job]:
-        return [Job("agent-ledger-prune", 24 * 3600, self.prune_ledger)]
+        return [Job("agent-ledger-prune", 24 * 3600, self.prune_ledger, once_per_store=True)]
 
     def metrics(self) -> Iterable[PromCollector]:
         return [AgentMetrics(self.collector.db, self.collector.settings.agents)]

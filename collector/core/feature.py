@@ -46,13 +46,16 @@ class Command:
 @dataclass(frozen=True)
 class Job:
     """A periodic job of a running feature. ``pool`` names the executor it runs in (one
-    per feature unless it says otherwise): a long job never delays another pool's jobs."""
+    per feature unless it says otherwise): a long job never delays another pool's jobs.
+    ``once_per_store``: the job acts on the whole store, so of several processes on one
+    store only one runs each turn (``core/turns.py``)."""
 
     name: str
     every_seconds: int
     run: Callable[[], None]
     pool: str = ""
     concurrency: int = 1
+    once_per_store: bool = False
 
 
 class Runtime:

@@ -21,6 +21,7 @@ from muniops.collector.core.exposition import Registry
 from muniops.collector.core.feature import Feature, Runtime
 from muniops.collector.core.scheduler import Scheduler
 from muniops.collector.core.settings import Settings
+from muniops.collector.core.turns import once_across_workers, this_process
 from muniops.collector.features import FEATURES
 from muniops.inventory.db import Database
 
@@ -47,6 +48,8 @@ class Collector:
             for collector in runtime.metrics():
                 self.registry.register(collector)
             for job in runtime.jobs():
+                if job.once_per_store and not self.db.is_sqlite:
+                    job = once_across_workers(job, self.db, this_process())
                 self.scheduler.add(job)
         self.app: FastAPI = create_app(settings, self.db, self.registry,
                                        routers=[r for f in features for r in f.routers])

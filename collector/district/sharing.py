@@ -1,5 +1,6 @@
-"""Several processes on one PostgreSQL: collectors of one LAN sharing the SNMP and SSH
-work through device leases, and the central's workers running each periodic job once.
+"""Several collectors of one LAN on one PostgreSQL, sharing the SNMP and SSH work through
+device leases (each periodic job running once across them is the core's:
+``collector/core/turns.py``).
 
 ``LeaseKeeper.tick`` runs every third of a poll interval: it says the collector is alive,
 renews its leases (half an interval long), takes a fair share of the free ones and hands
@@ -12,22 +13,18 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from collections.abc import Sequence
 from datetime import timedelta
 from zlib import crc32
 
-from muniops.collector.core.feature import Job
+from sqlalchemy.exc import OperationalError
+
+from muniops.collector.core.turns import slot_of
 from muniops.inventory import leases
 from muniops.inventory.db import Database
 from muniops.inventory.types import utcnow
 
 log = logging.getLogger(__name__)
-
-
-def slot_of(interval: float, at: float | None = None) -> int:
-    """The poll interval number ``at`` (now) falls in."""
-    return int((time.time() if at is None else at) // interval)
 
 
 class LeaseKeeper:
@@ -38,8 +35,22 @@ class LeaseKeeper:
         self.mine: set[str] = set()
 
     def tick(self, devices: Sequence[str]) -> set[str]:
-        """Renew, rebalance and claim; returns the devices this collector holds now."""
-        wanted = set(devices)
+        """Renew, rebalance and claim; returns the devices this collector holds now. Two
+        collectors claiming at once can deadlock in PostgreSQL, which then aborts one of
+        them: that one keeps what it held and claims again at its next tick."""
+        try:
+            mine = self._tick(set(devices))
+        except OperationalError as exc:
+            log.warning("leases: %s keeps its %d device(s) this tick: %s", self.holder,
+                        len(self.mine), type(getattr(exc, "orig", exc)).__name__)
+            return self.mine
+        if mine != self.mine:
+            log.info("leases: %s holds %d of %d device(s)", self.holder, len(mine),
+                     len(devices))
+        self.mine = mine
+        return mine
+
+    def _tick(self, wanted: set[str]) -> set[str]:
         with self.db.write() as s:
             now = utcnow()
             leases.present(s, self.holder, now, self.ttl)
@@ -56,10 +67,6 @@ class LeaseKeeper:
                     break
                 if leases.claim(s, self.holder, device, now, self.ttl):
                     mine.add(device)
-        if mine != self.mine:
-            log.info("leases: %s holds %d of %d device(s)", self.holder, len(mine),
-                     len(wanted))
-        self.mine = mine
         return mine
 
     def _order(self, device: str) -> int:
@@ -77,22 +84,3 @@ class LeaseKeeper:
         with self.db.write() as s:
             leases.release(s, self.holder, self.mine | {f"holder:{self.holder}"})
         self.mine = set()
-
-
-def once_across_workers(job: Job, db: Database, holder: str) -> Job:
-    """``job`` run by one worker per turn across every process on this store: a turn is
-    ``every_seconds`` long and won in the store; an advisory lock keeps a long run from
-    being overlapped by the next turn's winner."""
-    ttl = timedelta(seconds=job.every_seconds)
-
-    def run() -> None:
-        with leases.advisory_lock(db, f"muniops-job:{job.name}") as got:
-            if not got:
-                return
-            with db.write() as s:
-                won = leases.job_turn(s, holder, job.name, slot_of(job.every_seconds),
-                                      utcnow(), ttl)
-            if won:
-                job.run()
-
-    return Job(job.name, job.every_seconds, run, job.pool, job.concurrency)

@@ -44,7 +44,8 @@ class KpiRuntime(Runtime):
         self.exported = KpiMetrics(collector.settings.kpis)
 
     def jobs(self) -> Sequence[Job]:
-        return [Job("kpi-sample", self.collector.settings.kpis.sample_minutes * 60, self.run)]
+        return [Job("kpi-sample", self.collector.settings.kpis.sample_minutes * 60, self.run,
+                    once_per_store=True)]
 
     def metrics(self) -> Iterable[PromCollector]:
         return [self.exported]

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 class PmRuntime(Runtime):
     def jobs(self) -> Sequence[Job]:
-        return [Job("pm-plan", 900, self.keep_plan)]
+        return [Job("pm-plan", 900, self.keep_plan, once_per_store=True)]
 
     def metrics(self) -> Iterable[PromCollector]:
         return [PmMetrics(self.collector.db)]

@@ -11,7 +11,7 @@ from muniops.collector.core.feature import Job, Runtime
 
 class SystemRuntime(Runtime):
     def jobs(self) -> Sequence[Job]:
-        return [Job("store-maintenance", 3600, self.store_maintenance)]
+        return [Job("store-maintenance", 3600, self.store_maintenance, once_per_store=True)]
 
     def store_maintenance(self) -> None:
         """Keep SQLite's WAL file short and its query planner's statistics fresh."""

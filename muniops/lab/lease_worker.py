@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 from muniops.collector.core.feature import Job
-from muniops.collector.district.sharing import LeaseKeeper, once_across_workers, slot_of
+from muniops.collector.core.turns import once_across_workers, slot_of
+from muniops.collector.district.sharing import LeaseKeeper
 from muniops.inventory.db import Database
 
 

@@ -1,7 +1,8 @@
 """Several processes on one real PostgreSQL: three central workers run a periodic job
 once per turn between them; two collectors of a LAN share 30 devices through leases,
 never poll one device twice in an interval, and when one is SIGKILLed the other polls
-all of them from the next interval on."""
+all of them from the next interval on; the service runs a store-wide job once across
+its processes."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ import sys
 import time
 from pathlib import Path
 
+from muniops.collector.core.feature import Feature, Job, Runtime
+from muniops.collector.core.service import Collector
+from muniops.collector.core.settings import Settings
 from muniops.inventory import migrate
 from muniops.inventory.db import Database
 from muniops.lab import postgres
@@ -89,3 +93,35 @@ def test_two_collectors_share_devices_and_one_takes_over(pg_base: str, tmp_path:
     assert after
     for s in after[:-1]:
         assert by_holder[s]["collector-b"] == {f"sw{i:03d}" for i in range(DEVICES)}, s
+
+
+RAN: list[tuple[int, str]] = []  # (collector, job) each time a job of _Counting ran
+
+
+class _Counting(Runtime):
+    def jobs(self) -> list[Job]:
+        me = id(self.collector)
+        return [Job("store-wide", 3600, lambda: RAN.append((me, "store-wide")),
+                    once_per_store=True),
+                Job("per-process", 3600, lambda: RAN.append((me, "per-process")))]
+
+
+def test_the_service_runs_a_store_wide_job_once_across_its_processes(
+        pg_base: str, tmp_path: Path) -> None:
+    """Two collectors (``muniops serve`` workers) on one PostgreSQL, each running its jobs'
+    turn: a job marked once_per_store runs in one of them, any other in both."""
+    url = _fresh_store(pg_base)
+    feature = Feature("counting", "test", "Service",
+                      runtime="tests.district.test_sharing:_Counting")
+    RAN.clear()
+    collectors = [Collector(Settings(data_dir=tmp_path / str(i)), Database(url), [feature])
+                  for i in range(2)]
+    try:
+        for collector in collectors:
+            for job in collector.scheduler.jobs.values():
+                job.run()
+    finally:
+        for collector in collectors:
+            collector.close()
+    ran = collections.Counter(job for _who, job in RAN)
+    assert ran == {"store-wide": 1, "per-process": 2}
