@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from muniops.inventory import devices
 from muniops.inventory.errors import NotFound
 from muniops.inventory.models import Site
 from muniops.inventory.models.configs import ComplianceResult, ConfigBackupState
-from muniops.inventory.models.devices import Device
 from muniops.inventory.scope import Scope
 
 
 def device_site(session: Session, device: str) -> Site | None:
-    registered = session.exec(select(Device).where(Device.name == device)).first()
+    registered = devices.find(session, device)
     if registered is not None and registered.site_id is not None:
-        return session.get(Site, registered.site_id)
+        return devices.site_of(session, registered)
     name = session.exec(select(ConfigBackupState.site).where(
         ConfigBackupState.device == device)).first()
     if not name:

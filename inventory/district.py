@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from muniops.inventory import agents, audit
 from muniops.inventory.agent_schema import Report
-from muniops.inventory.errors import Conflict, InvalidInput, MuniopsError, NotFound
+from muniops.inventory.errors import Conflict, InvalidInput, MuniopsError
 from muniops.inventory.models import (
     Agent,
     DistrictApplied,
@@ -194,12 +193,3 @@ def _apply_one(session: Session, district: DistrictCollector, item: Item) -> tup
                     item.kind, exc)
         return REFUSED, str(exc)
     return APPLIED, ""
-
-
-def applied_count(session: Session, district_name: str) -> int:
-    found = session.exec(select(DistrictCollector)
-                         .where(DistrictCollector.name == district_name)).first()
-    if found is None:
-        raise NotFound("district collector", district_name)
-    return int(session.exec(select(func.count()).select_from(DistrictApplied)
-                            .where(DistrictApplied.district_id == found.id)).one())

@@ -64,11 +64,6 @@ def _fields(address: str | None, also: list[str] | None, site: str | None, asset
     return {k: v for k, v in given.items() if v is not None}
 
 
-def _shown(device: devices.Device) -> dict[str, Any]:
-    with state.database().read() as s:
-        return row(device, devices.site_names(s))
-
-
 @app.command("add")
 def add(name: str, address: Annotated[str, typer.Option(help="Management address.")],
         also: Also = None, site: SiteOpt = None, asset: AssetOpt = None, kind: Kind = None,

@@ -9,7 +9,9 @@ Needs root (``ip netns``). Everything is deleted on exit."""
 
 from __future__ import annotations
 
+import os
 import secrets
+import shutil
 import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -39,6 +41,11 @@ class LabNet:
     def exec_argv(self, argv: Sequence[str]) -> list[str]:
         """``argv`` run inside the scanner's namespace."""
         return ["ip", "netns", "exec", self.scanner.namespace, *argv]
+
+
+def available() -> bool:
+    """Network namespaces need root and iproute2's ``ip`` (CI runs as root)."""
+    return os.geteuid() == 0 and shutil.which("ip") is not None
 
 
 def _ip(*args: str) -> None:

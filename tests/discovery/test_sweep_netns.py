@@ -10,9 +10,7 @@ PostgreSQL is tested in test_reconcile.py."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,12 +20,11 @@ import pytest
 
 from muniops.collector.cli import output
 from muniops.collector.cli.main import invoke
+from muniops.lab import netns
 from muniops.lab.netns import LabNet, lab_mac, links_of, namespace_lan, routes_of
 
 pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("ip") is None,
-    reason="network namespaces need root and iproute2 (CI runs as root)",
-)
+    not netns.available(), reason="network namespaces need root and iproute2 (CI runs as root)")
 
 DELL = "98:e7:43"  # an IEEE MA-L prefix (Dell Inc.), so vendor lookup is exercised
 REGISTERED = [lab_mac(i, DELL) for i in (1, 2, 3)]

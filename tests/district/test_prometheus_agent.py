@@ -7,13 +7,13 @@ central's API), with no gap larger than one scrape interval."""
 from __future__ import annotations
 
 import itertools
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 
+from muniops.lab import prometheus
 from muniops.lab.district import PrometheusProcess
 from muniops.lab.net import free_port, wait_until
 from muniops.lab.prometheus import SHIPPED
@@ -21,8 +21,9 @@ from muniops.lab.prometheus import SHIPPED
 SCRAPE = 1.0  # seconds
 OUTAGE = 8.0
 
-pytestmark = pytest.mark.skipif(shutil.which("prometheus") is None,
-                                reason="Debian's prometheus is not installed")
+pytestmark = pytest.mark.skipif(
+    not prometheus.available(),
+    reason="Debian's prometheus is not installed (scripts/debian-packages.txt)")
 
 
 def _agent_config(own_port: int, receiver: str) -> str:

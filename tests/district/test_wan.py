@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,12 +19,13 @@ from sqlmodel import col, select
 
 from muniops.inventory.db import Database
 from muniops.inventory.models import Agent, AgentReport, DistrictCollector
+from muniops.lab import netns
 from muniops.lab.agents import BIN
 from muniops.lab.district import NetnsCollector, make_central, make_district
 from muniops.lab.net import free_port
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("ip") is None,
-                                reason="needs root and iproute2 for network namespaces")
+pytestmark = pytest.mark.skipif(
+    not netns.available(), reason="network namespaces need root and iproute2 (CI runs as root)")
 
 LINKS = {"north": ("198.18.30.1", "198.18.30.2"), "south": ("198.18.30.5", "198.18.30.6")}
 AGENTS_EACH, BEFORE, DURING, AFTER = 1, 5, 10, 3
