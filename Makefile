@@ -10,6 +10,9 @@ $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev,agent]'
+	# as pip does for a wheel: an editable install compiles nothing, so each command
+	# would compile its modules again wherever bytecode is not written (PYTHONDONTWRITEBYTECODE)
+	$(BIN)/python -m compileall -q agent collector inventory playbooks muniops >/dev/null
 	touch $(STAMP)
 
 system-deps:

@@ -138,3 +138,27 @@ def test_credentials_file_refuses_aliases_and_never_quotes_a_line(tmp_path: Path
     with pytest.raises(ConfigError, match="not valid YAML at line 3") as info:
         CredentialStore(path).names()
     assert "s3cret" not in str(info.value)
+
+
+def test_a_broken_section_stops_what_reads_it_and_serve(cli: Cli, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sections are validated when read: a mistake in ``snmp:`` does not stop a listing of
+    assets, but it stops what reads the section, ``config check`` and ``serve`` (Collector),
+    named with its path."""
+    from muniops.collector.core.service import Collector
+
+    cli.config.write_text(cli.config.read_text()
+                          + "snmp:\n  interval_seconds: often\n  intervall: 5\n")
+    assert cli.ok("assets", "list", "--json").json() == []
+    checked = cli("config", "check")
+    assert checked.code == 7
+    assert "snmp.interval_seconds" in checked.err and "snmp.intervall: unknown key" in checked.err
+    settings = load_settings(cli.config)
+    with pytest.raises(ConfigError, match=r"snmp\.interval_seconds"):
+        settings.snmp
+    with pytest.raises(ConfigError, match=r"snmp\.intervall: unknown key"):
+        Collector(settings)
+    # the environment reaches sections too, and wins over the file
+    monkeypatch.setenv("MUNIOPS_SNMP__INTERVAL_SECONDS", "45")
+    cli.config.write_text(cli.config.read_text().replace("  intervall: 5\n", ""))
+    assert load_settings(cli.config).snmp.interval_seconds == 45

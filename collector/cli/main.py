@@ -7,6 +7,7 @@ line, every ``MuniopsError`` with its own exit code, never a traceback."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from difflib import get_close_matches
@@ -16,7 +17,6 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from muniops import __version__
 from muniops.collector.cli import output
 from muniops.collector.cli.output import error
 from muniops.collector.core.feature import Command, Feature, load
@@ -107,6 +107,8 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
+        from muniops import __version__  # reads the installed metadata: only here
+
         typer.echo(f"muniops {__version__}")
         raise typer.Exit()
 
@@ -192,5 +194,8 @@ def invoke(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """Console-script entry."""
+    """Console-script entry. muniops uses no pydantic plugins; looking for them scans every
+    installed distribution's entry points on the first model, a tenth of a listing's
+    start-up. Set ``PYDANTIC_DISABLE_PLUGINS`` to anything else to have them looked for."""
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     raise SystemExit(invoke())

@@ -34,6 +34,7 @@ class Collector:
 
     def __init__(self, settings: Settings, db: Database | None = None,
                  features: Sequence[Feature] = FEATURES) -> None:
+        settings.validate_sections()  # a mistake in any section is said at start
         self.settings = settings
         self.db = db or Database(settings.db_url)
         self.credentials = CredentialStore(settings.credentials_file)

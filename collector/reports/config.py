@@ -9,26 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from muniops.collector.reports.choices import Calendar, Format, Lang
 from muniops.inventory.writeoff_policy import WriteOffPolicy
-
-
-class Calendar(StrEnum):
-    GREGORIAN = "gregorian"
-    JALALI = "jalali"
-
-
-class Lang(StrEnum):
-    EN = "en"
-    FA = "fa"
-    TR = "tr"
-
-
-class Format(StrEnum):
-    TABLE = "table"
-    CSV = "csv"
-    XLSX = "xlsx"
-    HTML = "html"
-    PDF = "pdf"
 
 
 class _Strict(BaseModel):

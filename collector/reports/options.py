@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from muniops.collector.reports.config import Calendar, Lang
+from muniops.collector.reports.choices import Calendar, Lang
 
 DocLang = Annotated[Lang | None, typer.Option("--lang", help="Language of the document.")]
 DocCalendar = Annotated[Calendar | None, typer.Option("--calendar", help="Calendar of dates.")]

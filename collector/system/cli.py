@@ -52,8 +52,8 @@ def check(json: Json = False) -> None:
     """Validate the configuration without starting anything: the settings, the credentials
     file (its mode and every credential), every SNMP profile and every playbook."""
     settings = state.settings
-    problems = _problems(settings)
-    shown = settings.model_dump(mode="json")
+    problems = settings.section_problems() or _problems(settings)
+    shown = settings.model_dump(mode="json") if problems else settings.dump()
     if json:
         emit_json({"source": settings.source, "valid": not problems, "problems": problems,
                    "settings": shown})

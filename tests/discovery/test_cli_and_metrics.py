@@ -75,8 +75,9 @@ def test_discovery_config_is_strict_and_named(tmp_path: Path) -> None:
     config = tmp_path / "muniops.yaml"
     config.write_text("discovery:\n  sites:\n    Hall:\n      subnets:\n"
                       "        - {cidr: 198.18.1.5/24}\n      subnet: []\n")
+    settings = load_settings(config)  # sections are validated when read
     with pytest.raises(ConfigError) as err:
-        load_settings(config)
+        settings.discovery
     assert "discovery.sites.Hall.subnets.0.cidr" in str(err.value)
     assert "discovery.sites.Hall.subnet: unknown key" in str(err.value)
 

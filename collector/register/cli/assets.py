@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
@@ -274,6 +273,8 @@ def import_(
     json: Json = False,
 ) -> None:
     """Import an asset list. All rows are checked first: all are imported, or none."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=True, disable=json) as progress:
         progress.add_task(f"importing {file.name}", total=None)
