@@ -14,14 +14,21 @@ import secrets
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from muniops.inventory import agents, audit
+from muniops.inventory import agents, audit, devices, discovery, snmp
 from muniops.inventory.agent_schema import Report
-from muniops.inventory.errors import Conflict, InvalidInput, MuniopsError
+from muniops.inventory.errors import (
+    AccessDenied,
+    Conflict,
+    InvalidInput,
+    MuniopsError,
+    NotFound,
+)
 from muniops.inventory.models import (
     Agent,
     DistrictApplied,
@@ -29,6 +36,7 @@ from muniops.inventory.models import (
     EnrollmentSecret,
     Site,
 )
+from muniops.inventory.models.discovery import SeenBy
 from muniops.inventory.tokens import hash_token
 from muniops.inventory.types import utcnow
 
@@ -138,7 +146,54 @@ def _agent_report(session: Session, district: DistrictCollector, body: dict[str,
     agents.ingest(session, agent, report)
 
 
-HANDLERS: dict[str, Handler] = {"agent.report": _agent_report}
+def _district_site(session: Session, district: DistrictCollector, site: Site | None,
+                   what: str) -> None:
+    """A district collector speaks only for its own district's sites."""
+    mine = district_of(session, district)
+    if site is None or site.district != mine:
+        where = f"site {site.name!r} of district {site.district!r}" if site else "no site"
+        raise AccessDenied(f"{what}: {where} is outside district {mine!r} of district "
+                           f"collector {district.name}")
+
+
+def _snmp_poll(session: Session, district: DistrictCollector, body: dict[str, Any]) -> None:
+    """One SNMP poll by the district: state, facts and events written by the same
+    ``snmp.record_polls`` as a local poll, to the central register's device of that name."""
+    try:
+        outcome = snmp.outcome_from_json(body)
+    except ValueError as exc:
+        raise InvalidInput("body", f"not an SNMP poll item: {exc}") from None
+    device = devices.find(session, outcome.device)
+    if device is None:
+        raise NotFound("device", f"{outcome.device!r} (not in the central register)")
+    _district_site(session, district, devices.site_of(session, device),
+                   f"device {outcome.device!r}")
+    snmp.record_polls(session, [outcome])
+
+
+def _sightings(session: Session, district: DistrictCollector, body: dict[str, Any]) -> None:
+    """What the district's discovery saw at one of its sites, reconciled with the central
+    register by the same ``discovery.record_observations`` as a local discovery."""
+    try:
+        site_name = str(body["site"])
+        at = datetime.fromisoformat(str(body["at"]))
+        if at.tzinfo is None:
+            raise ValueError(f"time {body['at']!r} has no time zone")
+        seen = [discovery.Observation(ip=str(o["ip"]), mac=str(o.get("mac", "")),
+                                      how=SeenBy(str(o["how"])),
+                                      vendor=str(o.get("vendor", "")),
+                                      hostname=str(o.get("hostname", "")))
+                for o in body["observations"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput("body", f"not a sightings item: {exc!s}") from None
+    site = session.exec(select(Site).where(Site.name == site_name)).first()
+    _district_site(session, district, site, f"sightings at {site_name!r}")
+    discovery.record_observations(session, site_name, seen, actor=f"district:{district.name}",
+                                  now=at)
+
+
+HANDLERS: dict[str, Handler] = {"agent.report": _agent_report, "snmp.poll": _snmp_poll,
+                                "discovery.sightings": _sightings}
 
 
 def _check_batch(items: Sequence[Item]) -> None:

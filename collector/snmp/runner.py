@@ -14,6 +14,7 @@ from typing import Any
 
 from muniops.collector.core.credentials import CredentialStore, SnmpCommunity, SnmpV3
 from muniops.collector.core.settings import Settings
+from muniops.collector.district.outbound import Send, key_of
 from muniops.collector.snmp import links as link_state
 from muniops.collector.snmp.config import SnmpSettings
 from muniops.collector.snmp.poller import DeviceSpec, PollResult, poll_cycle
@@ -64,6 +65,8 @@ class SnmpRunner:
         self.sites: dict[str, str] = {}
         self.polls: dict[str, dict[str, int]] = {}  # device -> polls/pdus/retries/errors
         self.links: list[WirelessLink] = []
+        # on a district collector, each poll goes to the central too (``outbound.sender``)
+        self.forward: Send | None = None
         self._lock = threading.Lock()
 
     def due(self, devices: Sequence[Device]) -> list[Device]:
@@ -149,6 +152,10 @@ class SnmpRunner:
         report.links = [link_state.evaluate(link, self.config.thresholds, self.latest)
                         for link in self.config.links]
         self.links = report.links
+        if self.forward is not None:  # before the local write: nothing learned is lost
+            for o in outcomes:
+                self.forward("snmp.poll", key_of("snmp.poll", o.device, o.at.isoformat()),
+                             store.outcome_json(o))
         with self.db.write() as s:
             store.record_polls(s, outcomes)
             if self.config.links:
