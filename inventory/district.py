@@ -13,14 +13,14 @@ import logging
 import secrets
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from muniops.inventory import agents, audit, devices, discovery, snmp
+from muniops.inventory import agents, audit, devices, discovery, sites, snmp
 from muniops.inventory.agent_schema import Report
 from muniops.inventory.errors import (
     AccessDenied,
@@ -36,7 +36,9 @@ from muniops.inventory.models import (
     EnrollmentSecret,
     Site,
 )
+from muniops.inventory.models.devices import Device
 from muniops.inventory.models.discovery import SeenBy
+from muniops.inventory.schemas import SiteCreate
 from muniops.inventory.tokens import hash_token
 from muniops.inventory.types import utcnow
 
@@ -99,6 +101,19 @@ def list_collectors(session: Session) -> list[dict[str, Any]]:
              "enrolled_at": c.enrolled_at, "last_seen_at": c.last_seen_at,
              "last_seq": c.last_seq, "items_applied": c.items_applied,
              "revoked": c.revoked_at is not None} for c, district in rows]
+
+
+def served_devices(session: Session) -> set[str]:
+    """The devices a district collector polls and reads (those of the sites of a district
+    with an enrolled, unrevoked district collector): the central's own jobs leave them."""
+    districts = set(session.exec(
+        select(Site.district).join(DistrictCollector,
+                                   col(DistrictCollector.site_id) == col(Site.id))
+        .where(col(DistrictCollector.revoked_at).is_(None))).all()) - {""}
+    if not districts:
+        return set()
+    return set(session.exec(select(Device.name).join(Site, col(Site.id) == col(Device.site_id))
+                            .where(col(Site.district).in_(districts))).all())
 
 
 # ---- applying forwarded items -------------------------------------------------------------
@@ -248,3 +263,77 @@ def _apply_one(session: Session, district: DistrictCollector, item: Item) -> tup
                     item.kind, exc)
         return REFUSED, str(exc)
     return APPLIED, ""
+
+
+# ---- the district's side: its register follows the central's copy ------------------------
+
+@dataclass
+class SyncResult:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    disabled: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)  # device: why
+
+
+def _fields(entry: dict[str, Any]) -> devices.DeviceFields:
+    """A copied device as the register's own fields: every role set or cleared, so the
+    district's device is what the central says (its poll state is the district's own)."""
+    snmp_role, ssh_role = entry.get("snmp") or {}, entry.get("ssh") or {}
+    fields: dict[str, Any] = {
+        "address": entry["address"], "addresses": entry.get("addresses") or [],
+        "site": entry.get("site") or "", "kind": entry.get("kind") or "",
+        "platform": entry.get("platform") or "", "tags": entry.get("tags") or [],
+        "tables": entry.get("tables") or [], "enabled": True,
+        "snmp_credential": snmp_role.get("credential") or "",
+        "snmp_profile": snmp_role.get("profile") or "",
+        "ssh_credential": ssh_role.get("credential") or "",
+        "ssh_playbooks": ssh_role.get("playbooks") or []}
+    for key, name in (("port", "snmp_port"), ("poll", "snmp_poll"),
+                      ("interval", "snmp_interval")):
+        if snmp_role.get(key) is not None:
+            fields[name] = snmp_role[key]
+    if ssh_role.get("port") is not None:
+        fields["ssh_port"] = ssh_role["port"]
+    if not fields["snmp_credential"]:
+        fields["tables"] = []  # tables are read over the SNMP credential
+    return devices.DeviceFields.model_validate(fields)
+
+
+def sync_copy(session: Session, copy: dict[str, Any], *, actor: str) -> SyncResult:
+    """Make the district's register follow the central's copy: each copied device added or
+    updated by name (its site made, in the copy's district, when missing), every enabled
+    device the copy no longer has disabled. Audited as ``actor`` by the register's own
+    operations; a device the register refuses is said in the result, the others go on."""
+    result = SyncResult()
+    district = str(copy.get("district") or "")
+    wanted: set[str] = set()
+    for entry in copy.get("devices") or []:
+        name = str(entry.get("name", "")) if isinstance(entry, dict) else ""
+        if not name:
+            continue
+        wanted.add(name)
+        try:
+            with session.begin_nested():
+                site = entry.get("site")
+                if site and session.exec(select(Site).where(Site.name == site)).first() is None:
+                    sites.add_site(session, SiteCreate(name=site, district=district),
+                                   actor=actor)
+                data = _fields(entry)
+                found = devices.find(session, name)
+                if found is None:
+                    devices.add_device(session, devices.DeviceCreate(
+                        name=name, **data.model_dump(exclude_unset=True)), actor=actor)
+                    result.added.append(name)
+                else:
+                    before = audit.snapshot(found)
+                    devices.update_device(session, name, data, actor=actor)
+                    if audit.snapshot(found) != before:
+                        result.updated.append(name)
+        except (MuniopsError, ValidationError, KeyError, TypeError) as exc:
+            result.refused[name] = str(exc).splitlines()[0][:300]
+    for device in session.exec(select(Device).where(col(Device.enabled).is_(True))).all():
+        if device.name not in wanted:
+            devices.update_device(session, device.name, devices.DeviceFields(enabled=False),
+                                  actor=actor)
+            result.disabled.append(device.name)
+    return result

@@ -17,13 +17,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client.registry import Collector as PromCollector
+from sqlalchemy.exc import SQLAlchemyError
 
 from muniops.collector.agents.runtime import AgentsRuntime
 from muniops.collector.core.feature import Job, Runtime, runtime_of
 from muniops.collector.district.link import CentralLink, CentralRefused, CentralUnreachable
 from muniops.collector.district.metrics import DistrictMetrics, LinkState
 from muniops.collector.district.outbox import Outbox
+from muniops.inventory import district
 from muniops.inventory.agent_schema import Report
+from muniops.inventory.errors import MuniopsError
 from muniops.inventory.models import Agent
 
 if TYPE_CHECKING:
@@ -93,6 +96,10 @@ class DistrictRuntime(Runtime):
         if self.outbox is not None and agents is not None:
             agents.writer = TeeWriter(agents.writer, self.outbox,  # type: ignore[assignment]
                                       self.collector)
+        if self.outbox is not None:  # the central may be out of reach: the last good copy
+            copy = last_copy(self.collector.settings.data_dir)
+            if copy is not None:
+                self.follow(copy)
 
     def jobs(self) -> Sequence[Job]:
         if self.outbox is None:
@@ -186,7 +193,23 @@ class DistrictRuntime(Runtime):
         copy["pulled_at"] = time.time()
         write_private(self.folder / "copy.json", json.dumps(copy, indent=1))
         self.state.pulled()
+        self.follow(copy)
         return True
+
+    def follow(self, copy: dict[str, Any]) -> None:
+        """Make this district's register (which its SNMP, SSH and discovery jobs read)
+        hold the copy's devices, and only those."""
+        try:
+            with self.collector.db.write() as s:
+                done = district.sync_copy(s, copy, actor=f"district:{self.settings.name}")
+        except (MuniopsError, SQLAlchemyError) as exc:
+            log.error("district copy not applied to the local register: %s", exc)
+            return
+        if done.added or done.updated or done.disabled:
+            log.info("district copy: %d device(s) added, %d updated, %d disabled",
+                     len(done.added), len(done.updated), len(done.disabled))
+        for name, why in done.refused.items():
+            log.error("district copy: device %s not taken: %s", name, why)
 
 
 def last_copy(data_dir: Path) -> dict[str, Any] | None:

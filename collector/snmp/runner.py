@@ -21,7 +21,7 @@ from muniops.collector.snmp.poller import DeviceSpec, PollResult, poll_cycle
 from muniops.collector.snmp.profiles import ProfileSet
 from muniops.collector.snmp.session import SnmpTarget
 from muniops.collector.snmp.tracking import STATE_FACT, Tracker
-from muniops.inventory import devices as register, snmp as store
+from muniops.inventory import devices as register, district, snmp as store
 from muniops.inventory.db import Database
 from muniops.inventory.errors import ConfigError, InvalidInput
 from muniops.inventory.models.devices import Device, DeviceState
@@ -103,14 +103,18 @@ class SnmpRunner:
     def _run(self, names: Sequence[str] | None, only_due: bool, redetect: bool) -> CycleReport:
         with self.db.read() as s:
             polled = register.polled(s)  # enabled, SNMP-polled, asset not retired
+            if self.settings.district.role == "central":  # a district's devices are its own
+                served = district.served_devices(s)
+                polled = [d for d in polled if d.name not in served]
             if names is None:
                 devices = polled
             else:
                 devices = [register.get_device(s, n) for n in names]
                 stopped = [d.name for d in devices if d.name not in {p.name for p in polled}]
                 if stopped:
-                    raise InvalidInput("device", f"not polled (disabled, no SNMP role, or "
-                                       f"its asset is retired): {', '.join(stopped)}")
+                    raise InvalidInput("device", f"not polled here (disabled, no SNMP role, "
+                                       f"its asset is retired, or its district collector "
+                                       f"polls it): {', '.join(stopped)}")
             sites = register.site_names(s)
         if names is None:
             self.forget(set(self.latest) - {d.name for d in devices})
