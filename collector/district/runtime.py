@@ -162,7 +162,8 @@ class DistrictRuntime(Runtime):
                     batch = self.outbox.peek(self.settings.batch_size,
                                              self.settings.batch_max_bytes)
                     answer = self.link.call("POST", "/api/v1/district/items",
-                                            {"items": [q.wire() for q in batch]}, token)
+                                            {"items": [q.wire() for q in batch]}, token,
+                                            compress=True)
                     done = self.outbox.ack(int(answer["through"]))
                     settled += done
                     self.state.forwarded(done)
