@@ -7,8 +7,10 @@ central is back it has the district's events once each, in order."""
 
 from __future__ import annotations
 
+import json
 import socket
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,12 +18,14 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from muniops.inventory import devices, sites, tokens
 from muniops.inventory.db import Database, sqlite_url
-from muniops.inventory.models import DistrictApplied
+from muniops.inventory.models import DistrictApplied, Role
 from muniops.inventory.models.devices import Device, DeviceState
 from muniops.inventory.models.snmp import SnmpEvent
+from muniops.inventory.schemas import SiteCreate
 from muniops.lab import snmpd
-from muniops.lab.district import make_central, make_district, muniops
+from muniops.lab.district import make_central, make_district
 from muniops.lab.net import free_port
 
 pytestmark = pytest.mark.skipif(not snmpd.available(), reason="Debian's snmpd is not installed")
@@ -48,6 +52,17 @@ def _events(db: Database, name: str) -> list[tuple[str, str]]:
         return [(e.kind.value, e.at.isoformat()) for e in rows]
 
 
+def _poll_now(url: str, token: str) -> None:
+    """Poll the device now through the district's API (the same runner as its job), not
+    waiting for the job's next turn."""
+    request = urllib.request.Request(f"{url}/api/v1/poll", method="POST",
+                                     data=json.dumps({"devices": ["north-sw1"]}).encode(),
+                                     headers={"Authorization": f"Bearer {token}",
+                                              "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 202
+
+
 def _polls_applied(db: Database) -> int:
     with db.read() as s:
         return int(s.exec(select(func.count()).select_from(DistrictApplied)
@@ -58,12 +73,14 @@ def test_district_polls_its_copy_and_the_central_gets_the_events_once_in_order(
         tmp_path: Path) -> None:
     central = make_central(tmp_path / "central")
     secret = central.secret_for("North Office", "north")
-    muniops(central.config, "sites", "add", "South Office", "--district", "south")
     port = free_port(socket.SOCK_DGRAM)
-    muniops(central.config, "devices", "add", "north-sw1", "--address", "127.0.0.1",
-            "--snmp-port", str(port), "--snmp-credential", "lan", "--site", "North Office")
-    muniops(central.config, "devices", "add", "south-sw1", "--address", "127.0.0.1",
-            "--snmp-port", str(port), "--snmp-credential", "lan", "--site", "South Office")
+    at_central = Database(central.database_url)
+    with at_central.write() as s:  # the register's own operations, as the CLI calls them
+        sites.add_site(s, SiteCreate(name="South Office", district="south"), actor="test")
+        for name, site in (("north-sw1", "North Office"), ("south-sw1", "South Office")):
+            devices.add_device(s, devices.DeviceCreate(
+                name=name, address="127.0.0.1", snmp_port=port, snmp_credential="lan",
+                site=site), actor="test")
     creds = tmp_path / "credentials.yaml"
     creds.write_text("lan: {type: snmp_v2c, community: public}\n")
     creds.chmod(0o600)
@@ -71,13 +88,17 @@ def test_district_polls_its_copy_and_the_central_gets_the_events_once_in_order(
                              site="North Office", district="north",
                              extra={"credentials_file": str(creds), "snmp": SNMP,
                                     "district": {"pull_every_seconds": 10}})
-    at_central = Database(central.database_url)
     at_district = Database(sqlite_url(district.data_dir))
     try:
         with snmpd.running_snmpd(port=port):
             central.process.start(timeout=60)
             district.process.start(timeout=60)
+            with at_district.write() as s:
+                _, token = tokens.create_token(s, "test", Role.TECHNICIAN, actor="test")
             # the copy brings the district's device (only it) into the district's register
+            _wait("the copy at the district", lambda: _device(at_district, "north-sw1")
+                  is not None)
+            _poll_now(district.process.url, token)
             _wait("the device polled at the district", lambda: (
                 (d := _device(at_district, "north-sw1")) is not None
                 and d.state == DeviceState.UP))
@@ -93,13 +114,15 @@ def test_district_polls_its_copy_and_the_central_gets_the_events_once_in_order(
 
             central.process.stop()
         # the device goes away while the central is away: the district sees it go down
+        _poll_now(district.process.url, token)
         _wait("the device down at the district", lambda: (
             (d := _device(at_district, "north-sw1")) is not None
-            and d.state == DeviceState.DOWN), timeout=40)
+            and d.state == DeviceState.DOWN), timeout=20)
         with snmpd.running_snmpd(port=port):  # ... and come back
+            _poll_now(district.process.url, token)
             _wait("the device back at the district", lambda: (
                 (d := _device(at_district, "north-sw1")) is not None
-                and d.state == DeviceState.UP), timeout=40)
+                and d.state == DeviceState.UP), timeout=20)
             local = _events(at_district, "north-sw1")
             assert [k for k, _ in local][:2] == ["unreachable", "reachable"]
             central.process.start(timeout=60)
