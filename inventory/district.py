@@ -329,8 +329,12 @@ def sync_copy(session: Session, copy: dict[str, Any], *, actor: str) -> SyncResu
                     devices.update_device(session, name, data, actor=actor)
                     if audit.snapshot(found) != before:
                         result.updated.append(name)
-        except (MuniopsError, ValidationError, KeyError, TypeError) as exc:
-            result.refused[name] = str(exc).splitlines()[0][:300]
+        except ValidationError as exc:
+            result.refused[name] = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'device'}: {e['msg']}"
+                for e in exc.errors())[:300]
+        except (MuniopsError, KeyError, TypeError) as exc:
+            result.refused[name] = str(exc)[:300]
     for device in session.exec(select(Device).where(col(Device.enabled).is_(True))).all():
         if device.name not in wanted:
             devices.update_device(session, device.name, devices.DeviceFields(enabled=False),

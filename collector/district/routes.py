@@ -110,7 +110,7 @@ def _gunzip(data: bytes, cap: int) -> bytes:
         raise HTTPException(status.HTTP_400_BAD_REQUEST,
                             f"body is not valid gzip: {exc}") from None
     if len(out) > cap:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
                             f"batch larger than {cap} bytes once decompressed "
                             "(api.max_body_bytes); send smaller batches")
     if not unpack.eof or unpack.unused_data:
