@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -17,8 +18,11 @@ from sqlmodel import col, select
 
 from muniops.collector.core.service import Collector
 from muniops.collector.core.settings import Settings
-from muniops.inventory import agents, devices, district
-from muniops.inventory.db import Database
+from muniops.collector.discovery import passive
+from muniops.collector.discovery.config import DiscoverySettings
+from muniops.collector.discovery.snmp_tables import ArpEntry
+from muniops.inventory import agents, devices, district, migrate
+from muniops.inventory.db import Database, sqlite_url
 from muniops.inventory.models import DistrictApplied, DistrictCollector, Site
 from muniops.inventory.models.audit import AuditEntry
 from muniops.inventory.models.devices import Device, DeviceState
@@ -196,3 +200,27 @@ def test_batches_arrive_gzip_or_plain_and_a_zip_bomb_is_refused(db: Database) ->
     with db.read() as s:
         row = s.exec(select(Device).where(Device.name == "north-sw1")).one()
         assert row.last_poll_at == AT.replace(minute=2)
+
+
+def test_sightings_travel_from_the_districts_discovery_to_the_central(
+        db: Database, tmp_path: Path) -> None:
+    _central(db)
+    (tmp_path / "district").mkdir()
+    local = Database(sqlite_url(tmp_path / "district"))
+    migrate.upgrade(local.engine)
+    with local.write() as s:
+        add_site(s, SiteCreate(name="North Office", district="north"), actor="t")
+    sent: list[tuple[str, str, dict[str, Any]]] = []
+    source = passive.Source("north-sw1", "127.0.0.1", 161, "lan", "North Office", ("arp",))
+    tables = passive.SourceTables(arp=[ArpEntry("10.1.0.7", "00:11:22:33:44:66", 3)])
+    passive.record(local, DiscoverySettings(), "North Office", source, tables,
+                   actor="discovery", forward=lambda *item: sent.append(item))
+    assert [(kind, key.startswith("discovery.sightings:North Office@north-sw1@"))
+            for kind, key, _ in sent] == [("discovery.sightings", True)]
+    done = _apply(db, [(sent[0][0], sent[0][2])])
+    assert (done.applied, done.refused) == (1, 0)
+    for store in (local, db):
+        with store.read() as s:
+            assert [(x.site, x.ip, x.mac) for x in s.exec(select(Sighting))] == [
+                ("North Office", "10.1.0.7", "00:11:22:33:44:66")]
+    local.dispose()
