@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from muniops.inventory import agents, audit, devices, discovery, sites, snmp
+from muniops.inventory import agents, audit, devices, discovery, events, sites, snmp
 from muniops.inventory.agent_schema import Report
 from muniops.inventory.errors import (
     AccessDenied,
@@ -207,7 +207,26 @@ def _sightings(session: Session, district: DistrictCollector, body: dict[str, An
                                   now=at)
 
 
-HANDLERS: dict[str, Handler] = {"agent.report": _agent_report, "snmp.poll": _snmp_poll,
+def _device_events(session: Session, district: DistrictCollector, body: dict[str, Any]
+                   ) -> None:
+    """A batch of the traps and syslog the district heard, stored by the same
+    ``events.record_events`` as at a central; each named device must be the district's (a
+    sender the register does not know is kept on its address, as here)."""
+    try:
+        heard = [events.event_from_json(e) for e in body["events"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput("body", f"not a device events item: {exc!s}") from None
+    for name in sorted({e.device for e in heard if e.device}):
+        device = devices.find(session, name)
+        if device is None:
+            raise NotFound("device", f"{name!r} (not in the central register)")
+        _district_site(session, district, devices.site_of(session, device),
+                       f"device {name!r}")
+    events.record_events(session, heard)
+
+
+HANDLERS: dict[str, Handler] = {"device.events": _device_events,
+                                "agent.report": _agent_report, "snmp.poll": _snmp_poll,
                                 "discovery.sightings": _sightings}
 
 

@@ -20,7 +20,7 @@ from muniops.collector.discovery.oui import registry
 from muniops.collector.district.outbound import Send, key_of
 from muniops.collector.snmp.errors import SnmpError
 from muniops.collector.snmp.session import SnmpSession, SnmpTarget, SnmpValue
-from muniops.inventory import devices as register, discovery
+from muniops.inventory import devices as register, discovery, district
 from muniops.inventory.db import Database
 from muniops.inventory.errors import CredentialError
 from muniops.inventory.models.discovery import SeenBy
@@ -121,6 +121,10 @@ def poll_all(db: Database, settings: Settings, cfg: DiscoverySettings, site: str
              forward: Send | None = None) -> list[SourceReport]:
     """Read every registered device's tables (of ``site``, or all) one after the other."""
     listed = sources(db, site)
+    if settings.district.role == "central":  # a district reads its own devices' tables
+        with db.read() as s:
+            served = district.served_devices(s)
+        listed = [src for src in listed if src.name not in served]
     if not listed:
         return []
     store = credentials or CredentialStore(settings.credentials_file)

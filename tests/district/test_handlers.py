@@ -1,9 +1,9 @@
 """The central's handlers for what districts forward besides agent reports, on their own:
-an SNMP poll or sightings for a device or site that is not the district's (unknown,
-another district's) or a malformed body is refused with why and kept in the ledger; a
-good one is applied through the same store operation as a local poll or discovery. The
-district's register follows its copy. A batch arrives gzip-compressed or plain, and a
-zip bomb is refused before it is unpacked."""
+an SNMP poll, sightings, or traps and syslog for a device or site that is not the
+district's (unknown, another district's) or a malformed body is refused with why and kept
+in the ledger; a good one is applied through the same store operation as a local poll,
+discovery or event receiver. The district's register follows its copy. A batch arrives
+gzip-compressed or plain, and a zip bomb is refused before it is unpacked."""
 
 from __future__ import annotations
 
@@ -21,12 +21,16 @@ from muniops.collector.core.settings import Settings
 from muniops.collector.discovery import passive
 from muniops.collector.discovery.config import DiscoverySettings
 from muniops.collector.discovery.snmp_tables import ArpEntry
-from muniops.inventory import agents, devices, district, migrate
+from muniops.collector.events.config import EventSettings
+from muniops.collector.events.pipeline import EventPipeline, Heard
+from muniops.collector.events.rules import SyslogRules, TrapRules
+from muniops.inventory import agents, devices, district, events, migrate
 from muniops.inventory.db import Database, sqlite_url
 from muniops.inventory.models import DistrictApplied, DistrictCollector, Site
 from muniops.inventory.models.audit import AuditEntry
 from muniops.inventory.models.devices import Device, DeviceState
 from muniops.inventory.models.discovery import Sighting
+from muniops.inventory.models.events import EventSource
 from muniops.inventory.models.snmp import SnmpEvent
 from muniops.inventory.schemas import SiteCreate
 from muniops.inventory.sites import add_site
@@ -223,4 +227,42 @@ def test_sightings_travel_from_the_districts_discovery_to_the_central(
         with store.read() as s:
             assert [(x.site, x.ip, x.mac) for x in s.exec(select(Sighting))] == [
                 ("North Office", "10.1.0.7", "00:11:22:33:44:66")]
+    local.dispose()
+
+
+def test_traps_and_syslog_heard_at_the_district_are_stored_at_the_central(
+        db: Database, tmp_path: Path) -> None:
+    _central(db)
+    (tmp_path / "district").mkdir()
+    local = Database(sqlite_url(tmp_path / "district"))
+    migrate.upgrade(local.engine)
+    with local.write() as s:
+        add_site(s, SiteCreate(name="North Office", district="north"), actor="t")
+        devices.add_device(s, devices.DeviceCreate(name="north-sw1", address="10.0.0.1",
+                                                   site="North Office"), actor="t")
+    config = EventSettings()
+    pipe = EventPipeline(local, TrapRules.load(config.all_trap_files()),
+                         SyslogRules.load(config.all_syslog_files()), queue_size=10,
+                         extra_addresses=dict)
+    sent: list[tuple[str, str, dict[str, Any]]] = []
+    pipe.forward = lambda *item: sent.append(item)
+    raw = (b"<189>51: *Mar  1 00:20:00: %PARSER-5-CFGLOG_LOGGEDCMD: User:admin  logged "
+           b"command:username backup secret 0 Hunter2-secret")
+    pipe.handle([Heard(EventSource.SYSLOG, "10.0.0.1", raw=raw),
+                 Heard(EventSource.SYSLOG, "10.0.0.99", raw=b"<13>hello")])
+    assert [kind for kind, _, _ in sent] == ["device.events"]
+    assert "Hunter2" not in json.dumps(sent)  # redacted before it is queued
+    other = {"events": [{**sent[0][2]["events"][0], "device": "south-sw1"}]}
+    done = _apply(db, [(sent[0][0], sent[0][2]), ("device.events", other),
+                       ("device.events", {"events": [{"kind": "x"}]})])
+    assert (done.applied, done.refused) == (1, 2)
+    details = [d for _, d in _ledger(db)]
+    assert "outside district 'north'" in details[1]
+    assert "not a device events item" in details[2]
+    for store in (local, db):
+        with store.read() as s:
+            stored = events.list_events(s)
+            assert sorted((e.kind, e.device_name, e.sender) for e in stored) == [
+                ("config_change", "north-sw1", "10.0.0.1"),
+                ("unknown_sender", "", "10.0.0.99")]
     local.dispose()
