@@ -13,12 +13,17 @@ process dies in between (the key makes a second queueing of one thing a no-op).
 * ``body``: JSON-able (datetimes become ISO text).
 
 The district runtime is looked up at each call, so the order the features are made in does
-not matter; this module imports nothing of the district's internals until then."""
+not matter; this module imports nothing of the district's internals until then.
+
+``copied_profiles(collector)`` is the other thing a feature may ask: the folder of SNMP
+profiles pulled from the central (after the district's own, so the central's win), kept
+checked by the district before a file lands there."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from muniops.collector.core.feature import runtime_of
@@ -44,6 +49,16 @@ def sender(collector: Collector) -> Send | None:
         runtime.record(kind, key, body)
 
     return send
+
+
+def copied_profiles(collector: Collector) -> Path | None:
+    """The central's SNMP profiles as this district last pulled them (a folder, maybe
+    empty); None on the central."""
+    if collector.settings.district.role != "district":
+        return None
+    folder = collector.settings.data_dir / "district" / "profiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def key_of(kind: str, *parts: object) -> str:

@@ -60,6 +60,7 @@ class SnmpRunner:
         self.db = db
         self.profile_dirs: list[Path] = self.config.all_profile_dirs()
         self.profiles = ProfileSet.load(self.profile_dirs)
+        self._profiles_seen = self._profiles_stamp()
         self.tracker = Tracker()
         self.latest: dict[str, PollResult] = {}
         self.sites: dict[str, str] = {}
@@ -68,6 +69,25 @@ class SnmpRunner:
         # on a district collector, each poll goes to the central too (``outbound.sender``)
         self.forward: Send | None = None
         self._lock = threading.Lock()
+
+    def add_profile_dir(self, folder: Path) -> None:
+        """Read profiles from ``folder`` too, after the configured ones (a district's copy
+        of its central's); its files may change while the service runs."""
+        self.profile_dirs.append(folder)
+        self.profiles = ProfileSet.load(self.profile_dirs)
+        self._profiles_seen = self._profiles_stamp()
+
+    def _profiles_stamp(self) -> tuple[float, ...]:
+        return tuple(d.stat().st_mtime for d in self.profile_dirs if d.exists())
+
+    def _reload_profiles(self) -> None:
+        """Read the profile folders again when one changed (a file added, replaced or
+        removed), so due intervals and forced profiles follow them."""
+        stamp = self._profiles_stamp()
+        if stamp != self._profiles_seen:
+            self.profiles = ProfileSet.load(self.profile_dirs)
+            self._profiles_seen = stamp
+            log.info("snmp: profiles read again (%d)", len(self.profiles.by_name))
 
     def due(self, devices: Sequence[Device]) -> list[Device]:
         now = utcnow()
@@ -101,6 +121,7 @@ class SnmpRunner:
             return self._run(names, only_due, redetect)
 
     def _run(self, names: Sequence[str] | None, only_due: bool, redetect: bool) -> CycleReport:
+        self._reload_profiles()
         with self.db.read() as s:
             polled = register.polled(s)  # enabled, SNMP-polled, asset not retired
             if self.settings.district.role == "central":  # a district's devices are its own

@@ -1,9 +1,10 @@
 """A district collector polls the device the central's register assigns to its district and
 the central shows what it saw: real ``muniops serve`` processes (the central over HTTPS,
 the district on its own SQLite) and Debian's snmpd on 127.0.0.1 as the device. The
-district takes the device from its pulled copy, polls it, forwards each poll (gzip
-batches); the central is stopped while the device goes down and comes back, and after the
-central is back it has the district's events once each, in order."""
+district takes the device from its pulled copy, polls it with a profile it has only from
+the copy, forwards each poll (gzip batches); the central is stopped while the device goes
+down and comes back, and after the central is back it has the district's events once
+each, in order."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import func
 from sqlmodel import col, select
 
@@ -31,6 +33,16 @@ from muniops.lab.net import free_port
 pytestmark = pytest.mark.skipif(not snmpd.available(), reason="Debian's snmpd is not installed")
 
 SNMP = {"interval_seconds": 10, "timeout_seconds": 1, "retries": 0}
+LAB_PROFILE = """\
+name: lab-snmpd
+description: the test's snmpd, known to the central only
+kind: switch
+priority: 50
+match:
+  sys_object_id: [1.3.6.1.4.1.8072.3.2]
+facts:
+  lab_contact: 1.3.6.1.2.1.1.4.0
+"""
 
 
 def _wait(what: str, check: Callable[[], bool], timeout: float = 60) -> None:
@@ -81,6 +93,12 @@ def test_district_polls_its_copy_and_the_central_gets_the_events_once_in_order(
             devices.add_device(s, devices.DeviceCreate(
                 name=name, address="127.0.0.1", snmp_port=port, snmp_credential="lan",
                 site=site), actor="test")
+    # a profile only the central has: the district polls with it once it has the copy
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "lab-snmpd.yaml").write_text(LAB_PROFILE)
+    config = yaml.safe_load(central.config.read_text())
+    config["snmp"] = {"profile_dirs": [str(tmp_path / "profiles")]}
+    central.config.write_text(yaml.safe_dump(config))
     creds = tmp_path / "credentials.yaml"
     creds.write_text("lan: {type: snmp_v2c, community: public}\n")
     creds.chmod(0o600)
@@ -109,6 +127,10 @@ def test_district_polls_its_copy_and_the_central_gets_the_events_once_in_order(
                 and d.state == DeviceState.UP))
             seen = _device(at_central, "north-sw1")
             assert seen is not None and seen.facts and seen.sys_uptime
+            assert "lab-snmpd" in (seen.detected_profile or "").split(",")
+            assert "lab_contact" in seen.facts
+            pulled = district.data_dir / "district" / "profiles"
+            assert [p.name for p in pulled.glob("*.yaml")] == ["lab-snmpd.yaml"]
             south = _device(at_central, "south-sw1")
             assert south is not None and south.last_poll_at is None  # nobody polls it
 
