@@ -16,14 +16,18 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
+from muniops.collector.core.feature import runtime_of
 from muniops.collector.core.service import Collector
 from muniops.collector.core.settings import Settings
 from muniops.collector.discovery import passive
 from muniops.collector.discovery.config import DiscoverySettings
 from muniops.collector.discovery.snmp_tables import ArpEntry
+from muniops.collector.district.runtime import DistrictRuntime
 from muniops.collector.events.config import EventSettings
 from muniops.collector.events.pipeline import EventPipeline, Heard
 from muniops.collector.events.rules import SyslogRules, TrapRules
+from muniops.collector.snmp.config import BUILTIN_PROFILES
+from muniops.collector.snmp.runtime import SnmpRuntime
 from muniops.inventory import agents, devices, district, events, migrate
 from muniops.inventory.db import Database, sqlite_url
 from muniops.inventory.models import DistrictApplied, DistrictCollector, Site
@@ -266,3 +270,30 @@ def test_traps_and_syslog_heard_at_the_district_are_stored_at_the_central(
                 ("config_change", "north-sw1", "10.0.0.1"),
                 ("unknown_sender", "", "10.0.0.99")]
     local.dispose()
+
+
+def test_the_copys_snmp_profiles_are_checked_before_the_district_polls_with_them(
+        sqlite_db: Database, tmp_path: Path) -> None:
+    settings = Settings(database_url=sqlite_db.url, data_dir=tmp_path / "data",
+                        district={"role": "district", "name": "north-1",
+                                  "central_url": "https://127.0.0.1:9",
+                                  "enrolment_secret": "me_x"})
+    collector = Collector(settings, sqlite_db)
+    here = runtime_of(collector, DistrictRuntime)
+    snmp = runtime_of(collector, SnmpRuntime)
+    assert here is not None and snmp is not None
+    shipped = (BUILTIN_PROFILES / "generic.yaml").read_text()
+    good = "name: lab-x\nkind: switch\nmatch:\n  sys_object_id: [1.3.6.1.4.1.8072.3.2]\n"
+    here.follow({"district": "north", "devices": [],
+                 "profiles": {"generic": shipped, "lab-x": good, "../evil": good}})
+    pulled = tmp_path / "data" / "district" / "profiles"
+    assert [p.name for p in pulled.glob("*.yaml")] == ["lab-x.yaml"]  # only what differs
+    snmp.runner.run()
+    assert "lab-x" in snmp.runner.profiles.by_name  # read again once the folder changed
+
+    bad = good.replace("kind: switch", "kind: spaceship")
+    here.follow({"district": "north", "devices": [], "profiles": {"lab-x": bad}})
+    assert (pulled / "lab-x.yaml").read_text() == good  # the last good ones kept
+    here.follow({"district": "north", "devices": [], "profiles": {}})
+    assert list(pulled.glob("*.yaml")) == []  # gone at the central, gone here
+    collector.close()
