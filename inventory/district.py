@@ -1,7 +1,9 @@
 """District collectors on the central store: enrolment (a site's agent enrolment secret for
 the district collector's own token), applying the items its outbox forwards exactly once
-and in order (the ``district_applied`` ledger, written in each item's transaction). Which
-devices a district polls is ``collector/district/devices.py``.
+and in order (the ``district_applied`` ledger, written in each item's transaction); which
+devices the central leaves to its district collectors (``served_devices``). Which devices
+a district polls is ``collector/district/devices.py``; on the district, ``sync_copy``
+makes its own register follow the copy of them it pulled.
 
 What each kind of item does at the centre is a handler in ``HANDLERS``; an item of a kind
 the centre does not know is refused as a whole batch (the district keeps it), never
@@ -225,9 +227,9 @@ def _device_events(session: Session, district: DistrictCollector, body: dict[str
     events.record_events(session, heard)
 
 
-HANDLERS: dict[str, Handler] = {"device.events": _device_events,
-                                "agent.report": _agent_report, "snmp.poll": _snmp_poll,
-                                "discovery.sightings": _sightings}
+HANDLERS: dict[str, Handler] = {"agent.report": _agent_report, "snmp.poll": _snmp_poll,
+                                "discovery.sightings": _sightings,
+                                "device.events": _device_events}
 
 
 def _check_batch(items: Sequence[Item]) -> None:

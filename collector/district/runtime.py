@@ -26,8 +26,6 @@ from muniops.collector.core.feature import Job, Runtime, runtime_of
 from muniops.collector.district.link import CentralLink, CentralRefused, CentralUnreachable
 from muniops.collector.district.metrics import DistrictMetrics, LinkState
 from muniops.collector.district.outbox import Outbox
-from muniops.collector.snmp.profiles import ProfileError, ProfileSet
-from muniops.collector.snmp.runner import snmp_settings
 from muniops.inventory import district
 from muniops.inventory.agent_schema import Report
 from muniops.inventory.errors import MuniopsError
@@ -225,6 +223,10 @@ class DistrictRuntime(Runtime):
         """The copy's SNMP profiles into ``DATA_DIR/district/profiles`` (the SNMP feature
         reads it after its own, ``outbound.copied_profiles``), all checked together with
         the district's own first: a bad profile from the central never stops polling."""
+        # the SNMP feature's, imported here only: ``muniops district status`` stays light
+        from muniops.collector.snmp.profiles import ProfileError, ProfileSet
+        from muniops.collector.snmp.runner import snmp_settings
+
         folder = self.folder / "profiles"
         folder.mkdir(parents=True, exist_ok=True)
         own = snmp_settings(self.collector.settings).all_profile_dirs()
