@@ -9,8 +9,9 @@ over HTTPS and a district collector, each on its own store.
    catch-up time, and items / time the forwarding throughput.
 2. The same with only heartbeats, at two batch sizes: items per second.
 
-The SNMP poll facts and events of the district's devices are not forwarded yet (only
-agent reports are, see docs/scale.md), so DEVICES only sizes the report.
+The outbox is filled with agent reports only: the district's SNMP polls (one item per
+device per poll, see docs/scale.md) are not simulated here, so DEVICES only sizes the
+report.
 
 ``python -m bench.scale [--agents 500] [--devices 200] [--postgres]``"""
 

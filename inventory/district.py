@@ -1,7 +1,9 @@
 """District collectors on the central store: enrolment (a site's agent enrolment secret for
 the district collector's own token), applying the items its outbox forwards exactly once
-and in order (the ``district_applied`` ledger, written in each item's transaction). Which
-devices a district polls is ``collector/district/devices.py``.
+and in order (the ``district_applied`` ledger, written in each item's transaction); which
+devices the central leaves to its district collectors (``served_devices``). Which devices
+a district polls is ``collector/district/devices.py``; on the district, ``sync_copy``
+makes its own register follow the copy of them it pulled.
 
 What each kind of item does at the centre is a handler in ``HANDLERS``; an item of a kind
 the centre does not know is refused as a whole batch (the district keeps it), never
@@ -13,15 +15,22 @@ import logging
 import secrets
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from muniops.inventory import agents, audit
+from muniops.inventory import agents, audit, devices, discovery, events, sites, snmp
 from muniops.inventory.agent_schema import Report
-from muniops.inventory.errors import Conflict, InvalidInput, MuniopsError
+from muniops.inventory.errors import (
+    AccessDenied,
+    Conflict,
+    InvalidInput,
+    MuniopsError,
+    NotFound,
+)
 from muniops.inventory.models import (
     Agent,
     DistrictApplied,
@@ -29,6 +38,9 @@ from muniops.inventory.models import (
     EnrollmentSecret,
     Site,
 )
+from muniops.inventory.models.devices import Device
+from muniops.inventory.models.discovery import SeenBy
+from muniops.inventory.schemas import SiteCreate
 from muniops.inventory.tokens import hash_token
 from muniops.inventory.types import utcnow
 
@@ -93,6 +105,19 @@ def list_collectors(session: Session) -> list[dict[str, Any]]:
              "revoked": c.revoked_at is not None} for c, district in rows]
 
 
+def served_devices(session: Session) -> set[str]:
+    """The devices a district collector polls and reads (those of the sites of a district
+    with an enrolled, unrevoked district collector): the central's own jobs leave them."""
+    districts = set(session.exec(
+        select(Site.district).join(DistrictCollector,
+                                   col(DistrictCollector.site_id) == col(Site.id))
+        .where(col(DistrictCollector.revoked_at).is_(None))).all()) - {""}
+    if not districts:
+        return set()
+    return set(session.exec(select(Device.name).join(Site, col(Site.id) == col(Device.site_id))
+                            .where(col(Site.district).in_(districts))).all())
+
+
 # ---- applying forwarded items -------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -138,7 +163,73 @@ def _agent_report(session: Session, district: DistrictCollector, body: dict[str,
     agents.ingest(session, agent, report)
 
 
-HANDLERS: dict[str, Handler] = {"agent.report": _agent_report}
+def _district_site(session: Session, district: DistrictCollector, site: Site | None,
+                   what: str) -> None:
+    """A district collector speaks only for its own district's sites."""
+    mine = district_of(session, district)
+    if site is None or site.district != mine:
+        where = f"site {site.name!r} of district {site.district!r}" if site else "no site"
+        raise AccessDenied(f"{what}: {where} is outside district {mine!r} of district "
+                           f"collector {district.name}")
+
+
+def _snmp_poll(session: Session, district: DistrictCollector, body: dict[str, Any]) -> None:
+    """One SNMP poll by the district: state, facts and events written by the same
+    ``snmp.record_polls`` as a local poll, to the central register's device of that name."""
+    try:
+        outcome = snmp.outcome_from_json(body)
+    except ValueError as exc:
+        raise InvalidInput("body", f"not an SNMP poll item: {exc}") from None
+    device = devices.find(session, outcome.device)
+    if device is None:
+        raise NotFound("device", f"{outcome.device!r} (not in the central register)")
+    _district_site(session, district, devices.site_of(session, device),
+                   f"device {outcome.device!r}")
+    snmp.record_polls(session, [outcome])
+
+
+def _sightings(session: Session, district: DistrictCollector, body: dict[str, Any]) -> None:
+    """What the district's discovery saw at one of its sites, reconciled with the central
+    register by the same ``discovery.record_observations`` as a local discovery."""
+    try:
+        site_name = str(body["site"])
+        at = datetime.fromisoformat(str(body["at"]))
+        if at.tzinfo is None:
+            raise ValueError(f"time {body['at']!r} has no time zone")
+        seen = [discovery.Observation(ip=str(o["ip"]), mac=str(o.get("mac", "")),
+                                      how=SeenBy(str(o["how"])),
+                                      vendor=str(o.get("vendor", "")),
+                                      hostname=str(o.get("hostname", "")))
+                for o in body["observations"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput("body", f"not a sightings item: {exc!s}") from None
+    site = session.exec(select(Site).where(Site.name == site_name)).first()
+    _district_site(session, district, site, f"sightings at {site_name!r}")
+    discovery.record_observations(session, site_name, seen, actor=f"district:{district.name}",
+                                  now=at)
+
+
+def _device_events(session: Session, district: DistrictCollector, body: dict[str, Any]
+                   ) -> None:
+    """A batch of the traps and syslog the district heard, stored by the same
+    ``events.record_events`` as at a central; each named device must be the district's (a
+    sender the register does not know is kept on its address, as here)."""
+    try:
+        heard = [events.event_from_json(e) for e in body["events"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput("body", f"not a device events item: {exc!s}") from None
+    for name in sorted({e.device for e in heard if e.device}):
+        device = devices.find(session, name)
+        if device is None:
+            raise NotFound("device", f"{name!r} (not in the central register)")
+        _district_site(session, district, devices.site_of(session, device),
+                       f"device {name!r}")
+    events.record_events(session, heard)
+
+
+HANDLERS: dict[str, Handler] = {"agent.report": _agent_report, "snmp.poll": _snmp_poll,
+                                "discovery.sightings": _sightings,
+                                "device.events": _device_events}
 
 
 def _check_batch(items: Sequence[Item]) -> None:
@@ -193,3 +284,81 @@ def _apply_one(session: Session, district: DistrictCollector, item: Item) -> tup
                     item.kind, exc)
         return REFUSED, str(exc)
     return APPLIED, ""
+
+
+# ---- the district's side: its register follows the central's copy ------------------------
+
+@dataclass
+class SyncResult:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    disabled: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)  # device: why
+
+
+def _fields(entry: dict[str, Any]) -> devices.DeviceFields:
+    """A copied device as the register's own fields: every role set or cleared, so the
+    district's device is what the central says (its poll state is the district's own)."""
+    snmp_role, ssh_role = entry.get("snmp") or {}, entry.get("ssh") or {}
+    fields: dict[str, Any] = {
+        "address": entry["address"], "addresses": entry.get("addresses") or [],
+        "site": entry.get("site") or "", "kind": entry.get("kind") or "",
+        "platform": entry.get("platform") or "", "tags": entry.get("tags") or [],
+        "tables": entry.get("tables") or [], "enabled": True,
+        "snmp_credential": snmp_role.get("credential") or "",
+        "snmp_profile": snmp_role.get("profile") or "",
+        "ssh_credential": ssh_role.get("credential") or "",
+        "ssh_playbooks": ssh_role.get("playbooks") or []}
+    for key, name in (("port", "snmp_port"), ("poll", "snmp_poll"),
+                      ("interval", "snmp_interval")):
+        if snmp_role.get(key) is not None:
+            fields[name] = snmp_role[key]
+    if ssh_role.get("port") is not None:
+        fields["ssh_port"] = ssh_role["port"]
+    if not fields["snmp_credential"]:
+        fields["tables"] = []  # tables are read over the SNMP credential
+    return devices.DeviceFields.model_validate(fields)
+
+
+def sync_copy(session: Session, copy: dict[str, Any], *, actor: str) -> SyncResult:
+    """Make the district's register follow the central's copy: each copied device added or
+    updated by name (its site made, in the copy's district, when missing), every enabled
+    device the copy no longer has disabled. Audited as ``actor`` by the register's own
+    operations; a device the register refuses is said in the result, the others go on."""
+    result = SyncResult()
+    district = str(copy.get("district") or "")
+    wanted: set[str] = set()
+    for entry in copy.get("devices") or []:
+        name = str(entry.get("name", "")) if isinstance(entry, dict) else ""
+        if not name:
+            continue
+        wanted.add(name)
+        try:
+            with session.begin_nested():
+                site = entry.get("site")
+                if site and session.exec(select(Site).where(Site.name == site)).first() is None:
+                    sites.add_site(session, SiteCreate(name=site, district=district),
+                                   actor=actor)
+                data = _fields(entry)
+                found = devices.find(session, name)
+                if found is None:
+                    devices.add_device(session, devices.DeviceCreate(
+                        name=name, **data.model_dump(exclude_unset=True)), actor=actor)
+                    result.added.append(name)
+                else:
+                    before = audit.snapshot(found)
+                    devices.update_device(session, name, data, actor=actor)
+                    if audit.snapshot(found) != before:
+                        result.updated.append(name)
+        except ValidationError as exc:
+            result.refused[name] = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'device'}: {e['msg']}"
+                for e in exc.errors())[:300]
+        except (MuniopsError, KeyError, TypeError) as exc:
+            result.refused[name] = str(exc)[:300]
+    for device in session.exec(select(Device).where(col(Device.enabled).is_(True))).all():
+        if device.name not in wanted:
+            devices.update_device(session, device.name, devices.DeviceFields(enabled=False),
+                                  actor=actor)
+            result.disabled.append(device.name)
+    return result

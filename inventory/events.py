@@ -53,6 +53,31 @@ def devices_by_address(session: Session) -> dict[str, list[KnownDevice]]:
     return out
 
 
+def event_json(e: NewEvent) -> dict[str, Any]:
+    """An event as a district forwards it to its central (``event_from_json``)."""
+    return {"source": e.source.value, "kind": e.kind, "sender": e.sender, "device": e.device,
+            "severity": e.severity, "subject": e.subject, "detail": e.detail, "data": e.data,
+            "at": e.at.isoformat()}
+
+
+def event_from_json(body: dict[str, Any]) -> NewEvent:
+    """The event ``event_json`` wrote; ``ValueError`` naming what is wrong otherwise."""
+    try:
+        at = datetime.fromisoformat(str(body["at"]))
+        if at.tzinfo is None:
+            raise ValueError(f"event time {body['at']!r} has no time zone")
+        data = body.get("data")
+        if data is not None and not isinstance(data, dict):
+            raise ValueError("data must be an object or null")
+        return NewEvent(source=EventSource(str(body["source"])), kind=str(body["kind"]),
+                        sender=str(body.get("sender", "")), device=str(body.get("device", "")),
+                        severity=str(body.get("severity", "info")),
+                        subject=str(body.get("subject", "")),
+                        detail=str(body.get("detail", "")), data=data, at=at)
+    except KeyError as exc:
+        raise ValueError(f"missing {exc.args[0]!r}") from None
+
+
 def record_events(session: Session, events: Sequence[NewEvent]) -> int:
     """Store ``events``; a device or asset removed meanwhile leaves the event on its name."""
     names = {e.device for e in events if e.device}

@@ -51,6 +51,46 @@ def serials_in(facts: dict[str, Any]) -> set[str]:
     return {s.strip() for s in found if s.strip()}
 
 
+def outcome_json(o: PollOutcome) -> dict[str, Any]:
+    """A poll outcome as a district forwards it to its central (``outcome_from_json``)."""
+    return {"device": o.device, "state": o.state.value, "reason": o.reason,
+            "at": o.at.isoformat(), "duration": o.duration, "pdus": o.pdus,
+            "retries": o.retries, "errors": o.errors, "max_repetitions": o.max_repetitions,
+            "uptime_ticks": o.uptime_ticks, "detected_profile": o.detected_profile,
+            "facts": o.facts,
+            "events": [[kind.value, subject, detail] for kind, subject, detail in o.events]}
+
+
+def outcome_from_json(body: dict[str, Any]) -> PollOutcome:
+    """The outcome ``outcome_json`` wrote; ``ValueError`` naming what is wrong otherwise."""
+    try:
+        at = datetime.fromisoformat(str(body["at"]))
+        if at.tzinfo is None:
+            raise ValueError(f"poll time {body['at']!r} has no time zone")
+        facts = body.get("facts")
+        if facts is not None and not isinstance(facts, dict):
+            raise ValueError("facts must be an object or null")
+        events = [(SnmpEventKind(str(k)), str(s), str(d)) for k, s, d in body.get("events", [])]
+        return PollOutcome(
+            device=str(body["device"]), state=DeviceState(str(body["state"])),
+            reason=str(body.get("reason", "")), at=at,
+            duration=float(body.get("duration", 0.0)), pdus=int(body.get("pdus", 0)),
+            retries=int(body.get("retries", 0)), errors=int(body.get("errors", 0)),
+            max_repetitions=_opt_int(body.get("max_repetitions")),
+            uptime_ticks=_opt_int(body.get("uptime_ticks")),
+            detected_profile=(str(body["detected_profile"])
+                              if body.get("detected_profile") else None),
+            facts=facts, events=events)
+    except KeyError as exc:
+        raise ValueError(f"missing {exc.args[0]!r}") from None
+    except TypeError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
 def record_polls(session: Session, outcomes: Sequence[PollOutcome]) -> None:
     """Store each device's latest state, facts and events; link a device to the asset whose
     serial it reported, when it is not linked yet."""
@@ -123,6 +163,8 @@ __all__ = [
     "SnmpEventKind",
     "list_events",
     "list_links",
+    "outcome_from_json",
+    "outcome_json",
     "record_polls",
     "save_link_states",
     "serials_in",

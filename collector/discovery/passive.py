@@ -17,12 +17,14 @@ from muniops.collector.core.settings import Settings
 from muniops.collector.discovery import snmp_tables
 from muniops.collector.discovery.config import DiscoverySettings
 from muniops.collector.discovery.oui import registry
+from muniops.collector.district.outbound import Send, key_of
 from muniops.collector.snmp.errors import SnmpError
 from muniops.collector.snmp.session import SnmpSession, SnmpTarget, SnmpValue
-from muniops.inventory import devices as register, discovery
+from muniops.inventory import devices as register, discovery, district
 from muniops.inventory.db import Database
 from muniops.inventory.errors import CredentialError
 from muniops.inventory.models.discovery import SeenBy
+from muniops.inventory.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +92,20 @@ def _target(source: Source, credentials: CredentialStore, timeout: float) -> Snm
 
 
 def record(db: Database, cfg: DiscoverySettings, site: str, source: Source,
-           tables: SourceTables, *, actor: str) -> SourceReport:
+           tables: SourceTables, *, actor: str, forward: Send | None = None) -> SourceReport:
     """Store one device's tables. ARP entries become sightings; forwarding entries only say
-    where a MAC is plugged in (a trunk port carries many MACs of other switches)."""
+    where a MAC is plugged in (a trunk port carries many MACs of other switches). On a
+    district collector the sightings go to the central too (``forward``)."""
     oui = registry(cfg.oui_dir)
     observations = [discovery.Observation(ip=e.ip, mac=e.mac, how=SeenBy.SNMP_ARP,
                                           vendor=oui.vendor(e.mac)) for e in tables.arp]
+    if forward is not None and observations:
+        at = utcnow().isoformat()
+        forward("discovery.sightings", key_of("discovery.sightings", site, source.name, at),
+                {"site": site, "source": source.name, "at": at,
+                 "observations": [{"ip": o.ip, "mac": o.mac, "how": o.how.value,
+                                   "vendor": o.vendor, "hostname": o.hostname}
+                                  for o in observations]})
     with db.write() as s:
         if "fdb" in source.tables:
             discovery.record_forwarding(s, source.name, site, tables.fdb)
@@ -107,9 +117,14 @@ def record(db: Database, cfg: DiscoverySettings, site: str, source: Source,
 
 
 def poll_all(db: Database, settings: Settings, cfg: DiscoverySettings, site: str | None,
-             *, actor: str, credentials: CredentialStore | None = None) -> list[SourceReport]:
+             *, actor: str, credentials: CredentialStore | None = None,
+             forward: Send | None = None) -> list[SourceReport]:
     """Read every registered device's tables (of ``site``, or all) one after the other."""
     listed = sources(db, site)
+    if settings.district.role == "central":  # a district reads its own devices' tables
+        with db.read() as s:
+            served = district.served_devices(s)
+        listed = [src for src in listed if src.name not in served]
     if not listed:
         return []
     store = credentials or CredentialStore(settings.credentials_file)
@@ -123,5 +138,6 @@ def poll_all(db: Database, settings: Settings, cfg: DiscoverySettings, site: str
             log.warning("discovery: %s (%s): %s", source.name, source.host, exc)
             reports.append(SourceReport(site=site_name, device=source.name, error=str(exc)))
             continue
-        reports.append(record(db, cfg, site_name, source, tables, actor=actor))
+        reports.append(record(db, cfg, site_name, source, tables, actor=actor,
+                              forward=forward))
     return reports

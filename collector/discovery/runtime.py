@@ -5,14 +5,23 @@ tables every 15 minutes, in a pool of its own. Active sweeps need raw sockets an
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from prometheus_client.registry import Collector as PromCollector
 
 from muniops.collector.core.feature import Job, Runtime
 from muniops.collector.discovery.metrics import DiscoveryMetrics
+from muniops.collector.district.outbound import sender
+
+if TYPE_CHECKING:
+    from muniops.collector.core.service import Collector
 
 
 class DiscoveryRuntime(Runtime):
+    def __init__(self, collector: Collector) -> None:
+        super().__init__(collector)
+        self.forward = sender(collector)  # a district's sightings go to the central too
+
     def jobs(self) -> Sequence[Job]:
         return [Job("discovery-passive", 900, self.read_tables, pool="discovery")]
 
@@ -24,4 +33,4 @@ class DiscoveryRuntime(Runtime):
 
         c = self.collector
         passive.poll_all(c.db, c.settings, c.settings.discovery, None, actor="discovery",
-                         credentials=c.credentials)
+                         credentials=c.credentials, forward=self.forward)

@@ -18,10 +18,11 @@ def assigned_devices(session: Session, district: str) -> list[dict[str, Any]]:
                         .join(Site, col(Site.id) == col(Device.site_id))
                         .where(Site.district == district, col(Device.enabled))
                         .order_by(col(Device.name))).all()
-    return [{"name": d.name, "address": d.address, "site": site, "kind": d.kind,
-             "platform": d.platform, "tags": d.tags,
+    return [{"name": d.name, "address": d.address, "addresses": d.addresses, "site": site,
+             "kind": d.kind, "platform": d.platform, "tags": d.tags, "tables": d.tables,
              "snmp": ({"credential": d.snmp_credential, "port": d.snmp_port,
-                       "profile": d.snmp_profile, "interval": d.snmp_interval}
+                       "poll": d.snmp_poll, "profile": d.snmp_profile,
+                       "interval": d.snmp_interval}
                       if d.snmp_credential else None),
              "ssh": ({"credential": d.ssh_credential, "port": d.ssh_port,
                       "playbooks": d.ssh_playbooks} if d.ssh_credential else None)}

@@ -9,10 +9,12 @@ killed district's request still in flight and its successor's — are applied on
 from __future__ import annotations
 
 import logging
+import zlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import select
 
@@ -81,9 +83,49 @@ def enroll(body: EnrollBody, db: DB) -> dict[str, str]:
     return {"token": token, "district": name}
 
 
+async def _batch_of(request: Request, _caller: District) -> BatchBody:
+    """The batch, read after the caller is known, gzip-compressed (``Content-Encoding:
+    gzip``, as district collectors send it) or plain JSON; the body-size cap holds for the
+    decompressed batch too, so a small compressed bomb is refused before it is unpacked."""
+    cap = request.app.state.settings.api.max_body_bytes
+    raw = await request.body()
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding == "gzip":
+        raw = _gunzip(raw, cap)
+    elif encoding != "identity":
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                            f"Content-Encoding {encoding!r} not accepted; send gzip or "
+                            "plain JSON")
+    try:
+        return BatchBody.model_validate_json(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
+
+
+def _gunzip(data: bytes, cap: int) -> bytes:
+    unpack = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip framing
+    try:
+        out = unpack.decompress(data, cap + 1)
+    except zlib.error as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST,
+                            f"body is not valid gzip: {exc}") from None
+    if len(out) > cap:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                            f"batch larger than {cap} bytes once decompressed "
+                            "(api.max_body_bytes); send smaller batches")
+    if not unpack.eof or unpack.unused_data:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST,
+                            "body is not one whole gzip stream (truncated or trailing data)")
+    return out
+
+
+Batch = Annotated[BatchBody, Depends(_batch_of)]
+
+
 @router.post("/items")
-def post_items(body: BatchBody, caller: District, db: DB) -> dict[str, int]:
-    """Apply a batch of outbox items in order; answers how far the outbox is settled."""
+def post_items(body: Batch, caller: District, db: DB) -> dict[str, int]:
+    """Apply a batch of outbox items in order (``{"items": [{"seq", "key", "kind",
+    "body"}]}``, gzip or plain); answers how far the outbox is settled."""
     items = [district.Item(i.seq, i.key, i.kind, i.body) for i in body.items]
     try:
         with db.write() as s:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -17,13 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client.registry import Collector as PromCollector
+from sqlalchemy.exc import SQLAlchemyError
 
 from muniops.collector.agents.runtime import AgentsRuntime
 from muniops.collector.core.feature import Job, Runtime, runtime_of
 from muniops.collector.district.link import CentralLink, CentralRefused, CentralUnreachable
 from muniops.collector.district.metrics import DistrictMetrics, LinkState
 from muniops.collector.district.outbox import Outbox
+from muniops.inventory import district
 from muniops.inventory.agent_schema import Report
+from muniops.inventory.errors import MuniopsError
 from muniops.inventory.models import Agent
 
 if TYPE_CHECKING:
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
     from muniops.inventory.agents import IngestResult
 
 log = logging.getLogger(__name__)
+SAFE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")  # a profile file's name
 
 
 def folder_of(data_dir: Path) -> Path:
@@ -93,6 +99,10 @@ class DistrictRuntime(Runtime):
         if self.outbox is not None and agents is not None:
             agents.writer = TeeWriter(agents.writer, self.outbox,  # type: ignore[assignment]
                                       self.collector)
+        if self.outbox is not None:  # the central may be out of reach: the last good copy
+            copy = last_copy(self.collector.settings.data_dir)
+            if copy is not None:
+                self.follow(copy)
 
     def jobs(self) -> Sequence[Job]:
         if self.outbox is None:
@@ -155,7 +165,8 @@ class DistrictRuntime(Runtime):
                     batch = self.outbox.peek(self.settings.batch_size,
                                              self.settings.batch_max_bytes)
                     answer = self.link.call("POST", "/api/v1/district/items",
-                                            {"items": [q.wire() for q in batch]}, token)
+                                            {"items": [q.wire() for q in batch]}, token,
+                                            compress=True)
                     done = self.outbox.ack(int(answer["through"]))
                     settled += done
                     self.state.forwarded(done)
@@ -186,7 +197,67 @@ class DistrictRuntime(Runtime):
         copy["pulled_at"] = time.time()
         write_private(self.folder / "copy.json", json.dumps(copy, indent=1))
         self.state.pulled()
+        self.follow(copy)
         return True
+
+    def follow(self, copy: dict[str, Any]) -> None:
+        """Make this district's register (which its SNMP, SSH and discovery jobs read)
+        hold the copy's devices, and only those; keep its SNMP profiles."""
+        profiles = copy.get("profiles")
+        if isinstance(profiles, dict):
+            self._keep_profiles(profiles)
+        try:
+            with self.collector.db.write() as s:
+                done = district.sync_copy(s, copy, actor=f"district:{self.settings.name}")
+        except (MuniopsError, SQLAlchemyError) as exc:
+            log.error("district copy not applied to the local register: %s", exc)
+            return
+        if done.added or done.updated or done.disabled:
+            log.info("district copy: %d device(s) added, %d updated, %d disabled",
+                     len(done.added), len(done.updated), len(done.disabled))
+        for name, why in done.refused.items():
+            log.error("district copy: device %s not taken: %s", name, why)
+
+
+    def _keep_profiles(self, profiles: dict[str, Any]) -> None:
+        """The copy's SNMP profiles into ``DATA_DIR/district/profiles`` (the SNMP feature
+        reads it after its own, ``outbound.copied_profiles``), all checked together with
+        the district's own first: a bad profile from the central never stops polling."""
+        # the SNMP feature's, imported here only: ``muniops district status`` stays light
+        from muniops.collector.snmp.profiles import ProfileError, ProfileSet
+        from muniops.collector.snmp.runner import snmp_settings
+
+        folder = self.folder / "profiles"
+        folder.mkdir(parents=True, exist_ok=True)
+        own = snmp_settings(self.collector.settings).all_profile_dirs()
+        mine = {p.name: p.read_text(encoding="utf-8") for d in own if d.is_dir()
+                for p in d.glob("*.yaml")}
+        # only what differs from the district's own files (the shipped profiles are the
+        # same release's; those naming a products file beside them stay the district's)
+        wanted = {f"{stem}.yaml": str(text) for stem, text in profiles.items()
+                  if isinstance(stem, str) and SAFE_STEM.fullmatch(stem)
+                  and mine.get(f"{stem}.yaml") != text}
+        with tempfile.TemporaryDirectory(dir=self.folder) as tmp:
+            for name, text in wanted.items():
+                (Path(tmp) / name).write_text(text, encoding="utf-8")
+            try:
+                ProfileSet.load([*own, Path(tmp)])
+            except ProfileError as exc:
+                log.error("district copy: SNMP profiles not taken, keeping the last good "
+                          "ones: %s", exc)
+                return
+        changed = 0
+        for name, text in wanted.items():
+            path = folder / name
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                write_private(path, text)
+                changed += 1
+        for stale in folder.glob("*.yaml"):
+            if stale.name not in wanted:
+                stale.unlink()
+                changed += 1
+        if changed:
+            log.info("district copy: %d SNMP profile file(s) changed", changed)
 
 
 def last_copy(data_dir: Path) -> dict[str, Any] | None:

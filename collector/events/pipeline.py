@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from muniops.collector.district.outbound import Send, key_of
 from muniops.collector.events.rules import Action, SyslogRules, TrapRules
 from muniops.collector.events.syslog import parse
 from muniops.collector.events.traps import Trap
@@ -136,6 +138,7 @@ class EventPipeline:
                  poller: Debouncer | None = None, backups: Debouncer | None = None,
                  backup_devices: Callable[[], set[str]] = set) -> None:
         self.db = db
+        self.forward: Send | None = None  # set on a district collector (outbound.sender)
         self.trap_rules, self.syslog_rules = trap_rules, syslog_rules
         self.queue: queue.Queue[Heard] = queue.Queue(queue_size)
         self.counts = Counts()
@@ -186,6 +189,9 @@ class EventPipeline:
                 self._trap(heard, heard.trap, device, new, actions)
             else:
                 self._syslog(heard, device, new, actions)
+        if new and self.forward is not None:  # a district's: the central hears it too
+            self.forward("device.events", key_of("device.events", uuid.uuid4().hex),
+                         {"events": [store.event_json(e) for e in new]})
         if new:
             try:
                 with self.db.write() as s:

@@ -17,6 +17,7 @@ from prometheus_client.registry import Collector as PromCollector
 from muniops.collector.core.addresses import split_address
 from muniops.collector.core.credentials import SnmpCommunity, SnmpV3
 from muniops.collector.core.feature import Runtime, runtime_of
+from muniops.collector.district.outbound import sender
 from muniops.collector.events import syslog
 from muniops.collector.events.config import EventSettings
 from muniops.collector.events.metrics import EventMetrics
@@ -53,6 +54,7 @@ class EventsRuntime(Runtime):
             collector.db, self.trap_rules, self.syslog_rules, queue_size=self.config.queue_size,
             extra_addresses=dict, poller=self.poller, backups=self.backups,
             backup_devices=self._backup_devices)
+        self.pipeline.forward = sender(collector)
         self.receiver: TrapReceiver | None = None
         self.udp_sockets: list[socket.socket] = []  # for the kernel's drop counts
         self.listening: dict[str, tuple[str, int]] = {}  # what is bound, by transport

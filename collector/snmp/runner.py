@@ -14,13 +14,14 @@ from typing import Any
 
 from muniops.collector.core.credentials import CredentialStore, SnmpCommunity, SnmpV3
 from muniops.collector.core.settings import Settings
+from muniops.collector.district.outbound import Send, key_of
 from muniops.collector.snmp import links as link_state
 from muniops.collector.snmp.config import SnmpSettings
 from muniops.collector.snmp.poller import DeviceSpec, PollResult, poll_cycle
 from muniops.collector.snmp.profiles import ProfileSet
 from muniops.collector.snmp.session import SnmpTarget
 from muniops.collector.snmp.tracking import STATE_FACT, Tracker
-from muniops.inventory import devices as register, snmp as store
+from muniops.inventory import devices as register, district, snmp as store
 from muniops.inventory.db import Database
 from muniops.inventory.errors import ConfigError, InvalidInput
 from muniops.inventory.models.devices import Device, DeviceState
@@ -59,12 +60,34 @@ class SnmpRunner:
         self.db = db
         self.profile_dirs: list[Path] = self.config.all_profile_dirs()
         self.profiles = ProfileSet.load(self.profile_dirs)
+        self._profiles_seen = self._profiles_stamp()
         self.tracker = Tracker()
         self.latest: dict[str, PollResult] = {}
         self.sites: dict[str, str] = {}
         self.polls: dict[str, dict[str, int]] = {}  # device -> polls/pdus/retries/errors
         self.links: list[WirelessLink] = []
+        # on a district collector, each poll goes to the central too (``outbound.sender``)
+        self.forward: Send | None = None
         self._lock = threading.Lock()
+
+    def add_profile_dir(self, folder: Path) -> None:
+        """Read profiles from ``folder`` too, after the configured ones (a district's copy
+        of its central's); its files may change while the service runs."""
+        self.profile_dirs.append(folder)
+        self.profiles = ProfileSet.load(self.profile_dirs)
+        self._profiles_seen = self._profiles_stamp()
+
+    def _profiles_stamp(self) -> tuple[float, ...]:
+        return tuple(d.stat().st_mtime for d in self.profile_dirs if d.exists())
+
+    def _reload_profiles(self) -> None:
+        """Read the profile folders again when one changed (a file added, replaced or
+        removed), so due intervals and forced profiles follow them."""
+        stamp = self._profiles_stamp()
+        if stamp != self._profiles_seen:
+            self.profiles = ProfileSet.load(self.profile_dirs)
+            self._profiles_seen = stamp
+            log.info("snmp: profiles read again (%d)", len(self.profiles.by_name))
 
     def due(self, devices: Sequence[Device]) -> list[Device]:
         now = utcnow()
@@ -98,16 +121,21 @@ class SnmpRunner:
             return self._run(names, only_due, redetect)
 
     def _run(self, names: Sequence[str] | None, only_due: bool, redetect: bool) -> CycleReport:
+        self._reload_profiles()
         with self.db.read() as s:
             polled = register.polled(s)  # enabled, SNMP-polled, asset not retired
+            if self.settings.district.role == "central":  # a district's devices are its own
+                served = district.served_devices(s)
+                polled = [d for d in polled if d.name not in served]
             if names is None:
                 devices = polled
             else:
                 devices = [register.get_device(s, n) for n in names]
                 stopped = [d.name for d in devices if d.name not in {p.name for p in polled}]
                 if stopped:
-                    raise InvalidInput("device", f"not polled (disabled, no SNMP role, or "
-                                       f"its asset is retired): {', '.join(stopped)}")
+                    raise InvalidInput("device", f"not polled here (disabled, no SNMP role, "
+                                       f"its asset is retired, or its district collector "
+                                       f"polls it): {', '.join(stopped)}")
             sites = register.site_names(s)
         if names is None:
             self.forget(set(self.latest) - {d.name for d in devices})
@@ -149,6 +177,10 @@ class SnmpRunner:
         report.links = [link_state.evaluate(link, self.config.thresholds, self.latest)
                         for link in self.config.links]
         self.links = report.links
+        if self.forward is not None:  # before the local write: nothing learned is lost
+            for o in outcomes:
+                self.forward("snmp.poll", key_of("snmp.poll", o.device, o.at.isoformat()),
+                             store.outcome_json(o))
         with self.db.write() as s:
             store.record_polls(s, outcomes)
             if self.config.links:

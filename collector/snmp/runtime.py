@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from prometheus_client.registry import Collector as PromCollector
 
 from muniops.collector.core.feature import Job, Runtime
+from muniops.collector.district.outbound import copied_profiles, sender
 from muniops.collector.snmp.metrics import SnmpMetrics
 from muniops.collector.snmp.runner import SnmpRunner
 
@@ -23,6 +24,9 @@ class SnmpRuntime(Runtime):
     def __init__(self, collector: Collector) -> None:
         super().__init__(collector)
         self.runner = SnmpRunner(collector.settings, collector.db, collector.credentials)
+        self.runner.forward = sender(collector)
+        if (pulled := copied_profiles(collector)) is not None:
+            self.runner.add_profile_dir(pulled)
         self.metrics_collector = SnmpMetrics(self.runner)
 
     def jobs(self) -> Sequence[Job]:

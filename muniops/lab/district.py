@@ -95,14 +95,16 @@ class District:
 
 def make_district(folder: Path, central: Central, name: str, secret: str, *,
                   site: str, district: str, batch_size: int = 200,
-                  forward_every: int = 1, central_url: str | None = None) -> District:
+                  forward_every: int = 1, central_url: str | None = None,
+                  extra: dict[str, Any] | None = None) -> District:
     """A district collector (SQLite of its own) enrolling at ``central`` with ``secret``,
-    with a local site of the same name its agents enrol at."""
-    section = {"district": {"role": "district", "name": name,
-                            "central_url": central_url or central.process.url,
-                            "enrolment_secret": secret,
-                            "ca_file": str(central.ca), "batch_size": batch_size,
-                            "forward_every_seconds": forward_every}}
+    with a local site of the same name its agents enrol at. ``extra``: more of its config
+    (``credentials_file``, ``snmp``; a ``district`` key adds to that section)."""
+    more = dict(extra or {})
+    section: dict[str, Any] = {"district": {
+        "role": "district", "name": name, "central_url": central_url or central.process.url,
+        "enrolment_secret": secret, "ca_file": str(central.ca), "batch_size": batch_size,
+        "forward_every_seconds": forward_every, **more.pop("district", {})}, **more}
     config = write_config(folder, extra=yaml.safe_dump(section))
     muniops(config, "init")
     muniops(config, "sites", "add", site, "--district", district)

@@ -76,9 +76,11 @@ def available() -> bool:
 @contextmanager
 def running_snmpd(community: str = "public", v3_user: str = "opsv3",
                   v3_auth: str = "authpass123", v3_priv: str = "privpass123",
-                  extra_config: str = "", ports: int = 1) -> Iterator[Snmpd]:
+                  extra_config: str = "", ports: int = 1,
+                  port: int | None = None) -> Iterator[Snmpd]:
     """Start snmpd; yields how to reach it. Stopped by PID at the end. With ``ports`` > 1
-    the one agent listens on that many consecutive ports from its first, free ones."""
+    the one agent listens on that many consecutive ports from its first, free ones;
+    ``port``: this one (the same device started again after it was stopped)."""
     work = Path(tempfile.mkdtemp(prefix="muniops-snmpd-"))
     state = work / "state"
     state.mkdir()
@@ -93,7 +95,7 @@ def running_snmpd(community: str = "public", v3_user: str = "opsv3",
         + "".join(f"view all excluded {oid}\n" for oid in HEAVY) + extra_config,
         encoding="utf-8")
     conf.chmod(0o600)
-    port = free_port(socket.SOCK_DGRAM)
+    port = port or free_port(socket.SOCK_DGRAM)
     all_ports = (port,) if ports == 1 else _free_run(ports)
     port = all_ports[0]
     pidfile = work / "snmpd.pid"
