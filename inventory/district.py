@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from muniops.inventory import agents, audit
+from muniops.inventory import agents, audit, district_configs
 from muniops.inventory.agent_schema import Report
 from muniops.inventory.errors import Conflict, InvalidInput, MuniopsError
 from muniops.inventory.models import (
@@ -138,7 +138,12 @@ def _agent_report(session: Session, district: DistrictCollector, body: dict[str,
     agents.ingest(session, agent, report)
 
 
-HANDLERS: dict[str, Handler] = {"agent.report": _agent_report}
+HANDLERS: dict[str, Handler] = {
+    "agent.report": _agent_report,
+    district_configs.VERSION: district_configs.apply_version,
+    district_configs.BACKUP: district_configs.apply_backup,
+    district_configs.COMPLIANCE: district_configs.apply_compliance,
+}
 
 
 def _check_batch(items: Sequence[Item]) -> None:

@@ -1,0 +1,160 @@
+"""What a district collector forwards of its SSH playbooks: a new configuration version, a
+backup attempt's outcome (so the central's backup state and its metrics follow the
+district's runs), a device's compliance results. One pydantic model per kind, used by the
+district to write the outbox item and by the central to read it back; the central stores
+each through the same ``configs`` operation as a local run, on the central register's
+device of that name, when that device is in the forwarding district.
+
+A configuration's text carries the device's secrets, as a local backup does: the store
+keeps them and redacts them when it shows a version. So an item's text is never put in an
+error message or a log line here (a refusal names the field, never its value)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from sqlmodel import Session
+
+from muniops.inventory import configs, devices
+from muniops.inventory.errors import AccessDenied, InvalidInput, NotFound
+from muniops.inventory.models import DistrictCollector, Site
+from muniops.inventory.models.configs import Severity
+
+VERSION, BACKUP, COMPLIANCE = "config.version", "config.backup", "compliance.result"
+Name = Field(min_length=1, max_length=120)
+M = TypeVar("M", bound=BaseModel)
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    device: str = Name
+    playbook: str = Name
+    run: str = Field(default="", max_length=120)  # who ran it at the district (its actor)
+
+
+class VersionItem(_Item):
+    """A configuration version the district stored (it differed from its latest)."""
+
+    text: str = Field(max_length=4 * 1024 * 1024)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    taken_at: AwareDatetime
+
+    @model_validator(mode="after")
+    def _hash_matches(self) -> VersionItem:
+        if configs.sha256(self.text) != self.sha256:
+            raise ValueError("the text does not match its sha256")
+        return self
+
+    def key_parts(self) -> tuple[str, str, str]:
+        return self.device, self.sha256, self.taken_at.isoformat()
+
+
+class BackupItem(_Item):
+    """A backup attempt that made no new version: the same configuration again
+    (``sha256``), or a failure (``cause``, ``error``)."""
+
+    outcome: Literal["unchanged", "failed"]
+    taken_at: AwareDatetime
+    sha256: str = Field(default="", pattern=r"^([0-9a-f]{64})?$")
+    cause: str = Field(default="", max_length=40)
+    error: str = Field(default="", max_length=500)
+
+    def key_parts(self) -> tuple[str, str, str]:
+        return self.device, self.outcome, self.taken_at.isoformat()
+
+
+class CheckItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str = Name
+    title: str = Field(default="", max_length=300)
+    severity: Severity
+    passed: bool
+    detail: str = Field(default="", max_length=1000)
+    remediation: str = Field(default="", max_length=1000)
+
+
+class ComplianceItem(_Item):
+    """A device's compliance results for one playbook run (they replace the last ones)."""
+
+    checked_at: AwareDatetime
+    checks: list[CheckItem] = Field(max_length=1000)
+
+    def key_parts(self) -> tuple[str, str, str]:
+        return self.device, self.playbook, self.checked_at.isoformat()
+
+
+def _read(model: type[M], body: dict[str, Any], what: str) -> M:
+    """The item, or a refusal naming the fields that are wrong (never their values)."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        wrong = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
+                          for e in exc.errors(include_input=False, include_url=False))
+        raise InvalidInput("body", f"not a {what} item: {wrong}") from None
+
+
+def _site(session: Session, district: DistrictCollector, device: str) -> str:
+    """The central register's device ``device`` must be in the forwarding district; its
+    site's name (the central's, which the results are recorded under)."""
+    found = devices.find(session, device)
+    if found is None:
+        raise NotFound("device", f"{device!r} (not in the central register)")
+    site = devices.site_of(session, found)
+    home = session.get(Site, district.site_id)
+    mine = home.district if home is not None else ""
+    if site is None or site.district != mine:
+        where = f"district {site.district!r}" if site is not None else "no site"
+        raise AccessDenied(f"device {device!r} is in {where}, not in district {mine!r} of "
+                           f"district collector {district.name}")
+    return site.name
+
+
+def _actor(district: DistrictCollector, run: str) -> str:
+    return f"district:{district.name}" + (f" ({run})" if run else "")[:120]
+
+
+def apply_version(session: Session, district: DistrictCollector, body: dict[str, Any]
+                  ) -> None:
+    """Store the version as the central device's next one (``configs.record_backup``, as a
+    local backup: its history, its diff and its backup state)."""
+    item = _read(VersionItem, body, "configuration version")
+    site = _site(session, district, item.device)
+    configs.record_backup(session, item.device, item.text, playbook=item.playbook,
+                          actor=_actor(district, item.run)[:120], site=site,
+                          at=item.taken_at)
+
+
+def apply_backup(session: Session, district: DistrictCollector, body: dict[str, Any]
+                 ) -> None:
+    """A backup attempt with no new version: the backup state says when it was tried and
+    whether it worked. An unchanged configuration the central does not hold as its latest
+    is refused (the central lacks a version: that is not a success here)."""
+    item = _read(BackupItem, body, "backup outcome")
+    site = _site(session, district, item.device)
+    if item.outcome == "failed":
+        configs.record_backup_failure(session, item.device, cause=item.cause or "error",
+                                      error=item.error, site=site, at=item.taken_at)
+        return
+    configs.record_backup_unchanged(session, item.device, item.sha256, site=site,
+                                    at=item.taken_at)
+
+
+def apply_compliance(session: Session, district: DistrictCollector, body: dict[str, Any]
+                     ) -> None:
+    """Replace the central device's results for that playbook (``record_compliance``)."""
+    item = _read(ComplianceItem, body, "compliance result")
+    site = _site(session, district, item.device)
+    outcomes = [configs.CheckOutcome(c.rule, c.title, c.severity, c.passed, c.detail,
+                                     c.remediation) for c in item.checks]
+    configs.record_compliance(session, item.device, item.playbook, outcomes, site=site,
+                              at=item.checked_at)
