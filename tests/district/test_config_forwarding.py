@@ -1,0 +1,145 @@
+"""A district collector's configuration backups reach the central once and in order: real
+``muniops serve`` processes (the central over HTTPS, the district on its own SQLite) and a
+fake Cisco IOS switch (fakenos). The district backs the switch up through its API; the
+central goes away; the switch's configuration changes and the district backs it up again
+from its CLI; the central comes back and has both versions, once each, in order, with the
+diff between them, secrets redacted, and the backup state of the district's last run."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlmodel import select
+
+from muniops.collector.district.outbox import Outbox
+from muniops.inventory.db import Database
+from muniops.inventory.models import DistrictApplied
+from muniops.lab.district import make_central, make_district, muniops
+from muniops.lab.fakenos import FakeDevice, load_nos, running_config, running_fakenos, \
+    with_running_config
+
+PASSWORD, ENABLE = "lab-only-password", "lab-only-enable"
+COMMUNITY = "Xk82mon1tor"  # the switch's SNMP community: in its configuration, a secret
+
+
+def _wait(what: str, check: Any, timeout: float = 40) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def _credentials(folder: Path) -> Path:
+    path = folder / "credentials.yaml"
+    path.write_text(yaml.safe_dump({"ios-admin": {
+        "type": "ssh", "username": "netadmin", "password": PASSWORD,
+        "enable_secret": ENABLE}}))
+    path.chmod(0o600)
+    return path
+
+
+def _run_backup_through_api(url: str, token: str) -> None:
+    request = urllib.request.Request(
+        f"{url}/api/v1/playbooks/backup-config/run", method="POST",
+        data=json.dumps({"targets": ["north-sw1"]}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        job = json.load(answer)
+    for _ in range(300):
+        with urllib.request.urlopen(urllib.request.Request(
+                f"{url}/api/v1/jobs/{job['id']}",
+                headers={"Authorization": f"Bearer {token}"}), timeout=10) as answer:
+            job = json.load(answer)
+        if job["state"] not in ("queued", "running"):
+            break
+        time.sleep(0.1)
+    assert job["state"] == "done", job
+    assert [r["ok"] for r in job["result"]] == [True], job["result"]
+
+
+def _versions(central_config: Path) -> list[int]:
+    try:
+        out = muniops(central_config, "config", "history", "north-sw1", "--json")
+    except RuntimeError:  # no history yet
+        return []
+    return [v["version"] for v in json.loads(out)]
+
+
+def test_versions_taken_while_the_central_is_away_arrive_once_in_order(
+        tmp_path: Path) -> None:
+    base = load_nos("cisco_ios_access")
+    changed = running_config(base).replace(
+        "vlan 20\n name VOICE\n!", "vlan 20\n name VOICE\n!\nvlan 30\n name CAMERAS\n!")
+    assert changed != running_config(base)
+    with running_fakenos([FakeDevice("north-sw1", serial="FOC2101X0AB")]) as lab:
+        port = str(lab.port("north-sw1"))
+        central = make_central(tmp_path / "central")
+        secret = central.secret_for("North Office", "north")
+        muniops(central.config, "devices", "add", "north-sw1", "--address", "127.0.0.1",
+                "--ssh-port", port, "--ssh-credential", "ios-admin", "--platform",
+                "cisco_ios", "--kind", "switch", "--site", "North Office")
+        district = make_district(tmp_path / "north", central, "north-1", secret,
+                                 site="North Office", district="north")
+        with district.config.open("a") as fh:
+            fh.write(f"credentials_file: {_credentials(district.config.parent)}\n")
+        # the district's own register holds the device (as its copy of the central says)
+        muniops(district.config, "devices", "add", "north-sw1", "--address", "127.0.0.1",
+                "--ssh-port", port, "--ssh-credential", "ios-admin", "--platform",
+                "cisco_ios", "--kind", "switch", "--site", "North Office")
+        token = json.loads(muniops(district.config, "tokens", "create", "netops", "--role",
+                                   "technician", "--json"))["token"]
+        db = Database(central.database_url)
+        try:
+            central.process.start(timeout=60)
+            district.process.start(timeout=60)
+            _run_backup_through_api(district.process.url, token)  # the serve process
+            _wait("version 1 at the central", lambda: _versions(central.config) == [1])
+
+            # the central is away; the switch changes; the district's CLI backs it up
+            central.process.stop()
+            lab.restart(**{"north-sw1": with_running_config(base, changed)})
+            muniops(district.config, "playbook", "run", "backup-config", "--target",
+                    "north-sw1", "--json")
+            outbox = Outbox(district.data_dir / "district" / "outbox.sqlite3")
+            try:
+                queued = [(q.kind, q.body["device"]) for q in outbox.peek(10)]
+            finally:
+                outbox.close()
+            assert queued == [("config.version", "north-sw1")]
+            local = json.loads(muniops(district.config, "config", "history", "north-sw1",
+                                       "--json"))
+            assert [v["version"] for v in local] == [1, 2]
+
+            central.process.start(timeout=60)
+            _wait("version 2 at the central", lambda: _versions(central.config) == [1, 2])
+            time.sleep(2)  # a late duplicate would land now
+            assert _versions(central.config) == [1, 2]
+            history = json.loads(muniops(central.config, "config", "history", "north-sw1",
+                                         "--json"))
+            assert [h["sha256"] for h in history] == [v["sha256"] for v in local]
+            diff = json.loads(muniops(central.config, "config", "diff", "north-sw1",
+                                      "--json"))
+            assert (diff["from"], diff["to"]) == (1, 2)
+            changes = [ln for ln in diff["diff"].splitlines()
+                       if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
+            assert sorted(changes) == ["+ name CAMERAS", "+!", "+vlan 30"]
+            assert COMMUNITY not in diff["diff"]
+            text = json.loads(muniops(central.config, "config", "get", "north-sw1",
+                                      "--json", "--show-secrets"))["text"]
+            assert "vlan 30\n name CAMERAS" in text and COMMUNITY in text
+
+            with db.read() as s:
+                ledger = s.exec(select(DistrictApplied.kind, DistrictApplied.outcome)
+                                .order_by(DistrictApplied.seq)).all()
+            assert [tuple(r) for r in ledger] == [("config.version", "applied")] * 2
+            for log in (central.process.log, district.process.log):
+                assert COMMUNITY not in log.read_text(errors="replace")
+        finally:
+            district.process.stop()
+            central.process.stop()
+            db.dispose()
