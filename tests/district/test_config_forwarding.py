@@ -10,18 +10,26 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlmodel import select
+from sqlmodel import col, select
 
 from muniops.collector.district.outbox import Outbox
-from muniops.inventory.db import Database
-from muniops.inventory.models import DistrictApplied
+from muniops.inventory import configs, devices as register, tokens
+from muniops.inventory.db import Database, sqlite_url
+from muniops.inventory.models import DistrictApplied, Role
+from muniops.inventory.models.configs import ConfigBackupState, ConfigVersion
 from muniops.lab.district import make_central, make_district, muniops
-from muniops.lab.fakenos import FakeDevice, load_nos, running_config, running_fakenos, \
-    with_running_config
+from muniops.lab.fakenos import (
+    FakeDevice,
+    load_nos,
+    running_config,
+    running_fakenos,
+    with_running_config,
+)
 
 PASSWORD, ENABLE = "lab-only-password", "lab-only-enable"
 COMMUNITY = "Xk82mon1tor"  # the switch's SNMP community: in its configuration, a secret
@@ -62,12 +70,18 @@ def _run_backup_through_api(url: str, token: str) -> None:
     assert [r["ok"] for r in job["result"]] == [True], job["result"]
 
 
-def _versions(central_config: Path) -> list[int]:
-    try:
-        out = muniops(central_config, "config", "history", "north-sw1", "--json")
-    except RuntimeError:  # no history yet
-        return []
-    return [v["version"] for v in json.loads(out)]
+def _add_switch(db: Database, port: int) -> None:
+    with db.write() as s:
+        register.add_device(s, register.DeviceCreate(
+            name="north-sw1", address="127.0.0.1", ssh_port=port, site="North Office",
+            platform="cisco_ios", ssh_credential="ios-admin", kind="switch"), actor="test")
+
+
+def _versions(db: Database) -> list[tuple[int, str]]:
+    with db.read() as s:
+        rows = s.exec(select(ConfigVersion).where(ConfigVersion.device == "north-sw1")
+                      .order_by(col(ConfigVersion.id))).all()
+        return [(v.version, v.sha256) for v in rows]
 
 
 def test_versions_taken_while_the_central_is_away_arrive_once_in_order(
@@ -77,28 +91,25 @@ def test_versions_taken_while_the_central_is_away_arrive_once_in_order(
         "vlan 20\n name VOICE\n!", "vlan 20\n name VOICE\n!\nvlan 30\n name CAMERAS\n!")
     assert changed != running_config(base)
     with running_fakenos([FakeDevice("north-sw1", serial="FOC2101X0AB")]) as lab:
-        port = str(lab.port("north-sw1"))
+        port = lab.port("north-sw1")
         central = make_central(tmp_path / "central")
         secret = central.secret_for("North Office", "north")
-        muniops(central.config, "devices", "add", "north-sw1", "--address", "127.0.0.1",
-                "--ssh-port", port, "--ssh-credential", "ios-admin", "--platform",
-                "cisco_ios", "--kind", "switch", "--site", "North Office")
+        db = Database(central.database_url)
+        _add_switch(db, port)
         district = make_district(tmp_path / "north", central, "north-1", secret,
                                  site="North Office", district="north")
         with district.config.open("a") as fh:
             fh.write(f"credentials_file: {_credentials(district.config.parent)}\n")
-        # the district's own register holds the device (as its copy of the central says)
-        muniops(district.config, "devices", "add", "north-sw1", "--address", "127.0.0.1",
-                "--ssh-port", port, "--ssh-credential", "ios-admin", "--platform",
-                "cisco_ios", "--kind", "switch", "--site", "North Office")
-        token = json.loads(muniops(district.config, "tokens", "create", "netops", "--role",
-                                   "technician", "--json"))["token"]
-        db = Database(central.database_url)
+        local = Database(sqlite_url(district.data_dir))
+        _add_switch(local, port)  # the district's own register holds the device too
+        with local.write() as s:
+            _row, token = tokens.create_token(s, "netops", Role.TECHNICIAN, actor="test")
         try:
-            central.process.start(timeout=60)
-            district.process.start(timeout=60)
+            with ThreadPoolExecutor(2) as both:
+                list(both.map(lambda p: p.start(timeout=60),
+                              [central.process, district.process]))
             _run_backup_through_api(district.process.url, token)  # the serve process
-            _wait("version 1 at the central", lambda: _versions(central.config) == [1])
+            _wait("version 1 at the central", lambda: len(_versions(db)) == 1)
 
             # the central is away; the switch changes; the district's CLI backs it up
             central.process.stop()
@@ -111,17 +122,16 @@ def test_versions_taken_while_the_central_is_away_arrive_once_in_order(
             finally:
                 outbox.close()
             assert queued == [("config.version", "north-sw1")]
-            local = json.loads(muniops(district.config, "config", "history", "north-sw1",
-                                       "--json"))
-            assert [v["version"] for v in local] == [1, 2]
+            taken = _versions(local)
+            assert [v for v, _sha in taken] == [1, 2]
 
             central.process.start(timeout=60)
-            _wait("version 2 at the central", lambda: _versions(central.config) == [1, 2])
-            time.sleep(2)  # a late duplicate would land now
-            assert _versions(central.config) == [1, 2]
+            _wait("version 2 at the central", lambda: len(_versions(db)) == 2)
+            time.sleep(1)  # a late duplicate would land now
+            assert _versions(db) == taken  # each once, in the order taken
             history = json.loads(muniops(central.config, "config", "history", "north-sw1",
                                          "--json"))
-            assert [h["sha256"] for h in history] == [v["sha256"] for v in local]
+            assert [(h["version"], h["sha256"]) for h in history] == taken
             diff = json.loads(muniops(central.config, "config", "diff", "north-sw1",
                                       "--json"))
             assert (diff["from"], diff["to"]) == (1, 2)
@@ -129,17 +139,21 @@ def test_versions_taken_while_the_central_is_away_arrive_once_in_order(
                        if ln[:1] in "+-" and not ln.startswith(("+++", "---"))]
             assert sorted(changes) == ["+ name CAMERAS", "+!", "+vlan 30"]
             assert COMMUNITY not in diff["diff"]
-            text = json.loads(muniops(central.config, "config", "get", "north-sw1",
-                                      "--json", "--show-secrets"))["text"]
-            assert "vlan 30\n name CAMERAS" in text and COMMUNITY in text
-
             with db.read() as s:
+                latest = configs.latest_version(s, "north-sw1")
+                assert latest is not None and latest.playbook == "backup-config"
+                assert "vlan 30\n name CAMERAS" in latest.text and COMMUNITY in latest.text
                 ledger = s.exec(select(DistrictApplied.kind, DistrictApplied.outcome)
-                                .order_by(DistrictApplied.seq)).all()
+                                .order_by(col(DistrictApplied.seq))).all()
+                state = s.exec(select(ConfigBackupState)).one()
             assert [tuple(r) for r in ledger] == [("config.version", "applied")] * 2
+            assert (state.device, state.site, state.last_cause) == (
+                "north-sw1", "North Office", "")
+            assert state.last_success_at == latest.collected_at
             for log in (central.process.log, district.process.log):
                 assert COMMUNITY not in log.read_text(errors="replace")
         finally:
             district.process.stop()
             central.process.stop()
             db.dispose()
+            local.dispose()

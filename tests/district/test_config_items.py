@@ -7,16 +7,20 @@ does not know, another district's device, a malformed item."""
 
 from __future__ import annotations
 
+import io
+import json
 import logging
+import urllib.error
 from datetime import timedelta
+from email.message import Message
 from typing import Any
 
 import pytest
 from sqlmodel import select
 
+from muniops.collector.district.link import _detail
 from muniops.collector.ssh import forwarding
-from muniops.inventory import agents, configs, district
-from muniops.inventory import devices as register
+from muniops.inventory import agents, configs, devices as register, district
 from muniops.inventory.db import Database
 from muniops.inventory.models import DistrictApplied, DistrictCollector
 from muniops.inventory.models.configs import ComplianceResult, ConfigBackupState, Severity
@@ -186,3 +190,17 @@ def test_failures_and_compliance_reach_the_central(central: Database) -> None:
                                           box2.items[0].body)]).applied == 1
     with central.read() as s:
         assert [r.rule for r in s.exec(select(ComplianceResult))] == ["ntp"]
+
+
+def test_a_refused_batch_is_logged_by_where_and_what_never_the_value() -> None:
+    """The district logs why the central refused a batch; FastAPI's validation answer
+    echoes the input (a configuration's text), the district's reading of it does not."""
+    answer = {"detail": [{"type": "string_too_long", "loc": ["body", "items", 0, "key"],
+                          "msg": "String should have at most 160 characters",
+                          "input": SECRET}]}
+    error = urllib.error.HTTPError("https://central/api/v1/district/items", 422,
+                                   "Unprocessable", Message(),
+                                   io.BytesIO(json.dumps(answer).encode()))
+    said = _detail(error)
+    assert said == "body.items.0.key: String should have at most 160 characters"
+    assert SECRET not in said
