@@ -2,8 +2,9 @@
 ``muniops serve`` processes (the central over HTTPS, the district on its own SQLite) and a
 fake Cisco IOS switch (fakenos). The district backs the switch up through its API; the
 central goes away; the switch's configuration changes and the district backs it up again
-from its CLI; the central comes back and has both versions, once each, in order, with the
-diff between them, secrets redacted, and the backup state of the district's last run."""
+from its CLI, then once more (unchanged) through its API; the central comes back and has
+both versions, once each, in order, with the diff between them, secrets redacted, and the
+backup state of the district's last run."""
 
 from __future__ import annotations
 
@@ -77,6 +78,13 @@ def _add_switch(db: Database, port: int) -> None:
             platform="cisco_ios", ssh_credential="ios-admin", kind="switch"), actor="test")
 
 
+def _ledger(db: Database) -> list[tuple[str, str]]:
+    with db.read() as s:
+        rows = s.exec(select(DistrictApplied.kind, DistrictApplied.outcome)
+                      .order_by(col(DistrictApplied.seq))).all()
+        return [(kind, outcome) for kind, outcome in rows]
+
+
 def _versions(db: Database) -> list[tuple[int, str]]:
     with db.read() as s:
         rows = s.exec(select(ConfigVersion).where(ConfigVersion.device == "north-sw1")
@@ -116,22 +124,20 @@ def test_versions_taken_while_the_central_is_away_arrive_once_in_order(
             lab.restart(**{"north-sw1": with_running_config(base, changed)})
             muniops(district.config, "playbook", "run", "backup-config", "--target",
                     "north-sw1", "--json")
+            _run_backup_through_api(district.process.url, token)  # the same again
             outbox = Outbox(district.data_dir / "district" / "outbox.sqlite3")
             try:
                 queued = [(q.kind, q.body["device"]) for q in outbox.peek(10)]
             finally:
                 outbox.close()
-            assert queued == [("config.version", "north-sw1")]
+            assert queued == [("config.version", "north-sw1"), ("config.backup", "north-sw1")]
             taken = _versions(local)
             assert [v for v, _sha in taken] == [1, 2]
 
             central.process.start(timeout=60)
-            _wait("version 2 at the central", lambda: len(_versions(db)) == 2)
+            _wait("version 2 at the central", lambda: len(_ledger(db)) == 3)
             time.sleep(1)  # a late duplicate would land now
             assert _versions(db) == taken  # each once, in the order taken
-            history = json.loads(muniops(central.config, "config", "history", "north-sw1",
-                                         "--json"))
-            assert [(h["version"], h["sha256"]) for h in history] == taken
             diff = json.loads(muniops(central.config, "config", "diff", "north-sw1",
                                       "--json"))
             assert (diff["from"], diff["to"]) == (1, 2)
@@ -143,13 +149,15 @@ def test_versions_taken_while_the_central_is_away_arrive_once_in_order(
                 latest = configs.latest_version(s, "north-sw1")
                 assert latest is not None and latest.playbook == "backup-config"
                 assert "vlan 30\n name CAMERAS" in latest.text and COMMUNITY in latest.text
-                ledger = s.exec(select(DistrictApplied.kind, DistrictApplied.outcome)
-                                .order_by(col(DistrictApplied.seq))).all()
                 state = s.exec(select(ConfigBackupState)).one()
-            assert [tuple(r) for r in ledger] == [("config.version", "applied")] * 2
+            assert _ledger(db) == [("config.version", "applied")] * 2 + [
+                ("config.backup", "applied")]
+            # the central's backup state (and its metrics) say the district's last run
             assert (state.device, state.site, state.last_cause) == (
                 "north-sw1", "North Office", "")
-            assert state.last_success_at == latest.collected_at
+            assert state.last_change_at == latest.collected_at
+            assert state.last_success_at is not None
+            assert state.last_success_at > latest.collected_at
             for log in (central.process.log, district.process.log):
                 assert COMMUNITY not in log.read_text(errors="replace")
         finally:
