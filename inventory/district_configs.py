@@ -120,7 +120,8 @@ def _site(session: Session, district: DistrictCollector, device: str) -> str:
 
 
 def _actor(district: DistrictCollector, run: str) -> str:
-    return f"district:{district.name}" + (f" ({run})" if run else "")[:120]
+    """Who the audit log says stored it: the district collector, and who ran it there."""
+    return (f"district:{district.name}" + (f" ({run})" if run else ""))[:120]
 
 
 def apply_version(session: Session, district: DistrictCollector, body: dict[str, Any]
@@ -130,7 +131,7 @@ def apply_version(session: Session, district: DistrictCollector, body: dict[str,
     item = _read(VersionItem, body, "configuration version")
     site = _site(session, district, item.device)
     configs.record_backup(session, item.device, item.text, playbook=item.playbook,
-                          actor=_actor(district, item.run)[:120], site=site,
+                          actor=_actor(district, item.run), site=site,
                           at=item.taken_at)
 
 

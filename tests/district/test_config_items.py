@@ -23,6 +23,7 @@ from muniops.collector.ssh import forwarding
 from muniops.inventory import agents, configs, devices as register, district
 from muniops.inventory.db import Database
 from muniops.inventory.models import DistrictApplied, DistrictCollector
+from muniops.inventory.models.audit import AuditEntry
 from muniops.inventory.models.configs import ComplianceResult, ConfigBackupState, Severity
 from muniops.inventory.schemas import SiteCreate
 from muniops.inventory.sites import add_site
@@ -114,6 +115,9 @@ def test_versions_arrive_once_in_order_with_their_diff(central: Database, tmp_pa
         diff = configs.unified_diff(old, new)
         state = s.exec(select(ConfigBackupState)
                        .where(ConfigBackupState.device == "north-sw1")).one()
+        who = s.exec(select(AuditEntry.actor).where(AuditEntry.action == "config.change")
+                     ).all()
+    assert list(who) == ["district:north-1 (schedule:backup-config)"] * 2
     assert "+vlan 30\n" in diff and "+ name CAMERAS\n" in diff
     assert state.site == "North Office" and state.last_cause == ""
     assert state.last_success_at == history[1].collected_at
