@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from muniops.inventory import audit
 from muniops.inventory.assets import update_asset
 from muniops.inventory.device_scope import require_device
-from muniops.inventory.errors import NotFound
+from muniops.inventory.errors import Conflict, NotFound
 from muniops.inventory.models import Asset, Device
 from muniops.inventory.models.configs import (
     ComplianceResult,
@@ -71,9 +71,7 @@ def record_backup(session: Session, device: str, text: str, *, playbook: str, ac
                   site: str = "", at: datetime | None = None) -> BackupOutcome:
     """Store ``text`` as the device's next version unless it equals the latest one."""
     now = at or utcnow()
-    state = _backup_state(session, device)
-    state.site, state.last_attempt_at, state.last_success_at = site, now, now
-    state.last_cause, state.last_error = "", ""
+    state = _backup_succeeded(session, device, site, now)
     digest = sha256(text)
     latest = latest_version(session, device)
     if latest is not None and latest.sha256 == digest:
@@ -90,10 +88,30 @@ def record_backup(session: Session, device: str, text: str, *, playbook: str, ac
     return BackupOutcome(row.version, changed=True)
 
 
-def record_backup_failure(session: Session, device: str, *, cause: str, error: str,
-                          site: str = "") -> None:
+def _backup_succeeded(session: Session, device: str, site: str, at: datetime
+                      ) -> ConfigBackupState:
     state = _backup_state(session, device)
-    state.site, state.last_attempt_at = site, utcnow()
+    state.site, state.last_attempt_at, state.last_success_at = site, at, at
+    state.last_cause, state.last_error = "", ""
+    return state
+
+
+def record_backup_unchanged(session: Session, device: str, digest: str, *, site: str,
+                            at: datetime) -> None:
+    """A backup taken elsewhere (a district collector's run; a local run goes through
+    ``record_backup``) that found configuration ``digest`` again: a success only when that
+    is this store's latest version of the device."""
+    latest = latest_version(session, device)
+    if latest is None or latest.sha256 != digest:
+        raise Conflict(f"device {device!r}: the configuration backed up is not the latest "
+                       "version stored here")
+    _backup_succeeded(session, device, site, at)
+
+
+def record_backup_failure(session: Session, device: str, *, cause: str, error: str,
+                          site: str = "", at: datetime | None = None) -> None:
+    state = _backup_state(session, device)
+    state.site, state.last_attempt_at = site, at or utcnow()
     state.last_cause, state.last_error = cause, error[:500]
 
 
@@ -209,11 +227,12 @@ class CheckOutcome:
 
 
 def record_compliance(session: Session, device: str, playbook: str,
-                      outcomes: Sequence[CheckOutcome], *, site: str = "") -> None:
+                      outcomes: Sequence[CheckOutcome], *, site: str = "",
+                      at: datetime | None = None) -> None:
     """Replace the device's results for ``playbook`` with these outcomes."""
     existing = {r.rule: r for r in session.exec(select(ComplianceResult).where(
         ComplianceResult.device == device, ComplianceResult.playbook == playbook))}
-    now = utcnow()
+    now = at or utcnow()
     device_id = _device_id(session, device)
     for o in outcomes:
         row = existing.pop(o.rule, None) or ComplianceResult(

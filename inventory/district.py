@@ -22,14 +22,22 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from muniops.inventory import agents, audit, devices, discovery, events, sites, snmp
+from muniops.inventory import (
+    agents,
+    audit,
+    devices,
+    discovery,
+    district_configs,
+    district_scope,
+    events,
+    sites,
+    snmp,
+)
 from muniops.inventory.agent_schema import Report
 from muniops.inventory.errors import (
-    AccessDenied,
     Conflict,
     InvalidInput,
     MuniopsError,
-    NotFound,
 )
 from muniops.inventory.models import (
     Agent,
@@ -87,11 +95,6 @@ def authenticate(session: Session, token: str) -> DistrictCollector | None:
     found = session.exec(select(DistrictCollector)
                          .where(DistrictCollector.token_hash == hash_token(token))).first()
     return None if found is None or found.revoked_at is not None else found
-
-
-def district_of(session: Session, collector: DistrictCollector) -> str:
-    site = session.get(Site, collector.site_id)
-    return site.district if site is not None else ""
 
 
 def list_collectors(session: Session) -> list[dict[str, Any]]:
@@ -163,16 +166,6 @@ def _agent_report(session: Session, district: DistrictCollector, body: dict[str,
     agents.ingest(session, agent, report)
 
 
-def _district_site(session: Session, district: DistrictCollector, site: Site | None,
-                   what: str) -> None:
-    """A district collector speaks only for its own district's sites."""
-    mine = district_of(session, district)
-    if site is None or site.district != mine:
-        where = f"site {site.name!r} of district {site.district!r}" if site else "no site"
-        raise AccessDenied(f"{what}: {where} is outside district {mine!r} of district "
-                           f"collector {district.name}")
-
-
 def _snmp_poll(session: Session, district: DistrictCollector, body: dict[str, Any]) -> None:
     """One SNMP poll by the district: state, facts and events written by the same
     ``snmp.record_polls`` as a local poll, to the central register's device of that name."""
@@ -180,11 +173,7 @@ def _snmp_poll(session: Session, district: DistrictCollector, body: dict[str, An
         outcome = snmp.outcome_from_json(body)
     except ValueError as exc:
         raise InvalidInput("body", f"not an SNMP poll item: {exc}") from None
-    device = devices.find(session, outcome.device)
-    if device is None:
-        raise NotFound("device", f"{outcome.device!r} (not in the central register)")
-    _district_site(session, district, devices.site_of(session, device),
-                   f"device {outcome.device!r}")
+    district_scope.device_site(session, district, outcome.device)
     snmp.record_polls(session, [outcome])
 
 
@@ -204,7 +193,7 @@ def _sightings(session: Session, district: DistrictCollector, body: dict[str, An
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidInput("body", f"not a sightings item: {exc!s}") from None
     site = session.exec(select(Site).where(Site.name == site_name)).first()
-    _district_site(session, district, site, f"sightings at {site_name!r}")
+    district_scope.check_site(session, district, site, f"sightings at {site_name!r}")
     discovery.record_observations(session, site_name, seen, actor=f"district:{district.name}",
                                   now=at)
 
@@ -219,17 +208,19 @@ def _device_events(session: Session, district: DistrictCollector, body: dict[str
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidInput("body", f"not a device events item: {exc!s}") from None
     for name in sorted({e.device for e in heard if e.device}):
-        device = devices.find(session, name)
-        if device is None:
-            raise NotFound("device", f"{name!r} (not in the central register)")
-        _district_site(session, district, devices.site_of(session, device),
-                       f"device {name!r}")
+        district_scope.device_site(session, district, name)
     events.record_events(session, heard)
 
 
-HANDLERS: dict[str, Handler] = {"agent.report": _agent_report, "snmp.poll": _snmp_poll,
-                                "discovery.sightings": _sightings,
-                                "device.events": _device_events}
+HANDLERS: dict[str, Handler] = {
+    "agent.report": _agent_report,
+    "snmp.poll": _snmp_poll,
+    "discovery.sightings": _sightings,
+    "device.events": _device_events,
+    district_configs.VERSION: district_configs.apply_version,
+    district_configs.BACKUP: district_configs.apply_backup,
+    district_configs.COMPLIANCE: district_configs.apply_compliance,
+}
 
 
 def _check_batch(items: Sequence[Item]) -> None:

@@ -3,7 +3,8 @@
 The central is verified with the CA file of the config (``muniops tls init`` at the
 central makes it), or the system's CAs. Every failure to reach or to be understood by the
 central is a ``CentralUnreachable`` (retried later) or ``CentralRefused`` (said, kept);
-the token never appears in either."""
+the token never appears in either, nor an item's content (a validation error is said by
+where and what, not by the value sent: a configuration's secrets)."""
 
 from __future__ import annotations
 
@@ -67,4 +68,8 @@ def _detail(exc: urllib.error.HTTPError) -> str:
         doc = json.loads(exc.read() or b"{}")
     except (ValueError, OSError):
         return exc.reason or ""
-    return str(doc.get("detail", "")) if isinstance(doc, dict) else ""
+    detail = doc.get("detail", "") if isinstance(doc, dict) else ""
+    if isinstance(detail, list):  # a validation error: where and what, never the input
+        return "; ".join(f"{'.'.join(map(str, e.get('loc', [])))}: {e.get('msg', '')}"
+                         for e in detail if isinstance(e, dict))
+    return str(detail)

@@ -30,6 +30,7 @@ from muniops.collector.core.feature import runtime_of
 
 if TYPE_CHECKING:
     from muniops.collector.core.service import Collector
+    from muniops.collector.core.settings import Settings
 
 Send = Callable[[str, str, dict[str, Any]], None]
 KEY_MAX = 160
@@ -67,3 +68,20 @@ def key_of(kind: str, *parts: object) -> str:
     if len(key) <= KEY_MAX:
         return key
     return f"{kind}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def offline_sender(settings: Settings) -> Send | None:
+    """The same for a process without the district runtime (a CLI command run on the
+    district's host): it opens the outbox file itself; the running collector's forwarding
+    sends what it queues (SQLite serialises the two processes' writes)."""
+    if settings.district.role != "district":
+        return None
+    from muniops.collector.district.outbox import Outbox
+    from muniops.collector.district.runtime import folder_of
+
+    outbox = Outbox(folder_of(settings.data_dir) / "outbox.sqlite3")
+
+    def send(kind: str, key: str, body: dict[str, Any]) -> None:
+        outbox.put(kind, key, body)
+
+    return send

@@ -23,7 +23,7 @@ from muniops.collector.api.limits import RETRY_AFTER
 from muniops.collector.api.parity import cli
 from muniops.collector.district.devices import assigned_devices
 from muniops.collector.snmp.config import SnmpSettings
-from muniops.inventory import district
+from muniops.inventory import district, district_scope
 from muniops.inventory.errors import InvalidInput
 from muniops.inventory.models import DistrictCollector
 from muniops.playbooks.loader import BUILTIN
@@ -75,7 +75,7 @@ def enroll(body: EnrollBody, db: DB) -> dict[str, str]:
     try:
         with db.write() as s:
             found, token = district.enroll(s, body.secret.get_secret_value(), body.name)
-            name = district.district_of(s, found)
+            name = district_scope.district_of(s, found)
     except InvalidInput:
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "unknown or revoked enrolment secret") from None
@@ -152,7 +152,7 @@ def copy(request: Request, caller: District, db: DB) -> dict[str, Any]:
     playbooks and the policies its agents and jobs follow."""
     settings = request.app.state.settings
     with db.read() as s:
-        name = district.district_of(s, caller)
+        name = district_scope.district_of(s, caller)
         devices = assigned_devices(s, name)
     return {"district": name, "devices": devices,
             "profiles": _yaml_files(settings.snmp),

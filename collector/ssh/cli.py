@@ -16,6 +16,7 @@ from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import emit_json, err_console, error, table
 from muniops.collector.core.addresses import split_address
 from muniops.collector.core.credentials import SshLogin
+from muniops.collector.district.outbound import offline_sender
 from muniops.collector.ssh.platforms import platforms
 from muniops.collector.ssh.runs import (
     config_redactor,
@@ -171,7 +172,8 @@ def run(
         settings, state.database(), name, devices=devices, actor=state.actor,
         variables=variables, workers=workers,
         login_for=(lambda _d: fixed_login) if fixed_login is not None else None,
-        progress=None if json else lambda r: _print_result(playbook, r))
+        progress=None if json else lambda r: _print_result(playbook, r),
+        forward=offline_sender(settings) if address is None else None)
     if json:
         emit_json([r.public(playbook, secrets=show_secrets) for r in results])
     else:

@@ -98,12 +98,12 @@ def run_playbook(name: str, body: RunBody, request: Request, caller: Writer,
     runtime = runtime_of(request.app.state, SshRuntime)
     if runtime is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "playbooks are not running")
-    stats, credentials = runtime.stats, runtime.collector.credentials
+    stats, credentials, forward = runtime.stats, runtime.collector.credentials, runtime.forward
 
     def work() -> list[dict[str, Any]]:
         _, results = run_and_record(settings, db, name, devices=devices, actor=caller.actor,
                                     variables=body.vars, workers=body.workers,
-                                    credentials=credentials, stats=stats)
+                                    credentials=credentials, stats=stats, forward=forward)
         return [r.public(playbook) for r in results]
 
     return submit(request, caller, "playbook.run",

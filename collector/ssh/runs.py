@@ -14,10 +14,13 @@ from datetime import datetime, timedelta
 
 from muniops.collector.core.credentials import CredentialStore, SshLogin
 from muniops.collector.core.settings import Settings
+from muniops.collector.district.outbound import Send
+from muniops.collector.ssh import forwarding
 from muniops.collector.ssh.config import WEEKDAYS, Schedule
-from muniops.inventory import configs, devices as register
+from muniops.inventory import configs, devices as register, district
 from muniops.inventory.db import Database
 from muniops.inventory.models.configs import ConfigVersion
+from muniops.inventory.types import utcnow
 from muniops.playbooks.loader import PlaybookError, load_playbook
 from muniops.playbooks.model import Playbook
 from muniops.playbooks.runner import Device, DeviceResult, LoginLookup, Runner, selected
@@ -27,11 +30,13 @@ log = logging.getLogger(__name__)
 
 
 def registered_devices(db: Database, playbook: str | None = None) -> list[Device]:
-    """The register's devices reached over SSH (enabled, asset not retired), as the runner
-    sees them; with ``playbook``, only those that do not limit themselves to others."""
+    """The register's devices reached over SSH (enabled, asset not retired, and not left to
+    a district collector), as the runner sees them; with ``playbook``, only those that do
+    not limit themselves to others."""
     with db.read() as s:
         sites = register.site_names(s)
-        rows = register.ssh_devices(s)
+        served = district.served_devices(s)  # empty on a district's own store
+        rows = [d for d in register.ssh_devices(s) if d.name not in served]
     return [Device(d.name, d.address, d.platform, port=d.ssh_port,
                    credential=d.ssh_credential or "", site=sites.get(d.site_id or 0, ""),
                    kind=d.kind, tags=tuple(d.tags))
@@ -76,17 +81,26 @@ def ssh_logins(credentials: CredentialStore) -> LoginLookup:
     return login_for
 
 
-def record(db: Database, playbook: Playbook, result: DeviceResult, *, actor: str) -> None:
-    """Write one device's result to the store: config version, facts, health, checks."""
+def record(db: Database, playbook: Playbook, result: DeviceResult, *, actor: str,
+           forward: Send | None = None) -> None:
+    """Write one device's result to the store: config version, facts, health, checks;
+    on a district collector (``forward``), the backup and the checks go to its outbox too,
+    first (``forwarding.py``)."""
     keeps = {s.keep for s in playbook.steps}
+    now = utcnow()
     with db.write() as s:
         if "config" in keeps:
             if result.ok and result.config is not None:
+                if forward is not None:
+                    forwarding.backup(forward, s, playbook.name, result, actor=actor, at=now)
                 configs.record_backup(s, result.device, result.config, playbook=playbook.name,
-                                      actor=actor, site=result.site)
+                                      actor=actor, site=result.site, at=now)
             elif not result.ok:
+                if forward is not None:
+                    forwarding.failure(forward, playbook.name, result, actor=actor, at=now)
                 configs.record_backup_failure(s, result.device, cause=result.cause or "error",
-                                              error=result.error or "", site=result.site)
+                                              error=result.error or "", site=result.site,
+                                              at=now)
         if not result.ok:
             return
         if result.facts:
@@ -96,8 +110,10 @@ def record(db: Database, playbook: Playbook, result: DeviceResult, *, actor: str
                 "playbook": playbook.name, "evidence": result.evidence,
                 "checks": {c.rule: c.passed for c in result.checks}})
         if playbook.checks:
+            if forward is not None:
+                forwarding.compliance(forward, playbook.name, result, actor=actor, at=now)
             configs.record_compliance(s, result.device, playbook.name, result.checks,
-                                      site=result.site)
+                                      site=result.site, at=now)
 
 
 @dataclass
@@ -126,9 +142,11 @@ def run_and_record(settings: Settings, db: Database | None, playbook_ref: str, *
                    credentials: CredentialStore | None = None,
                    stats: RunStats | None = None,
                    progress: Callable[[DeviceResult], None] | None = None,
+                   forward: Send | None = None,
                    ) -> tuple[Playbook, list[DeviceResult]]:
     """Run a playbook on its target devices (or ``devices``), recording each result in
-    the store as it completes (``db=None``: record nothing; ``devices`` must be given)."""
+    the store as it completes (``db=None``: record nothing; ``devices`` must be given),
+    and on a district collector queueing it for the central (``forward``)."""
     playbook = load_playbook(playbook_ref)
     if devices is None:
         if db is None:
@@ -143,7 +161,7 @@ def run_and_record(settings: Settings, db: Database | None, playbook_ref: str, *
     results = []
     for result in runner.run(chosen):
         if db is not None:
-            record(db, playbook, result, actor=actor)
+            record(db, playbook, result, actor=actor, forward=forward)
         if progress is not None:
             progress(result)
         results.append(result)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from prometheus_client.registry import Collector as PromCollector
 
 from muniops.collector.core.feature import Job, Runtime
+from muniops.collector.district.outbound import sender
 from muniops.collector.ssh.metrics import PlaybookMetrics
 from muniops.collector.ssh.runs import RunStats, due, registered_devices, run_and_record
 from muniops.inventory.errors import ConfigError
@@ -26,6 +27,7 @@ class SshRuntime(Runtime):
     def __init__(self, collector: Collector) -> None:
         super().__init__(collector)
         self.stats = RunStats()
+        self.forward = sender(collector)  # a district's runs go to its central too
         self._last_tick: datetime | None = None
 
     def jobs(self) -> Sequence[Job]:
@@ -41,7 +43,8 @@ class SshRuntime(Runtime):
         devices = None if only is None else [
             d for d in registered_devices(c.db, playbook) if d.name in only]
         _, results = run_and_record(c.settings, c.db, playbook, actor=actor, devices=devices,
-                                    credentials=c.credentials, stats=self.stats)
+                                    credentials=c.credentials, stats=self.stats,
+                                    forward=self.forward)
         failed = [r for r in results if not r.ok]
         log.info("playbook %s: %d device(s), %d failed", playbook, len(results), len(failed))
 
