@@ -153,11 +153,12 @@ def test_refused_with_why_kept_in_the_ledger_never_the_text(
     assert [outcome for _k, outcome, _d in ledger] == ["refused"] * 6
     details = [d for _k, _o, d in ledger]
     assert "'ghost-sw' (not in the central register)" in details[0]
-    assert "'south-sw1' is in district 'south', not in district 'north'" in details[1]
+    assert "'south-sw1': site 'South Office' of district 'south' is outside district 'north'" \
+        in details[1]
     assert "the text does not match its sha256" in details[2]
     assert "text: Field required" in details[3]
     assert "not the latest version" in details[4]
-    assert "not in district 'north'" in details[5]
+    assert "is outside district 'north'" in details[5]
     with central.read() as s:
         assert configs.latest_version(s, "north-sw1") is None
         assert configs.latest_version(s, "south-sw1") is None
