@@ -7,24 +7,28 @@ from __future__ import annotations
 import json
 import ssl
 import subprocess
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from muniops.inventory.db import sqlite_url
 from muniops.lab.agents import BIN, CollectorProcess, write_config
 from muniops.lab.net import free_port, http_ready, stop, wait_until
+from muniops.lab.netns import exec_argv, run_in
 from muniops.lab.prometheus import PROMETHEUS
 
+T = TypeVar("T")
 
-def muniops(config: Path, *args: str) -> str:
-    done = subprocess.run([str(BIN / "muniops"), "--config", str(config), *args],
+
+def muniops(config: Path, *args: str, netns: str | None = None) -> str:
+    argv = [str(BIN / "muniops"), "--config", str(config), *args]
+    done = subprocess.run(exec_argv(netns, argv) if netns else argv,
                           capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
         raise RuntimeError(f"muniops {' '.join(args)} failed: {done.stderr}")
@@ -59,27 +63,30 @@ class Central:
     config: Path
     ca: Path
     database_url: str
+    netns: str | None = None  # where its CLI runs (the namespace of its PostgreSQL)
 
     def secret_for(self, site: str, district: str) -> str:
-        muniops(self.config, "sites", "add", site, "--district", district)
-        out = json.loads(muniops(self.config, "agents", "enroll-secret", site, "--json"))
+        muniops(self.config, "sites", "add", site, "--district", district, netns=self.netns)
+        out = json.loads(muniops(self.config, "agents", "enroll-secret", site, "--json",
+                                 netns=self.netns))
         return str(out["secret"])
 
 
 def make_central(folder: Path, database_url: str | None = None,
-                 hosts: tuple[str, ...] = ("127.0.0.1",)) -> Central:
+                 hosts: tuple[str, ...] = ("127.0.0.1",), netns: str | None = None) -> Central:
     """A migrated central store with a private CA and the collector's certificate for
-    ``hosts`` (the addresses districts reach it at)."""
+    ``hosts`` (the addresses districts reach it at); its CLI runs in ``netns`` if given
+    (where ``database_url`` is reachable)."""
     config = write_config(folder, database_url)
-    muniops(config, "init")
+    muniops(config, "init", netns=netns)
     names = [arg for host in hosts for arg in ("--host", host)]
-    made = json.loads(muniops(config, "tls", "init", *names, "--json"))
+    made = json.loads(muniops(config, "tls", "init", *names, "--json", netns=netns))
     data = yaml.safe_load(config.read_text())
     data["api"] = made["api"]
     config.write_text(yaml.safe_dump(data))
     url = database_url or sqlite_url(folder / "data")
     return Central(HttpsCollector(config, Path(made["ca_file"])), config,
-                   Path(made["ca_file"]), url)
+                   Path(made["ca_file"]), url, netns)
 
 
 @dataclass
@@ -93,15 +100,21 @@ class District:
         return self.config.parent / "data"
 
 
-def make_district(folder: Path, central: Central, name: str, secret: str, *,
+def make_district(folder: Path, central: Central | None, name: str, secret: str, *,
                   site: str, district: str, batch_size: int = 200,
-                  forward_every: int = 1, central_url: str | None = None) -> District:
+                  forward_every: int = 1, central_url: str | None = None,
+                  ca_file: Path | None = None) -> District:
     """A district collector (SQLite of its own) enrolling at ``central`` with ``secret``,
-    with a local site of the same name its agents enrol at."""
+    with a local site of the same name its agents enrol at. Without ``central`` (made at
+    the same time), ``central_url`` and ``ca_file`` say how it will reach it."""
+    url = central_url or (central.process.url if central else None)
+    ca = ca_file or (central.ca if central else None)
+    if url is None or ca is None:
+        raise ValueError("a district needs the central, or its URL and CA file")
     section = {"district": {"role": "district", "name": name,
-                            "central_url": central_url or central.process.url,
+                            "central_url": url,
                             "enrolment_secret": secret,
-                            "ca_file": str(central.ca), "batch_size": batch_size,
+                            "ca_file": str(ca), "batch_size": batch_size,
                             "forward_every_seconds": forward_every}}
     config = write_config(folder, extra=yaml.safe_dump(section))
     muniops(config, "init")
@@ -110,15 +123,22 @@ def make_district(folder: Path, central: Central, name: str, secret: str, *,
     return District(CollectorProcess(config, free_port()), config, str(local))
 
 
+def set_enrolment_secret(district: District, secret: str) -> None:
+    """Give a district made before its central the central's enrolment secret."""
+    doc = yaml.safe_load(district.config.read_text())
+    doc["district"]["enrolment_secret"] = secret
+    district.config.write_text(yaml.safe_dump(doc))
+
+
 class PrometheusProcess:
     """Debian's Prometheus with a config and data folder of its own, on a port that stays
     the same across restarts (a receiver that goes away and comes back), with extra flags
     (``--enable-feature=agent``, ``--web.enable-remote-write-receiver``)."""
 
     def __init__(self, root: Path, config_text: str, *flags: str, agent: bool = False,
-                 port: int | None = None) -> None:
+                 port: int | None = None, netns: str | None = None) -> None:
         root.mkdir(parents=True, exist_ok=True)
-        self.root, self.flags, self.agent = root, flags, agent
+        self.root, self.flags, self.agent, self.netns = root, flags, agent, netns
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.config = root / "prometheus.yml"
@@ -128,15 +148,23 @@ class PrometheusProcess:
     def start(self, timeout: float = 30) -> PrometheusProcess:
         storage = "--storage.agent.path" if self.agent else "--storage.tsdb.path"
         log = self.root / "prometheus.log"
+        # in a namespace: on every address of it (its lo and its links), so districts
+        # reach a central Prometheus at its link address
+        listen = f"0.0.0.0:{self.port}" if self.netns else f"127.0.0.1:{self.port}"
+        argv = [PROMETHEUS, f"--config.file={self.config}", f"{storage}={self.root / 'data'}",
+                f"--web.listen-address={listen}", "--log.level=warn", *self.flags]
         with log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [PROMETHEUS, f"--config.file={self.config}", f"{storage}={self.root / 'data'}",
-                 f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn",
-                 *self.flags], stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(exec_argv(self.netns, argv) if self.netns else argv,
+                                         stdout=out, stderr=subprocess.STDOUT)
         proc = self.proc
-        wait_until(lambda: http_ready(f"{self.url}/-/ready", proc, log, "prometheus"),
+        wait_until(lambda: self._here(lambda: http_ready(f"{self.url}/-/ready", proc, log,
+                                                         "prometheus")),
                    timeout=timeout, what="prometheus")
         return self
+
+    def _here(self, fn: Callable[[], T]) -> T:
+        """``fn()`` where this Prometheus listens (inside its namespace, if it has one)."""
+        return run_in(self.netns, fn) if self.netns else fn()
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -145,9 +173,12 @@ class PrometheusProcess:
 
     def api(self, path: str, **params: str) -> Any:
         query = urllib.parse.urlencode(params)
-        with urllib.request.urlopen(f"{self.url}/api/v1/{path}?{query}", timeout=30) as r:
-            body = json.load(r)
-        return body["data"]
+
+        def get() -> Any:
+            with urllib.request.urlopen(f"{self.url}/api/v1/{path}?{query}", timeout=30) as r:
+                return json.load(r)
+
+        return self._here(get)["data"]
 
 
 class NetnsCollector(CollectorProcess):
@@ -174,9 +205,25 @@ class NetnsCollector(CollectorProcess):
         if self.proc.poll() is not None:
             raise RuntimeError(f"muniops serve in {self.ns} exited:\n"
                                + self.log.read_text(errors="replace")[-3000:])
-        context = f"ssl.create_default_context(cafile={str(self.ca)!r})" if self.ca else "None"
-        probe = ("import ssl, urllib.request, sys\n"
-                 f"urllib.request.urlopen({self.health_url!r}, timeout=1, context={context})")
-        done = subprocess.run(["ip", "netns", "exec", self.ns, sys.executable, "-I", "-c",
-                               probe], capture_output=True)
-        return done.returncode == 0
+        return run_in(self.ns, self._answers)
+
+    def _answers(self) -> bool:
+        context = ssl.create_default_context(cafile=str(self.ca)) if self.ca else None
+        try:
+            with urllib.request.urlopen(self.health_url, timeout=1, context=context) as r:
+                return bool(r.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def request(self, method: str, path: str, token: str, body: Any = None) -> Any:
+        """One API call from inside the namespace, as ``Bearer token``; the JSON answer."""
+        context = ssl.create_default_context(cafile=str(self.ca)) if self.ca else None
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(f"{self.url}{path}", data=data, method=method, headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+
+        def call() -> Any:
+            with urllib.request.urlopen(req, timeout=30, context=context) as r:
+                return json.load(r)
+
+        return run_in(self.ns, call)
