@@ -7,28 +7,34 @@ from __future__ import annotations
 import json
 import ssl
 import subprocess
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
+from sqlmodel import Session
 
-from muniops.inventory.db import sqlite_url
+from muniops.inventory import agents, migrate, sites
+from muniops.inventory.db import Database, sqlite_url
+from muniops.inventory.schemas import SiteCreate
 from muniops.lab.agents import BIN, CollectorProcess, write_config
 from muniops.lab.net import free_port, http_ready, stop, wait_until
 from muniops.lab.netns import exec_argv, run_in
 from muniops.lab.prometheus import PROMETHEUS
 
 T = TypeVar("T")
+LAB = "lab"  # the actor of the lab's set-up in the audit log
+_MIGRATING = threading.Lock()
 
 
-def muniops(config: Path, *args: str, netns: str | None = None) -> str:
-    argv = [str(BIN / "muniops"), "--config", str(config), *args]
-    done = subprocess.run(exec_argv(netns, argv) if netns else argv,
+def muniops(config: Path, *args: str) -> str:
+    done = subprocess.run([str(BIN / "muniops"), "--config", str(config), *args],
                           capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
         raise RuntimeError(f"muniops {' '.join(args)} failed: {done.stderr}")
@@ -63,30 +69,61 @@ class Central:
     config: Path
     ca: Path
     database_url: str
-    netns: str | None = None  # where its CLI runs (the namespace of its PostgreSQL)
+    local_url: str = ""  # the store as this process reaches it (default: database_url)
 
     def secret_for(self, site: str, district: str) -> str:
-        muniops(self.config, "sites", "add", site, "--district", district, netns=self.netns)
-        out = json.loads(muniops(self.config, "agents", "enroll-secret", site, "--json",
-                                 netns=self.netns))
-        return str(out["secret"])
+        with register(self.local_url or self.database_url) as s:
+            return site_secret(s, site, district)
+
+
+@contextmanager
+def register(url: str) -> Iterator[Session]:
+    """A write session on a store, in this process: the lab's set-up does what ``muniops
+    sites add`` and the like do, through the same ``inventory`` operations, without a
+    process (an interpreter start and every import) for each."""
+    db = Database(url)
+    try:
+        with db.write() as s:
+            yield s
+    finally:
+        db.dispose()
+
+
+def migrate_store(url: str) -> None:
+    """What ``muniops init`` does to the store, in this process (one at a time: alembic's
+    context is global)."""
+    db = Database(url)
+    try:
+        with _MIGRATING:
+            migrate.upgrade(db.engine)
+    finally:
+        db.dispose()
+
+
+def site_secret(session: Session, site: str, district: str) -> str:
+    """Add ``site`` (in ``district``) and return a new agent enrolment secret for it."""
+    sites.add_site(session, SiteCreate(name=site, district=district), actor=LAB)
+    _row, plain = agents.create_enrollment_secret(session, site, actor=LAB)
+    return plain
 
 
 def make_central(folder: Path, database_url: str | None = None,
-                 hosts: tuple[str, ...] = ("127.0.0.1",), netns: str | None = None) -> Central:
+                 hosts: tuple[str, ...] = ("127.0.0.1",), local_url: str | None = None
+                 ) -> Central:
     """A migrated central store with a private CA and the collector's certificate for
-    ``hosts`` (the addresses districts reach it at); its CLI runs in ``netns`` if given
-    (where ``database_url`` is reachable)."""
+    ``hosts`` (the addresses districts reach it at). ``local_url``: how this process
+    reaches ``database_url`` if it cannot (a PostgreSQL inside a network namespace, by
+    its socket)."""
     config = write_config(folder, database_url)
-    muniops(config, "init", netns=netns)
+    url = database_url or sqlite_url(folder / "data")
+    migrate_store(local_url or url)
     names = [arg for host in hosts for arg in ("--host", host)]
-    made = json.loads(muniops(config, "tls", "init", *names, "--json", netns=netns))
+    made = json.loads(muniops(config, "tls", "init", *names, "--json"))
     data = yaml.safe_load(config.read_text())
     data["api"] = made["api"]
     config.write_text(yaml.safe_dump(data))
-    url = database_url or sqlite_url(folder / "data")
     return Central(HttpsCollector(config, Path(made["ca_file"])), config,
-                   Path(made["ca_file"]), url, netns)
+                   Path(made["ca_file"]), url, local_url or "")
 
 
 @dataclass
@@ -117,10 +154,11 @@ def make_district(folder: Path, central: Central | None, name: str, secret: str,
                             "ca_file": str(ca), "batch_size": batch_size,
                             "forward_every_seconds": forward_every}}
     config = write_config(folder, extra=yaml.safe_dump(section))
-    muniops(config, "init")
-    muniops(config, "sites", "add", site, "--district", district)
-    local = json.loads(muniops(config, "agents", "enroll-secret", site, "--json"))["secret"]
-    return District(CollectorProcess(config, free_port()), config, str(local))
+    url = sqlite_url(folder / "data")
+    migrate_store(url)
+    with register(url) as s:
+        local = site_secret(s, site, district)
+    return District(CollectorProcess(config, free_port()), config, local)
 
 
 def set_enrolment_secret(district: District, secret: str) -> None:

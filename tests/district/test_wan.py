@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
@@ -36,10 +37,11 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from muniops.inventory.db import Database
-from muniops.inventory.models import Agent, AgentReport, DistrictCollector
+from muniops.inventory import devices, tokens
+from muniops.inventory.db import Database, sqlite_url
+from muniops.inventory.models import Agent, AgentReport, DistrictCollector, Role
 from muniops.inventory.models.devices import Device
 from muniops.inventory.models.snmp import SnmpEvent, SnmpEventKind
 from muniops.lab import district as lab, netns, postgres
@@ -204,34 +206,38 @@ def _build(stack: ExitStack, root: Path) -> World:
 
     def central_side() -> lab.Central:
         central = lab.make_central(root / "central", db_url,
-                               hosts=tuple(wan.central_ip[d] for d in DISTRICTS),
-                               netns=wan.central)
+                                   hosts=tuple(wan.central_ip[d] for d in DISTRICTS),
+                                   local_url=pg_url)
         central.process = lab.NetnsCollector(  # type: ignore[assignment]
             central.config, wan.central, f"0.0.0.0:{port}",
             f"https://{wan.central_ip[DISTRICTS[0]]}:{port}/healthz", central.ca)
         return central
 
-    def district_side(name: str) -> lab.District:
+    def district_side(name: str) -> tuple[lab.District, str]:
         # the central's enrolment secret is set once the central has made it
         folder = root / name
+        snmp_port = _enter_snmpd(stack, wan.districts[name])
         d = lab.make_district(folder, None, name, "pending", site=f"{name.title()} Office",
-                          district=name, batch_size=20,
-                          central_url=f"https://{wan.central_ip[name]}:{port}",
-                          ca_file=root / "central" / "data" / "tls" / "ca.pem")
+                              district=name, batch_size=20,
+                              central_url=f"https://{wan.central_ip[name]}:{port}",
+                              ca_file=root / "central" / "data" / "tls" / "ca.pem")
         _district_extra(folder)
-        return d
+        with lab.register(sqlite_url(folder / "data")) as s:
+            _add_device(s, name, snmp_port)
+            _row, token = tokens.create_token(s, "poller", Role.TECHNICIAN, actor=lab.LAB)
+        return d, token
 
     central_f = pool.submit(_timed, phases, "central init", central_side)
     district_fs = {n: pool.submit(_timed, phases, f"{n} init",
                                   lambda n=n: district_side(n))  # type: ignore[misc]
                    for n in DISTRICTS}
-    snmpds = {n: pool.submit(_enter_snmpd, stack, wan.districts[n]) for n in DISTRICTS}
     central = central_f.result()
     stack.callback(central.process.stop)
-    secrets = {n: pool.submit(_central_site, central, n) for n in DISTRICTS}
+    with lab.register(pg_url) as s:
+        secrets = {n: _central_site(s, n) for n in DISTRICTS}
     central_prom = lab.PrometheusProcess(root / "prom-central", _central_config(),
-                                     "--web.enable-remote-write-receiver", port=PROM_PORT,
-                                     netns=wan.central)
+                                         "--web.enable-remote-write-receiver", port=PROM_PORT,
+                                         netns=wan.central)
     for rule in shipped_rule_files():  # central.yml names rules/*.yml beside it
         (central_prom.root / "rules").mkdir(exist_ok=True)
         shutil.copy(rule, central_prom.root / "rules" / rule.name)
@@ -241,14 +247,8 @@ def _build(stack: ExitStack, root: Path) -> World:
         pool.submit(_timed, phases, "central prometheus start", central_prom.start)]
     sites: dict[str, Site] = {}
     for name in DISTRICTS:
-        d = district_fs[name].result()
-        lab.set_enrolment_secret(d, secrets[name].result())
-        snmp_port = snmpds[name].result()
-        lab.muniops(d.config, "devices", "add", f"sw-{name}", "--address", "127.0.0.1",
-                "--snmp-port", str(snmp_port), "--snmp-credential", "lab-snmp",
-                "--site", f"{name.title()} Office", "--kind", "switch")
-        token = json.loads(lab.muniops(d.config, "tokens", "create", "poller", "--role",
-                                   "technician", "--json"))["token"]
+        d, token = district_fs[name].result()
+        lab.set_enrolment_secret(d, secrets[name])
         dport = free_port()
         collector = lab.NetnsCollector(d.config, wan.districts[name], f"127.0.0.1:{dport}",
                                    f"http://127.0.0.1:{dport}/healthz")
@@ -272,13 +272,18 @@ def _build(stack: ExitStack, root: Path) -> World:
     return World(wan, central, db, central_prom, sites, phases=phases)
 
 
-def _central_site(central: lab.Central, name: str) -> str:
+def _add_device(s: Session, district: str, snmp_port: int = 161) -> None:
+    devices.add_device(s, devices.DeviceCreate(
+        name=f"sw-{district}", address="127.0.0.1", snmp_port=snmp_port,
+        snmp_credential="lab-snmp", site=f"{district.title()} Office", kind="switch"),
+        actor=lab.LAB)
+
+
+def _central_site(s: Session, name: str) -> str:
     """The district's site at the central, its device in the register there (assigned to
     the district through the site), and the enrolment secret the district enrols with."""
-    secret = central.secret_for(f"{name.title()} Office", name)
-    lab.muniops(central.config, "devices", "add", f"sw-{name}", "--address", "127.0.0.1",
-            "--snmp-credential", "lab-snmp", "--site", f"{name.title()} Office", "--kind",
-            "switch", netns=central.netns)
+    secret = lab.site_secret(s, f"{name.title()} Office", name)
+    _add_device(s, name)
     return secret
 
 
@@ -363,6 +368,25 @@ def _samples_since(world: World, district: str, since: float) -> int:
     return sum(1 for ts in _up_times(world, district, since - 1, now) if ts >= since)
 
 
+def _cpu(wan: netns.Wan) -> dict[str, float]:
+    """CPU seconds of what runs in each namespace, by program (where a run's time goes)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for ns in (wan.central, *wan.districts.values()):
+        pids = subprocess.run(["ip", "netns", "pids", ns], capture_output=True,
+                              text=True).stdout.split()
+        for pid in pids:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            comm, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat.rsplit(")", 1)[1]
+            fields = rest.split()
+            key = f"{ns[-1]}:{comm}"
+            out[key] = round(out.get(key, 0.0) + (int(fields[11]) + int(fields[12])) / ticks, 1)
+    return out
+
+
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
     """The scenario, once; everything it started is stopped and deleted afterwards, in
@@ -375,6 +399,7 @@ def world() -> Iterator[World]:
             _timed(built.phases, "scenario", lambda: _scenario(built))
             built.phases["total"] = round(time.monotonic() - started, 1)
             print(f"\ntest_wan phases (s): {built.phases}")
+            print(f"test_wan CPU seconds by process: {_cpu(built.wan)}")
             yield built
     finally:
         shutil.rmtree(root, ignore_errors=True)
