@@ -89,6 +89,7 @@ class World:
     cut_at: float = 0.0
     down_at: float = 0.0  # the interface went down and a poll saw it
     back_at: float = 0.0
+    caught_up_at: float = 0.0  # monotonic: every report was applied
     phases: dict[str, float] = field(default_factory=dict)  # where the seconds went
 
 
@@ -203,6 +204,11 @@ def _build(stack: ExitStack, root: Path) -> World:
     _phase(phases, "namespaces+postgres", t0)
     port = free_port()
     pool = stack.enter_context(ThreadPoolExecutor(6))
+    # stopped side by side before the namespaces go: the districts' Prometheus agents while
+    # the central's still receives (an agent stops once its queue is flushed), then it
+    running: list[Callable[[], None]] = []
+    last: list[Callable[[], None]] = []
+    stack.callback(lambda: [list(pool.map(lambda stop: stop(), wave)) for wave in (running, last)])
 
     def central_side() -> lab.Central:
         central = lab.make_central(root / "central", db_url,
@@ -232,7 +238,7 @@ def _build(stack: ExitStack, root: Path) -> World:
                                   lambda n=n: district_side(n))  # type: ignore[misc]
                    for n in DISTRICTS}
     central = central_f.result()
-    stack.callback(central.process.stop)
+    running.append(central.process.stop)
     with lab.register(pg_url) as s:
         secrets = {n: _central_site(s, n) for n in DISTRICTS}
     central_prom = lab.PrometheusProcess(root / "prom-central", _central_config(),
@@ -241,7 +247,7 @@ def _build(stack: ExitStack, root: Path) -> World:
     for rule in shipped_rule_files():  # central.yml names rules/*.yml beside it
         (central_prom.root / "rules").mkdir(exist_ok=True)
         shutil.copy(rule, central_prom.root / "rules" / rule.name)
-    stack.callback(central_prom.stop)
+    last.append(central_prom.stop)
     started: list[Future[Any]] = [
         pool.submit(_timed, phases, "central start", lambda: central.process.start(120)),
         pool.submit(_timed, phases, "central prometheus start", central_prom.start)]
@@ -253,13 +259,13 @@ def _build(stack: ExitStack, root: Path) -> World:
         collector = lab.NetnsCollector(d.config, wan.districts[name], f"127.0.0.1:{dport}",
                                    f"http://127.0.0.1:{dport}/healthz")
         d.process = collector
-        stack.callback(collector.stop)
+        running.append(collector.stop)
         prom = lab.PrometheusProcess(
             root / f"prom-{name}",
             _agent_config(name, dport, f"http://{wan.central_ip[name]}:{PROM_PORT}"),
             "--enable-feature=agent", "--storage.agent.retention.max-time=72h", agent=True,
             port=PROM_PORT, netns=wan.districts[name])
-        stack.callback(prom.stop)
+        running.append(prom.stop)
         sites[name] = Site(name, wan.districts[name], d, collector, prom, token)
         started += [pool.submit(_timed, phases, f"{name} start",
                                 lambda c=collector: c.start(120)),  # type: ignore[misc]
@@ -297,12 +303,14 @@ def _enter_snmpd(stack: ExitStack, ns: str) -> int:
 def _scenario(world: World) -> None:
     phases, sites, db = world.phases, world.sites, world.db
     t0 = time.monotonic()
-    for site in sites.values():
+    def enrol(site: Site) -> None:
         site.agent_state = world.central.config.parent.parent / f"{site.name}-agent"
         site.agent_uid = str(_agent(site.ns, site.agent_state, "enroll", "--server",
                                     site.collector.url, "--as-new-host", "--secret",
                                     site.district.agent_secret)["agent_id"])
+
     with ThreadPoolExecutor(len(sites)) as pool:
+        list(pool.map(enrol, sites.values()))
         before = {n: pool.submit(_report, s, BEFORE) for n, s in sites.items()}
         polls = {n: pool.submit(_poll, s, 1.0) for n, s in sites.items()}
         for n in sites:
@@ -345,6 +353,7 @@ def _scenario(world: World) -> None:
     total = BEFORE + DURING + AFTER
     wait_until(lambda: all(_applied(db, n) == total for n in sites), timeout=90,
                what="every report after the cut")
+    world.caught_up_at = time.monotonic()
     wait_until(lambda: _samples_since(world, CUT, world.back_at + 2 * SCRAPE) > 0,
                timeout=60, what="north's samples after the cut at the central Prometheus")
     _phase(phases, "catch-up", t0)
@@ -407,7 +416,8 @@ def world() -> Iterator[World]:
 
 def test_every_report_is_applied_once_in_order(world: World) -> None:
     total = BEFORE + DURING + AFTER
-    time.sleep(2 * SCRAPE)  # the forward interval is 1 s: a late duplicate would land now
+    # forwarding every second: a late duplicate would have landed two seconds after
+    time.sleep(max(0.0, world.caught_up_at + 2.0 - time.monotonic()))
     with world.db.read() as s:
         for uid, report_ids in world.sent.items():
             agent = s.exec(select(Agent).where(Agent.uid == uid)).one()
