@@ -42,9 +42,10 @@ from sqlmodel import Session, col, select
 from muniops.inventory import devices, tokens
 from muniops.inventory.db import Database, sqlite_url
 from muniops.inventory.models import Agent, AgentReport, DistrictCollector, Role
+from muniops.inventory.models.configs import ConfigVersion
 from muniops.inventory.models.devices import Device
 from muniops.inventory.models.snmp import SnmpEvent, SnmpEventKind
-from muniops.lab import district as lab, netns, postgres
+from muniops.lab import district as lab, fakenos, netns, postgres
 from muniops.lab.agents import BIN
 from muniops.lab.net import free_port, wait_until
 from muniops.lab.prometheus import SHIPPED, shipped_rule_files
@@ -61,7 +62,9 @@ SCRAPE = 1.0  # seconds, both Prometheus servers
 BEFORE, DURING, AFTER = 4, 8, 3  # heartbeats per agent around the cut
 OUTAGE = 6.0  # seconds the link stays cut after the last report of the cut was accepted
 DEVICE_IF = "dev0"  # the device's port in IF-MIB, set down during the cut
-PROM_PORT, SNMP_PORT = 9090, 1161  # inside the namespaces: any port is free there
+PROM_PORT = 9090  # inside the namespaces: any port is free there
+SWITCH = fakenos.FakeDevice(f"sw-{CUT}")  # north's device over SSH, in north's namespace
+ENABLE = "lab-only-enable"
 
 
 @dataclass
@@ -85,11 +88,13 @@ class World:
     db: Database  # the central's PostgreSQL, through its socket (from outside the namespace)
     prometheus: lab.PrometheusProcess  # the central's
     sites: dict[str, Site]
+    switch: fakenos.FakeLab  # north's device's SSH side
     sent: dict[str, list[str]] = field(default_factory=dict)  # agent uid -> report ids
     cut_at: float = 0.0
     down_at: float = 0.0  # the interface went down and a poll saw it
     back_at: float = 0.0
     caught_up_at: float = 0.0  # monotonic: every report was applied
+    changed_at: float = 0.0  # the district backed up the changed configuration
     phases: dict[str, float] = field(default_factory=dict)  # where the seconds went
 
 
@@ -116,20 +121,48 @@ def _applied(db: Database, district: str) -> int:
         return 0 if found is None else found.items_applied
 
 
-def _poll(site: Site, oper: float) -> None:
-    """Poll the district's device through its collector (as its schedule would), until
-    its port's ifOperStatus is ``oper`` (snmpd reads the kernel's state anew within a
-    few seconds)."""
-    def seen() -> bool:
-        job = site.collector.request("POST", "/api/v1/poll", site.token,
-                                     {"devices": [f"sw-{site.name}"]})
-        while (done := site.collector.request("GET", f"/api/v1/jobs/{job['id']}",
-                                              site.token))["state"] in ("queued", "running"):
-            time.sleep(0.1)
-        assert done["state"] == "done", done
-        return _oper(done["result"]["results"][0]) == oper
+def _job(site: Site, path: str, body: dict[str, Any]) -> Any:
+    """Start a job on the district's collector (as its schedule would) and wait for it;
+    its result."""
+    job = site.collector.request("POST", path, site.token, body)
+    while (done := site.collector.request("GET", f"/api/v1/jobs/{job['id']}",
+                                          site.token))["state"] in ("queued", "running"):
+        time.sleep(0.1)
+    assert done["state"] == "done", done
+    return done["result"]
 
-    wait_until(seen, timeout=60, what=f"a poll of sw-{site.name} with {DEVICE_IF} at {oper}")
+
+def _poll(site: Site, oper: float) -> None:
+    """Poll the district's device until its port's ifOperStatus is ``oper`` (snmpd reads
+    the kernel's state anew within a few seconds)."""
+    wait_until(lambda: _oper(_job(site, "/api/v1/poll", {"devices": [f"sw-{site.name}"]})
+                             ["results"][0]) == oper,
+               timeout=60, what=f"a poll of sw-{site.name} with {DEVICE_IF} at {oper}")
+
+
+def _backup(site: Site) -> None:
+    """The district backs up its device's configuration (a new version if it changed)."""
+    results = _job(site, "/api/v1/playbooks/backup-config/run",
+                   {"targets": [f"sw-{site.name}"]})
+    assert [r["ok"] for r in results] == [True], results
+
+
+def _versions(url: str, device: str) -> list[ConfigVersion]:
+    with lab.register(url) as s:
+        found = s.exec(select(ConfigVersion).where(ConfigVersion.device == device)
+                       .order_by(col(ConfigVersion.version))).all()
+        s.expunge_all()
+        return list(found)
+
+
+def _change_config(world: World) -> None:
+    """North's device's configuration changes (fakenos serves another one), and the
+    district backs it up while cut off."""
+    nos = SWITCH.definition()
+    changed = fakenos.running_config(nos) + "\ninterface Vlan99\n description cut off\n!\n"
+    world.switch.restart(**{SWITCH.name: fakenos.with_running_config(nos, changed)})
+    _backup(world.sites[CUT])
+    world.changed_at = time.time()
 
 
 def _oper(result: dict[str, Any]) -> float | None:
@@ -171,8 +204,10 @@ def _central_config() -> str:
 def _district_extra(folder: Path) -> None:
     """An SNMP credential for the district's device, in the district's config."""
     creds = folder / "credentials.yaml"
-    creds.write_text(yaml.safe_dump({"lab-snmp": {"type": "snmp_v2c",
-                                                  "community": "public"}}))
+    creds.write_text(yaml.safe_dump({
+        "lab-snmp": {"type": "snmp_v2c", "community": "public"},
+        "lab-ssh": {"type": "ssh", "username": SWITCH.username, "password": SWITCH.password,
+                    "enable_secret": ENABLE}}))
     creds.chmod(0o600)
     config = folder / "muniops.yaml"
     doc = yaml.safe_load(config.read_text())
@@ -204,6 +239,7 @@ def _build(stack: ExitStack, root: Path) -> World:
     _phase(phases, "namespaces+postgres", t0)
     port = free_port()
     pool = stack.enter_context(ThreadPoolExecutor(6))
+    ssh: dict[str, fakenos.FakeLab] = {}
     # stopped side by side before the namespaces go: the districts' Prometheus agents while
     # the central's still receives (an agent stops once its queue is flushed), then it
     running: list[Callable[[], None]] = []
@@ -223,13 +259,16 @@ def _build(stack: ExitStack, root: Path) -> World:
         # the central's enrolment secret is set once the central has made it
         folder = root / name
         snmp_port = _enter_snmpd(stack, wan.districts[name])
+        if name == CUT:  # its device also answers SSH: its configuration changes in the cut
+            ssh[name] = stack.enter_context(fakenos.running_fakenos([SWITCH],
+                                                                    wan.districts[name]))
         d = lab.make_district(folder, None, name, "pending", site=f"{name.title()} Office",
                               district=name, batch_size=20,
                               central_url=f"https://{wan.central_ip[name]}:{port}",
                               ca_file=root / "central" / "data" / "tls" / "ca.pem")
         _district_extra(folder)
         with lab.register(sqlite_url(folder / "data")) as s:
-            _add_device(s, name, snmp_port)
+            _add_device(s, name, snmp_port, ssh_port=SWITCH.port if name == CUT else None)
             _row, token = tokens.create_token(s, "poller", Role.TECHNICIAN, actor=lab.LAB)
         return d, token
 
@@ -275,13 +314,16 @@ def _build(stack: ExitStack, root: Path) -> World:
     _phase(phases, "all started", t0)
     db = Database(pg_url)
     stack.callback(db.dispose)
-    return World(wan, central, db, central_prom, sites, phases=phases)
+    return World(wan, central, db, central_prom, sites, ssh[CUT], phases=phases)
 
 
-def _add_device(s: Session, district: str, snmp_port: int = 161) -> None:
+def _add_device(s: Session, district: str, snmp_port: int = 161,
+                ssh_port: int | None = None) -> None:
+    ssh = {} if ssh_port is None else {"platform": "cisco_ios", "ssh_credential": "lab-ssh",
+                                       "ssh_port": ssh_port}
     devices.add_device(s, devices.DeviceCreate(
         name=f"sw-{district}", address="127.0.0.1", snmp_port=snmp_port,
-        snmp_credential="lab-snmp", site=f"{district.title()} Office", kind="switch"),
+        snmp_credential="lab-snmp", site=f"{district.title()} Office", kind="switch", **ssh),
         actor=lab.LAB)
 
 
@@ -289,7 +331,7 @@ def _central_site(s: Session, name: str) -> str:
     """The district's site at the central, its device in the register there (assigned to
     the district through the site), and the enrolment secret the district enrols with."""
     secret = lab.site_secret(s, f"{name.title()} Office", name)
-    _add_device(s, name)
+    _add_device(s, name, ssh_port=SWITCH.port if name == CUT else None)
     return secret
 
 
@@ -313,9 +355,11 @@ def _scenario(world: World) -> None:
         list(pool.map(enrol, sites.values()))
         before = {n: pool.submit(_report, s, BEFORE) for n, s in sites.items()}
         polls = {n: pool.submit(_poll, s, 1.0) for n, s in sites.items()}
+        first_backup = pool.submit(_backup, sites[CUT])  # version 1
         for n in sites:
             world.sent[sites[n].agent_uid] = before[n].result()
             polls[n].result()  # the port is up before the cut
+        first_backup.result()
     wait_until(lambda: all(_applied(db, n) == BEFORE for n in sites), timeout=60,
                what="the first reports at the central")
     wait_until(lambda: _samples_since(world, CUT, time.time() - 30) >= 3, timeout=60,
@@ -329,10 +373,14 @@ def _scenario(world: World) -> None:
     netns.set_up(north.ns, DEVICE_IF, up=False)  # and its device's interface goes down
     _poll(north, 2.0)  # a poll sees it down
     world.down_at = time.time()
-    with ThreadPoolExecutor(len(sites)) as pool:  # both districts' agents keep reporting
+    with ThreadPoolExecutor(len(sites) + 1) as pool:  # both districts' agents keep reporting
         during = {n: pool.submit(_report, s, DURING) for n, s in sites.items()}
+        change = pool.submit(_change_config, world)  # and north's configuration changes
         for n, s in sites.items():
             world.sent[s.agent_uid] += during[n].result()
+        change.result()
+    district_url = sqlite_url(north.district.data_dir)
+    assert [v.version for v in _versions(district_url, SWITCH.name)] == [1, 2]
     wait_until(lambda: _applied(db, "south") == BEFORE + DURING, timeout=60,
                what="south's reports during the cut")
     time.sleep(max(0.0, world.down_at + OUTAGE - time.time()))  # several intervals, cut
@@ -452,7 +500,9 @@ def test_the_outage_samples_reach_the_central_prometheus(world: World) -> None:
                                        "forwarded through the outbox (issue 15, other branches)")
 def test_events_and_config_version_arrive_in_order(world: World) -> None:
     """The device's interface went down during the cut and came back after it: both events
-    reach the central, in that order, with the times the district saw them."""
+    reach the central, in that order, with the times the district saw them; the
+    configuration that changed during the cut is the central's new version, after the
+    interface went down, as at the district."""
     with world.db.read() as s:
         device = s.exec(select(Device).where(Device.name == f"sw-{CUT}")).first()
         assert device is not None, "north's device is not at the central"
@@ -463,3 +513,9 @@ def test_events_and_config_version_arrive_in_order(world: World) -> None:
     assert kinds == [SnmpEventKind.INTERFACE_DOWN, SnmpEventKind.INTERFACE_UP], kinds
     down_at = events[0].at.timestamp()
     assert world.cut_at - 1 <= down_at <= world.down_at + 1  # the district's time, not arrival
+    # the configuration backed up during the cut is the central's version 2, after the event
+    versions = _versions(world.central.local_url, SWITCH.name)
+    assert [v.version for v in versions] == [1, 2], versions
+    changed = versions[1].collected_at.timestamp()
+    assert down_at <= changed <= world.changed_at + 1 and changed < world.back_at
+    assert "interface Vlan99" in versions[1].text
