@@ -13,6 +13,7 @@ import copy
 import fcntl
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -162,6 +163,7 @@ def running_fakenos(devices: list[FakeDevice], netns: str | None = None
         yield lab
     finally:
         lab.stop()
+        shutil.rmtree(lab.workdir, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -78,11 +78,12 @@ def available() -> bool:
 def running_snmpd(community: str = "public", v3_user: str = "opsv3",
                   v3_auth: str = "authpass123", v3_priv: str = "privpass123",
                   extra_config: str = "", ports: int = 1,
-                  netns: str | None = None) -> Iterator[Snmpd]:
+                  netns: str | None = None, port: int | None = None) -> Iterator[Snmpd]:
     """Start snmpd; yields how to reach it. Stopped by PID at the end. With ``ports`` > 1
     the one agent listens on that many consecutive ports from its first, free ones. In
     network namespace ``netns`` it listens on that namespace's 127.0.0.1 and shows that
-    namespace's interfaces in IF-MIB."""
+    namespace's interfaces in IF-MIB, on ``port`` if given (161: a namespace's ports are
+    its own)."""
     work = Path(tempfile.mkdtemp(prefix="muniops-snmpd-"))
     state = work / "state"
     state.mkdir()
@@ -97,7 +98,7 @@ def running_snmpd(community: str = "public", v3_user: str = "opsv3",
         + "".join(f"view all excluded {oid}\n" for oid in HEAVY) + extra_config,
         encoding="utf-8")
     conf.chmod(0o600)
-    port = free_port(socket.SOCK_DGRAM)
+    port = port or free_port(socket.SOCK_DGRAM)
     all_ports = (port,) if ports == 1 else _free_run(ports)
     port = all_ports[0]
     pidfile = work / "snmpd.pid"

@@ -63,7 +63,9 @@ BEFORE, DURING, AFTER = 4, 8, 3  # heartbeats per agent around the cut
 OUTAGE = 6.0  # seconds the link stays cut after the last report of the cut was accepted
 DEVICE_IF = "dev0"  # the device's port in IF-MIB, set down during the cut
 PROM_PORT = 9090  # inside the namespaces: any port is free there
-SWITCH = fakenos.FakeDevice(f"sw-{CUT}")  # north's device over SSH, in north's namespace
+# north's device over SSH, in north's namespace; the devices' SNMP and SSH on their usual
+# ports there, so the central's register and the district's say the same
+SWITCH = fakenos.FakeDevice(f"sw-{CUT}", port=22)
 ENABLE = "lab-only-enable"
 
 
@@ -258,7 +260,7 @@ def _build(stack: ExitStack, root: Path) -> World:
     def district_side(name: str) -> tuple[lab.District, str]:
         # the central's enrolment secret is set once the central has made it
         folder = root / name
-        snmp_port = _enter_snmpd(stack, wan.districts[name])
+        _enter_snmpd(stack, wan.districts[name])
         if name == CUT:  # its device also answers SSH: its configuration changes in the cut
             ssh[name] = stack.enter_context(fakenos.running_fakenos([SWITCH],
                                                                     wan.districts[name]))
@@ -268,7 +270,7 @@ def _build(stack: ExitStack, root: Path) -> World:
                               ca_file=root / "central" / "data" / "tls" / "ca.pem")
         _district_extra(folder)
         with lab.register(sqlite_url(folder / "data")) as s:
-            _add_device(s, name, snmp_port, ssh_port=SWITCH.port if name == CUT else None)
+            _add_device(s, name)
             _row, token = tokens.create_token(s, "poller", Role.TECHNICIAN, actor=lab.LAB)
         return d, token
 
@@ -317,29 +319,27 @@ def _build(stack: ExitStack, root: Path) -> World:
     return World(wan, central, db, central_prom, sites, ssh[CUT], phases=phases)
 
 
-def _add_device(s: Session, district: str, snmp_port: int = 161,
-                ssh_port: int | None = None) -> None:
-    ssh = {} if ssh_port is None else {"platform": "cisco_ios", "ssh_credential": "lab-ssh",
-                                       "ssh_port": ssh_port}
+def _add_device(s: Session, district: str) -> None:
+    """The district's device, as both the central's register and the district's know it:
+    SNMP (snmpd) on 161; north's also SSH (fakenos) on 22, as a Cisco IOS switch."""
+    ssh = ({"platform": "cisco_ios", "ssh_credential": "lab-ssh"} if district == CUT else {})
     devices.add_device(s, devices.DeviceCreate(
-        name=f"sw-{district}", address="127.0.0.1", snmp_port=snmp_port,
-        snmp_credential="lab-snmp", site=f"{district.title()} Office", kind="switch", **ssh),
-        actor=lab.LAB)
+        name=f"sw-{district}", address="127.0.0.1", snmp_credential="lab-snmp",
+        site=f"{district.title()} Office", kind="switch", **ssh), actor=lab.LAB)
 
 
 def _central_site(s: Session, name: str) -> str:
     """The district's site at the central, its device in the register there (assigned to
     the district through the site), and the enrolment secret the district enrols with."""
     secret = lab.site_secret(s, f"{name.title()} Office", name)
-    _add_device(s, name, ssh_port=SWITCH.port if name == CUT else None)
+    _add_device(s, name)
     return secret
 
 
-def _enter_snmpd(stack: ExitStack, ns: str) -> int:
+def _enter_snmpd(stack: ExitStack, ns: str) -> None:
     """snmpd in the district's namespace, with the port it shows in IF-MIB."""
     netns.add_port(ns, DEVICE_IF, "198.18.31.1/32")
-    agent = stack.enter_context(running_snmpd(netns=ns))
-    return agent.port
+    stack.enter_context(running_snmpd(netns=ns, port=161))
 
 
 def _scenario(world: World) -> None:
