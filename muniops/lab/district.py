@@ -11,11 +11,11 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 from sqlmodel import Session
@@ -24,11 +24,10 @@ from muniops.inventory import agents, migrate, sites
 from muniops.inventory.db import Database, sqlite_url
 from muniops.inventory.schemas import SiteCreate
 from muniops.lab.agents import BIN, CollectorProcess, write_config
-from muniops.lab.net import free_port, http_ready, stop, wait_until
+from muniops.lab.net import free_port, stop, wait_until
 from muniops.lab.netns import exec_argv, run_in
 from muniops.lab.prometheus import PROMETHEUS
 
-T = TypeVar("T")
 LAB = "lab"  # the actor of the lab's set-up in the audit log
 _MIGRATING = threading.Lock()
 
@@ -168,17 +167,33 @@ def set_enrolment_secret(district: District, secret: str) -> None:
     district.config.write_text(yaml.safe_dump(doc))
 
 
+@dataclass(frozen=True)
+class ServerTls:
+    """A server's certificate and key (``muniops tls init`` makes them) and the CA that
+    checks it."""
+
+    cert: Path
+    key: Path
+    ca: Path
+
+    def context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.ca))
+
+
 class PrometheusProcess:
     """Debian's Prometheus with a config and data folder of its own, on a port that stays
     the same across restarts (a receiver that goes away and comes back), with extra flags
-    (``--enable-feature=agent``, ``--web.enable-remote-write-receiver``)."""
+    (``--enable-feature=agent``, ``--web.enable-remote-write-receiver``). In network
+    namespace ``netns`` it listens on every address there and is asked from inside it;
+    with ``tls`` it serves HTTPS (``--web.config.file``), asked at ``host``."""
 
     def __init__(self, root: Path, config_text: str, *flags: str, agent: bool = False,
-                 port: int | None = None, netns: str | None = None) -> None:
+                 port: int | None = None, netns: str | None = None,
+                 tls: ServerTls | None = None, host: str = "127.0.0.1") -> None:
         root.mkdir(parents=True, exist_ok=True)
-        self.root, self.flags, self.agent, self.netns = root, flags, agent, netns
+        self.root, self.flags, self.agent, self.netns, self.tls = root, flags, agent, netns, tls
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://{host}:{self.port}"
         self.config = root / "prometheus.yml"
         self.config.write_text(config_text, encoding="utf-8")
         self.proc: subprocess.Popen[bytes] | None = None
@@ -191,18 +206,38 @@ class PrometheusProcess:
         listen = f"0.0.0.0:{self.port}" if self.netns else f"127.0.0.1:{self.port}"
         argv = [PROMETHEUS, f"--config.file={self.config}", f"{storage}={self.root / 'data'}",
                 f"--web.listen-address={listen}", "--log.level=warn", *self.flags]
+        if self.tls is not None:
+            web = self.root / "web.yml"
+            web.write_text(yaml.safe_dump({"tls_server_config": {
+                "cert_file": str(self.tls.cert), "key_file": str(self.tls.key)}}))
+            argv.append(f"--web.config.file={web}")
         with log.open("ab") as out:
             self.proc = subprocess.Popen(exec_argv(self.netns, argv) if self.netns else argv,
                                          stdout=out, stderr=subprocess.STDOUT)
         proc = self.proc
-        wait_until(lambda: self._here(lambda: http_ready(f"{self.url}/-/ready", proc, log,
-                                                         "prometheus")),
-                   timeout=timeout, what="prometheus")
+
+        def ready() -> bool:
+            if proc.poll() is not None:
+                said = log.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"prometheus exited with {proc.returncode}:\n{said}")
+            try:
+                return bool(self._get("/-/ready", json_body=False))
+            except (urllib.error.URLError, OSError):
+                return False
+
+        wait_until(ready, timeout=timeout, what="prometheus")
         return self
 
-    def _here(self, fn: Callable[[], T]) -> T:
-        """``fn()`` where this Prometheus listens (inside its namespace, if it has one)."""
-        return run_in(self.netns, fn) if self.netns else fn()
+    def _get(self, path: str, json_body: bool = True) -> Any:
+        """GET ``path`` where this Prometheus listens (inside its namespace, if it has
+        one): the JSON answer, or whether it said 200."""
+        context = self.tls.context() if self.tls else None
+
+        def get() -> Any:
+            with urllib.request.urlopen(f"{self.url}{path}", timeout=30, context=context) as r:
+                return json.load(r) if json_body else r.status == 200
+
+        return run_in(self.netns, get) if self.netns else get()
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -210,13 +245,7 @@ class PrometheusProcess:
             self.proc = None
 
     def api(self, path: str, **params: str) -> Any:
-        query = urllib.parse.urlencode(params)
-
-        def get() -> Any:
-            with urllib.request.urlopen(f"{self.url}/api/v1/{path}?{query}", timeout=30) as r:
-                return json.load(r)
-
-        return self._here(get)["data"]
+        return self._get(f"/api/v1/{path}?{urllib.parse.urlencode(params)}")["data"]
 
 
 class NetnsCollector(CollectorProcess):

@@ -202,9 +202,10 @@ def _oper(result: dict[str, Any]) -> float | None:
     return None
 
 
-def _agent_config(site: str, collector_port: int, receiver: str) -> str:
+def _agent_config(site: str, collector_port: int, receiver: str, ca: Path) -> str:
     """The shipped district-agent.yml: this district's label, its collector, the central's
-    receiver at its link address (plain HTTP in the lab), short intervals."""
+    receiver at its link address over HTTPS checked with the central's CA, short
+    intervals."""
     doc = yaml.safe_load((SHIPPED / "district-agent.yml").read_text())
     doc["global"]["scrape_interval"] = f"{SCRAPE:.0f}s"
     doc["global"]["external_labels"]["district"] = site
@@ -213,20 +214,22 @@ def _agent_config(site: str, collector_port: int, receiver: str) -> str:
     job["static_configs"] = [{"targets": [f"127.0.0.1:{collector_port}"]}]
     writer = doc["remote_write"][0]
     writer["url"] = f"{receiver}/api/v1/write"
-    del writer["tls_config"]
+    writer["tls_config"]["ca_file"] = str(ca)
     writer["remote_timeout"] = "2s"  # a request lost on the cut link is retried soon
     writer["queue_config"].update(min_backoff="100ms", max_backoff="1s")
     return yaml.safe_dump(doc)
 
 
-def _central_config() -> str:
-    """The shipped central.yml (its rules beside it, so they load), scraping itself."""
+def _central_config(own: str, ca: Path) -> str:
+    """The shipped central.yml (its rules beside it, so they load), scraping itself over
+    HTTPS at ``own``."""
     doc = yaml.safe_load((SHIPPED / "central.yml").read_text())
     doc["global"]["scrape_interval"] = f"{SCRAPE:.0f}s"
     doc["global"]["evaluation_interval"] = "5s"
     job = doc["scrape_configs"][0]
     job["scrape_timeout"] = f"{SCRAPE:.0f}s"
-    job["static_configs"] = [{"targets": [f"127.0.0.1:{PROM_PORT}"]}]
+    job["scheme"], job["tls_config"] = "https", {"ca_file": str(ca)}
+    job["static_configs"] = [{"targets": [own]}]
     return yaml.safe_dump(doc)
 
 
@@ -309,9 +312,15 @@ def _build(stack: ExitStack, root: Path) -> World:
     running.append(central.process.stop)
     with lab.register(pg_url) as s:
         secrets = {n: _central_site(s, n) for n in DISTRICTS}
-    central_prom = lab.PrometheusProcess(root / "prom-central", _central_config(),
+    # the central's Prometheus serves HTTPS with the central collector's certificate (made
+    # for its link addresses) and is asked at north's link address, inside its namespace
+    api = yaml.safe_load(central.config.read_text())["api"]
+    tls = lab.ServerTls(Path(api["tls_cert"]), Path(api["tls_key"]), central.ca)
+    own = f"{wan.central_ip[DISTRICTS[0]]}:{PROM_PORT}"
+    central_prom = lab.PrometheusProcess(root / "prom-central", _central_config(own, central.ca),
                                          "--web.enable-remote-write-receiver", port=PROM_PORT,
-                                         netns=wan.central)
+                                         netns=wan.central, tls=tls,
+                                         host=wan.central_ip[DISTRICTS[0]])
     for rule in shipped_rule_files():  # central.yml names rules/*.yml beside it
         (central_prom.root / "rules").mkdir(exist_ok=True)
         shutil.copy(rule, central_prom.root / "rules" / rule.name)
@@ -330,7 +339,8 @@ def _build(stack: ExitStack, root: Path) -> World:
         running.append(collector.stop)
         prom = lab.PrometheusProcess(
             root / f"prom-{name}",
-            _agent_config(name, dport, f"http://{wan.central_ip[name]}:{PROM_PORT}"),
+            _agent_config(name, dport, f"https://{wan.central_ip[name]}:{PROM_PORT}",
+                          central.ca),
             "--enable-feature=agent", "--storage.agent.retention.max-time=72h", agent=True,
             port=PROM_PORT, netns=wan.districts[name])
         running.append(prom.stop)
