@@ -13,6 +13,7 @@ import copy
 import fcntl
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -26,6 +27,7 @@ from typing import Any
 import yaml
 
 from muniops.lab.net import free_port, tcp_open, wait_until
+from muniops.lab.netns import exec_argv, run_in
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(os.environ.get("MUNIOPS_FAKENOS_VENV", ROOT / ".venv-fakenos"))
@@ -91,10 +93,16 @@ class FakeDevice:
 class FakeLab:
     """A fakenos process serving ``devices`` on 127.0.0.1."""
 
-    def __init__(self, devices: list[FakeDevice]) -> None:
+    def __init__(self, devices: list[FakeDevice], netns: str | None = None) -> None:
         self.devices = {d.name: d for d in devices}
         self.workdir = Path(tempfile.mkdtemp(prefix="muniops-fakenos-"))
         self.proc: subprocess.Popen[str] | None = None
+        self.netns = netns  # serve on that network namespace's 127.0.0.1 instead
+
+    def _open(self, port: int) -> bool:
+        if self.netns is None:
+            return tcp_open(port)
+        return run_in(self.netns, lambda: tcp_open(port))
 
     def port(self, name: str) -> int:
         return self.devices[name].port
@@ -107,8 +115,9 @@ class FakeLab:
         path.write_text(json.dumps(spec), encoding="utf-8")
         path.chmod(0o600)
         log = open(self.workdir / "fakenos.log", "w")  # noqa: SIM115 (closed with the process)
-        self.proc = subprocess.Popen([str(python()), "-P", str(SERVER), str(path)], text=True,
-                                     stdout=subprocess.PIPE, stderr=log)
+        argv = [str(python()), "-P", str(SERVER), str(path)]
+        self.proc = subprocess.Popen(exec_argv(self.netns, argv) if self.netns else argv,
+                                     text=True, stdout=subprocess.PIPE, stderr=log)
         log.close()
         assert self.proc.stdout is not None
         ready = threading.Event()
@@ -119,7 +128,7 @@ class FakeLab:
                    timeout, "fakenos")
         if not ready.is_set():
             raise RuntimeError(f"fakenos did not start: see {self.workdir / 'fakenos.log'}")
-        wait_until(lambda: all(tcp_open(d.port) for d in self.devices.values()), timeout,
+        wait_until(lambda: all(self._open(d.port) for d in self.devices.values()), timeout,
                    "fakenos ports")
 
     def stop(self) -> None:
@@ -134,7 +143,7 @@ class FakeLab:
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         self.proc = None
-        wait_until(lambda: not any(tcp_open(d.port) for d in self.devices.values()), 10,
+        wait_until(lambda: not any(self._open(d.port) for d in self.devices.values()), 10,
                    "fakenos ports to close")
 
     def restart(self, **changes: str | Nos) -> None:
@@ -146,13 +155,15 @@ class FakeLab:
 
 
 @contextlib.contextmanager
-def running_fakenos(devices: list[FakeDevice]) -> Iterator[FakeLab]:
-    lab = FakeLab(devices)
-    lab.start()
+def running_fakenos(devices: list[FakeDevice], netns: str | None = None
+                    ) -> Iterator[FakeLab]:
+    lab = FakeLab(devices, netns)
     try:
+        lab.start()
         yield lab
     finally:
         lab.stop()
+        shutil.rmtree(lab.workdir, ignore_errors=True)
 
 
 @contextlib.contextmanager

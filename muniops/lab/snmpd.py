@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from muniops.lab.net import free_port, stop, wait_until
+from muniops.lab.netns import exec_argv, run_in
 from muniops.lab.snmpsim import answers
 
 SNMPD = os.environ.get("MUNIOPS_SNMPD", "/usr/sbin/snmpd")
@@ -77,10 +78,12 @@ def available() -> bool:
 def running_snmpd(community: str = "public", v3_user: str = "opsv3",
                   v3_auth: str = "authpass123", v3_priv: str = "privpass123",
                   extra_config: str = "", ports: int = 1,
-                  port: int | None = None) -> Iterator[Snmpd]:
+                  netns: str | None = None, port: int | None = None) -> Iterator[Snmpd]:
     """Start snmpd; yields how to reach it. Stopped by PID at the end. With ``ports`` > 1
     the one agent listens on that many consecutive ports from its first, free ones;
-    ``port``: this one (the same device started again after it was stopped)."""
+    ``port``: this one (the same device started again after it was stopped, or 161 in a
+    namespace, whose ports are its own). In network namespace ``netns`` it listens on that
+    namespace's 127.0.0.1 and shows that namespace's interfaces in IF-MIB."""
     work = Path(tempfile.mkdtemp(prefix="muniops-snmpd-"))
     state = work / "state"
     state.mkdir()
@@ -102,15 +105,18 @@ def running_snmpd(community: str = "public", v3_user: str = "opsv3",
     env = dict(os.environ, SNMP_PERSISTENT_DIR=str(state), MIBS="")
     # its log goes to a file: a pipe nobody reads fills up and then snmpd stops answering
     log = (work / "snmpd.log").open("wb")
-    proc = subprocess.Popen([SNMPD, "-f", "-Lf", str(work / "snmpd.log"), "-C", "-c",
-                             str(conf), "-p", str(pidfile),
-                             ",".join(f"udp:127.0.0.1:{p}" for p in all_ports)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    argv = [SNMPD, "-f", "-Lf", str(work / "snmpd.log"), "-C", "-c", str(conf), "-p",
+            str(pidfile), ",".join(f"udp:127.0.0.1:{p}" for p in all_ports)]
+    if netns is not None:
+        argv = exec_argv(netns, argv)
+    proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
     agent = Snmpd(port, state, community, v3_user, v3_auth, v3_priv, all_ports)
     try:
         def ready() -> bool:
             if proc.poll() is not None:
                 raise RuntimeError(f"snmpd exited with {proc.returncode}")
+            if netns is not None:
+                return run_in(netns, lambda: answers(port, community))
             return answers(port, community)
 
         wait_until(ready, timeout=20, what="snmpd")
