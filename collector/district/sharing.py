@@ -7,22 +7,36 @@ renews its leases (half an interval long), takes a fair share of the free ones a
 back what is beyond its share when another collector joins. A collector that dies stops
 renewing; its leases lapse and the others take them within one poll interval. Before each
 poll, ``due`` asks the store for the device's slot, so two collectors never poll the same
-device in the same interval, even across a takeover."""
+device in the same interval, even across a takeover.
+
+``DeviceSharing`` is that keeper inside ``muniops serve`` (``district.share_devices:
+true``, PostgreSQL only): the ``device-leases`` job ticks it over the register's SNMP and
+SSH devices, the SNMP job polls only what it holds (once per slot of the device's own
+interval) and the scheduled SSH runs take one turn per device and scheduled moment; a
+stopping collector gives its leases back at once."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
+import time
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zlib import crc32
 
 from sqlalchemy.exc import OperationalError
 
-from muniops.collector.core.turns import slot_of
-from muniops.inventory import leases
+from muniops.collector.core.feature import Job
+from muniops.collector.core.turns import slot_of, this_process
+from muniops.inventory import devices as register, leases
 from muniops.inventory.db import Database
+from muniops.inventory.errors import ConfigError
 from muniops.inventory.types import utcnow
+
+if TYPE_CHECKING:
+    from muniops.collector.core.service import Collector
 
 log = logging.getLogger(__name__)
 
@@ -84,3 +98,83 @@ class LeaseKeeper:
         with self.db.write() as s:
             leases.release(s, self.holder, self.mine | {f"holder:{self.holder}"})
         self.mine = set()
+
+
+def interval_start(interval: float, at: float | None = None) -> int:
+    """The start (epoch seconds) of the ``interval``-long slot ``at`` (now) falls in: a
+    slot number that still grows when a device's interval changes."""
+    now = time.time() if at is None else at
+    return int(now // interval * interval)
+
+
+class DeviceSharing:
+    """This collector's share of the LAN's devices while ``muniops serve`` runs."""
+
+    def __init__(self, collector: Collector) -> None:
+        from muniops.collector.snmp.runner import snmp_settings
+
+        if collector.db.is_sqlite:
+            raise ConfigError("district.share_devices: true needs the store on PostgreSQL "
+                              "(database_url: postgresql+psycopg://...); a SQLite store "
+                              "has one collector, so there is nothing to share")
+        self.db = collector.db
+        self.interval = snmp_settings(collector.settings).interval_seconds
+        self.keeper = LeaseKeeper(collector.db, this_process(), self.interval)
+        self._polled: dict[str, int] = {}  # device -> the slot this process polled it in
+
+    def job(self) -> Job:
+        return Job("device-leases", max(1, int(self.keeper.tick_every)), self.tick,
+                   pool="device-leases")
+
+    def tick(self) -> None:
+        with self.db.read() as s:
+            wanted = [d.name for d in register.active(s) if d.polled or d.ssh_credential]
+        self.keeper.tick(wanted)
+
+    def held(self) -> set[str]:
+        return set(self.keeper.mine)
+
+    def take_poll(self, device: str, interval: float) -> bool:
+        """Whether this collector polls ``device`` now: it holds its lease and nobody has
+        polled it in this slot of its interval (the store decides, once)."""
+        if device not in self.keeper.mine:
+            return False
+        slot = interval_start(interval)
+        if self._polled.get(device) == slot:
+            return False
+        if not self.keeper.due(device, slot):
+            return False  # another collector polled it in this slot, or the lease lapsed
+        self._polled[device] = slot
+        log.debug("leases: %s polls %s in slot %d", self.keeper.holder, device, slot)
+        return True
+
+    def take_run(self, playbook: str, device: str, moment: datetime) -> bool:
+        """Whether this collector runs ``playbook`` on ``device`` for its scheduled
+        ``moment``: it holds the device, and the store gives the turn to one collector."""
+        if device not in self.keeper.mine:
+            return False
+        name = f"ssh:{playbook}:{device}"
+        if len(name) > 150:  # the key column is 160 long with its "job:" prefix
+            name = "ssh:" + hashlib.sha256(name.encode()).hexdigest()
+        with self.db.write() as s:
+            return leases.job_turn(s, self.keeper.holder, name, int(moment.timestamp()),
+                                   utcnow(), timedelta(days=1))
+
+    def close(self) -> None:
+        """Give every lease back, so the others take this collector's devices at once."""
+        try:
+            self.keeper.release_all()
+        except OperationalError as exc:  # the store is away: the leases lapse by themselves
+            log.warning("leases: not released (%s); they lapse within %.0f s",
+                        type(getattr(exc, "orig", exc)).__name__, self.keeper.ttl.total_seconds())
+        else:
+            log.info("leases: %s gave its devices back", self.keeper.holder)
+
+
+def sharing_of(collector: Collector) -> DeviceSharing | None:
+    """The running collector's device sharing, or None when it polls every device."""
+    from muniops.collector.core.feature import runtime_of
+    from muniops.collector.district.runtime import DistrictRuntime
+
+    district = runtime_of(collector, DistrictRuntime)
+    return district.sharing if district is not None else None

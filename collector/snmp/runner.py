@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -66,18 +66,20 @@ class SnmpRunner:
         self.links: list[WirelessLink] = []
         self._lock = threading.Lock()
 
+    def interval_of(self, d: Device) -> int:
+        """The device's poll interval: its own, else the section's, shortened by any of its
+        profiles that asks for a shorter one."""
+        interval = d.snmp_interval or self.config.interval_seconds
+        for name in (d.snmp_profile or d.detected_profile or "").split(","):
+            p = self.profiles.by_name.get(name)
+            if p is not None and p.interval_seconds:
+                interval = min(interval, p.interval_seconds)
+        return interval
+
     def due(self, devices: Sequence[Device]) -> list[Device]:
         now = utcnow()
-        out = []
-        for d in devices:
-            interval = d.snmp_interval or self.config.interval_seconds
-            for name in (d.snmp_profile or d.detected_profile or "").split(","):
-                p = self.profiles.by_name.get(name)
-                if p is not None and p.interval_seconds:
-                    interval = min(interval, p.interval_seconds)
-            if d.last_poll_at is None or d.last_poll_at + timedelta(seconds=interval) <= now:
-                out.append(d)
-        return out
+        return [d for d in devices if d.last_poll_at is None
+                or d.last_poll_at + timedelta(seconds=self.interval_of(d)) <= now]
 
     def _spec(self, device: Device, cred: SnmpCommunity | SnmpV3, site: str) -> DeviceSpec:
         cfg = self.config
@@ -92,12 +94,16 @@ class SnmpRunner:
         return DeviceSpec(device.name, target, names, site, cfg.device_budget_seconds)
 
     def run(self, names: Sequence[str] | None = None, *, only_due: bool = False,
-            redetect: bool = False) -> CycleReport:
-        """Poll the named devices (all enabled ones if None) and record the outcome."""
+            redetect: bool = False, take: Callable[[str, int], bool] | None = None
+            ) -> CycleReport:
+        """Poll the named devices (all enabled ones if None) and record the outcome.
+        ``take(device, interval)``, for devices shared with other collectors, says which
+        this process polls now (instead of the store's last poll time)."""
         with self._lock:
-            return self._run(names, only_due, redetect)
+            return self._run(names, only_due, redetect, take)
 
-    def _run(self, names: Sequence[str] | None, only_due: bool, redetect: bool) -> CycleReport:
+    def _run(self, names: Sequence[str] | None, only_due: bool, redetect: bool,
+             take: Callable[[str, int], bool] | None = None) -> CycleReport:
         with self.db.read() as s:
             polled = register.polled(s)  # enabled, SNMP-polled, asset not retired
             if names is None:
@@ -111,7 +117,9 @@ class SnmpRunner:
             sites = register.site_names(s)
         if names is None:
             self.forget(set(self.latest) - {d.name for d in devices})
-        if only_due:
+        if take is not None:
+            devices = [d for d in devices if take(d.name, self.interval_of(d))]
+        elif only_due:
             devices = self.due(devices)
         report = CycleReport([])
         if not devices and not self.config.links:
