@@ -1,26 +1,34 @@
 """Several processes on one real PostgreSQL: three central workers run a periodic job
-once per turn between them; two collectors of a LAN share 30 devices through leases,
-never poll one device twice in an interval, and when one is SIGKILLed the other polls
-all of them from the next interval on; the service runs a store-wide job once across
-its processes."""
+once per turn between them; collectors sharing SSH devices take each device's scheduled
+run once; sharing is refused on SQLite; the service runs a store-wide job once across
+its processes. (Sharing SNMP polls between real ``muniops serve`` processes, with a
+SIGKILL and a takeover: ``test_shared_polling.py``.)"""
 
 from __future__ import annotations
 
 import collections
-import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from muniops.collector.core.feature import Feature, Job, Runtime
 from muniops.collector.core.service import Collector
 from muniops.collector.core.settings import Settings
-from muniops.inventory import migrate
+from muniops.collector.district import FEATURE as DISTRICT
+from muniops.collector.district.sharing import sharing_of
+from muniops.inventory import devices as register, migrate
 from muniops.inventory.db import Database
+from muniops.inventory.devices import DeviceCreate
+from muniops.inventory.leases import DEVICES as DEVICE_ROWS, LEASES
+from muniops.inventory.types import utcnow
 from muniops.lab import postgres
-
-INTERVAL, DEVICES = 2.5, 30
+from muniops.lab.agents import BIN, write_config
+from muniops.lab.district import muniops
+from muniops.lab.net import free_port
 
 
 def _fresh_store(pg_base: str) -> str:
@@ -55,44 +63,74 @@ def test_a_periodic_job_runs_once_per_turn_across_workers(pg_base: str, tmp_path
     assert max(slots) - min(slots) + 1 - len(slots) <= 1
 
 
-def test_two_collectors_share_devices_and_one_takes_over(pg_base: str, tmp_path: Path
-                                                          ) -> None:
-    url, polls = _fresh_store(pg_base), tmp_path / "polls"
-    a = _worker("devices", url, "collector-a", str(INTERVAL), str(DEVICES), str(polls), "60")
-    b = _worker("devices", url, "collector-b", str(INTERVAL), str(DEVICES), str(polls), "60")
-    try:
-        deadline = time.monotonic() + 60
-        while not (polls.exists() and {h for *_x, h in _lines(polls)} == {"collector-a",
-                                                                           "collector-b"}):
-            assert time.monotonic() < deadline, "the collectors did not start polling"
-            time.sleep(0.1)
-        ready = time.time()
-        time.sleep(3 * INTERVAL)
-        a.send_signal(signal.SIGKILL)
-        a.wait()
-        killed = time.time()
-        time.sleep(4 * INTERVAL)
-    finally:
-        a.kill()
-        b.terminate()
-        a.wait(30)
-        b.wait(30)
-    seen = _lines(polls)
-    per_slot = collections.Counter((slot, device) for slot, device, _ in seen)
-    assert max(per_slot.values()) == 1  # no device polled twice in one interval
+def _sharing_collectors(url: str, tmp_path: Path, n: int) -> list[Collector]:
+    """``n`` collectors with ``district.share_devices`` on one store, in this process (each
+    holder named apart: in production a holder is a host and a process id)."""
+    collectors = []
+    for i in range(n):
+        settings = Settings(data_dir=tmp_path / str(i), district={"share_devices": True},
+                            snmp={"interval_seconds": 30})
+        collector = Collector(settings, Database(url), [DISTRICT])
+        sharing = sharing_of(collector)
+        assert sharing is not None
+        sharing.keeper.holder = f"collector-{i}"
+        collectors.append(collector)
+    return collectors
 
-    by_holder: dict[int, dict[str, set[str]]] = collections.defaultdict(
-        lambda: collections.defaultdict(set))
-    for slot, device, holder in seen:
-        by_holder[slot][holder].add(device)
-    kill_slot = int(killed // INTERVAL)
-    before = [s for s in by_holder if int(ready // INTERVAL) < s < kill_slot]
-    assert any(len(by_holder[s]["collector-a"]) >= DEVICES // 3 and
-               len(by_holder[s]["collector-b"]) >= DEVICES // 3 for s in before)  # shared
-    after = [s for s in by_holder if s >= kill_slot + 2]  # taken over within one interval
-    assert after
-    for s in after[:-1]:
-        assert by_holder[s]["collector-b"] == {f"sw{i:03d}" for i in range(DEVICES)}, s
+
+def test_a_scheduled_ssh_run_takes_each_device_once_per_moment(pg_base: str, tmp_path: Path
+                                                                ) -> None:
+    """Two collectors sharing SSH devices: at a scheduled moment each device's playbook
+    run is taken by one of them (the one holding it), never by both, and again at the
+    next moment."""
+    url = _fresh_store(pg_base)
+    names = {f"router{i}" for i in range(8)}
+    db = Database(url)
+    with db.write() as s:
+        for name in sorted(names):
+            register.add_device(s, DeviceCreate(name=name, address="192.0.2.1",
+                                                ssh_credential="lan", platform="linux"),
+                                    actor="test")
+    db.dispose()
+    collectors = _sharing_collectors(url, tmp_path, 2)
+    try:
+        sharings = [sharing_of(c) for c in collectors]
+        for _ in range(2):  # the first one takes all, then gives the newcomer its share
+            for sharing in sharings:
+                assert sharing is not None
+                sharing.tick()
+        first = datetime(2026, 12, 2, 1, 30, tzinfo=UTC)
+        for at in (first, first + timedelta(days=1)):
+            taken = collections.Counter()
+            for sharing in sharings:
+                assert sharing is not None
+                for name in names:
+                    if sharing.take_run("backup-config", name, at):
+                        assert name in sharing.held()
+                        taken[name] += 1
+                        taken[sharing.keeper.holder] += 1
+                    assert not sharing.take_run("backup-config", name, at)  # once
+            assert all(taken[name] == 1 for name in names), taken
+            assert taken["collector-0"] and taken["collector-1"]
+    finally:
+        for collector in collectors:
+            collector.close()
+    db = Database(url)
+    with db.read() as s:  # closing gave the leases back
+        live = s.execute(sa.select(LEASES.c.device).where(
+            LEASES.c.expires_at >= utcnow(), DEVICE_ROWS)).all()
+    db.dispose()
+    assert live == []
+
+
+def test_sharing_on_sqlite_is_refused(tmp_path: Path) -> None:
+    config = write_config(tmp_path, extra="district:\n  share_devices: true\n")
+    muniops(config, "init")
+    done = subprocess.run([str(BIN / "muniops"), "--config", str(config), "serve", "--listen",
+                           f"127.0.0.1:{free_port()}"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 7
+    assert "district.share_devices" in done.stderr and "PostgreSQL" in done.stderr
 
 
 RAN: list[tuple[int, str]] = []  # (collector, job) each time a job of _Counting ran
