@@ -24,7 +24,7 @@ from muniops.collector.core.feature import Job, Runtime, runtime_of
 from muniops.collector.district.link import CentralLink, CentralRefused, CentralUnreachable
 from muniops.collector.district.metrics import DistrictMetrics, LinkState
 from muniops.collector.district.outbox import Outbox
-from muniops.collector.district.sharing import DeviceSharing
+from muniops.collector.district.sharing import DeviceSharing, HeldMetrics
 from muniops.inventory.agent_schema import Report
 from muniops.inventory.models import Agent
 
@@ -115,9 +115,10 @@ class DistrictRuntime(Runtime):
         self.pull()
 
     def metrics(self) -> Iterable[PromCollector]:
+        shared: list[PromCollector] = [] if self.sharing is None else [HeldMetrics(self.sharing)]
         if self.outbox is None:
-            return ()
-        return [DistrictMetrics(self.outbox, self.state, self.settings.name)]
+            return shared
+        return [*shared, DistrictMetrics(self.outbox, self.state, self.settings.name)]
 
     def close(self) -> None:
         if self.sharing is not None:

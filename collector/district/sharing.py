@@ -21,11 +21,13 @@ import hashlib
 import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zlib import crc32
 
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector as PromCollector
 from sqlalchemy.exc import OperationalError
 
 from muniops.collector.core.feature import Job
@@ -169,6 +171,19 @@ class DeviceSharing:
                         type(getattr(exc, "orig", exc)).__name__, self.keeper.ttl.total_seconds())
         else:
             log.info("leases: %s gave its devices back", self.keeper.holder)
+
+
+class HeldMetrics(PromCollector):
+    """``/metrics``: how many devices this collector holds (the others hold the rest)."""
+
+    def __init__(self, sharing: DeviceSharing) -> None:
+        self.sharing = sharing
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily("muniops_district_devices_held",
+                                "Devices this collector holds a lease on and polls "
+                                "(district.share_devices).",
+                                value=len(self.sharing.keeper.mine))
 
 
 def sharing_of(collector: Collector) -> DeviceSharing | None:

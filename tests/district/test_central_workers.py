@@ -30,6 +30,17 @@ def _count(db: Database) -> int:
         return int(s.exec(select(func.count()).select_from(AgentReport)).one())
 
 
+def _spool(state: Path, server: str, secret: str) -> tuple[str, list[str]]:
+    """An agent enrolled through the balancer, with its heartbeats waiting in its spool."""
+    enrolled = run_agent(state, "enroll", "--server", server, "--as-new-host",
+                         "--secret", secret)
+    assert enrolled.returncode == 0, enrolled.stderr
+    sent = run_agent(state, "send", "--kind", "heartbeat", "--count", str(REPORTS_EACH),
+                     "--spool-only")
+    assert sent.returncode == 0, sent.stderr
+    return json.loads(enrolled.stdout)["agent_id"], json.loads(sent.stdout)["spooled"]
+
+
 def test_kill9_of_one_central_worker_loses_no_accepted_report(pg_base: str, tmp_path: Path
                                                               ) -> None:
     url = postgres.create_database(pg_base, f"workers_{time.monotonic_ns()}")
@@ -46,16 +57,9 @@ def test_kill9_of_one_central_worker_loses_no_accepted_report(pg_base: str, tmp_
         with ThreadPoolExecutor(2) as starting:
             list(starting.map(lambda c: c.start(timeout=120), (a, b)))
         with Balancer([a.port, b.port]) as balancer:
-            spooled: dict[str, list[str]] = {}
-            for state in states:
-                enrolled = run_agent(state, "enroll", "--server", balancer.url,
-                                     "--as-new-host", "--secret", secret)
-                assert enrolled.returncode == 0, enrolled.stderr
-                sent = run_agent(state, "send", "--kind", "heartbeat", "--count",
-                                 str(REPORTS_EACH), "--spool-only")
-                assert sent.returncode == 0, sent.stderr
-                spooled[json.loads(enrolled.stdout)["agent_id"]] = json.loads(
-                    sent.stdout)["spooled"]
+            with ThreadPoolExecutor(AGENTS) as agents:
+                spooled = dict(agents.map(lambda state: _spool(state, balancer.url, secret),
+                                          states))
             # every agent delivers at once, through the balancer, retrying for a while
             flushing = [subprocess.Popen(agent_argv(state, "flush", "--retry-for", "120"),
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,

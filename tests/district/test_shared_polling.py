@@ -64,7 +64,11 @@ def _wait(what: str, check: object, timeout: float) -> None:
 
 
 def _devices_in_metrics(text: str) -> set[str]:
-    return set(re.findall(r'^muniops_snmp_device_up\{device="([^"]+)"', text, re.M))
+    """The devices of a scrape's SNMP series; checked against its count of held ones."""
+    held = re.search(r"^muniops_district_devices_held (\S+)$", text, re.M)
+    devices = set(re.findall(r'^muniops_snmp_device_up\{device="([^"]+)"', text, re.M))
+    assert held is not None and float(held[1]) == len(devices), held
+    return devices
 
 
 def test_two_collectors_share_a_lan_and_one_takes_over(pg_base: str, tmp_path: Path
