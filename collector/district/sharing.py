@@ -39,6 +39,7 @@ from muniops.inventory.types import utcnow
 
 if TYPE_CHECKING:
     from muniops.collector.core.service import Collector
+    from muniops.collector.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,17 @@ class LeaseKeeper:
         self.mine = set()
 
 
+ON_SQLITE = ("district.share_devices: true needs the store on PostgreSQL (database_url: "
+             "postgresql+psycopg://...); a SQLite store has one collector, so there is "
+             "nothing to share")
+
+
+def config_problem(settings: Settings) -> str | None:
+    """What ``muniops config check`` says of the sharing setting (``serve`` refuses it)."""
+    shared = settings.district.share_devices
+    return ON_SQLITE if shared and settings.db_url.startswith("sqlite") else None
+
+
 def interval_start(interval: float, at: float | None = None) -> int:
     """The start (epoch seconds) of the ``interval``-long slot ``at`` (now) falls in: a
     slot number that still grows when a device's interval changes."""
@@ -116,9 +128,7 @@ class DeviceSharing:
         from muniops.collector.snmp.runner import snmp_settings
 
         if collector.db.is_sqlite:
-            raise ConfigError("district.share_devices: true needs the store on PostgreSQL "
-                              "(database_url: postgresql+psycopg://...); a SQLite store "
-                              "has one collector, so there is nothing to share")
+            raise ConfigError(ON_SQLITE)
         self.db = collector.db
         self.interval = snmp_settings(collector.settings).interval_seconds
         self.keeper = LeaseKeeper(collector.db, this_process(), self.interval)

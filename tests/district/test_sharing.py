@@ -7,6 +7,7 @@ SIGKILL and a takeover: ``test_shared_polling.py``.)"""
 from __future__ import annotations
 
 import collections
+import json
 import subprocess
 import sys
 import time
@@ -131,6 +132,10 @@ def test_sharing_on_sqlite_is_refused(tmp_path: Path) -> None:
                           timeout=120)
     assert done.returncode == 7
     assert "district.share_devices" in done.stderr and "PostgreSQL" in done.stderr
+    checked = subprocess.run([str(BIN / "muniops"), "--config", str(config), "config",
+                              "check", "--json"], capture_output=True, text=True, timeout=120)
+    assert checked.returncode != 0
+    assert any("district.share_devices" in p for p in json.loads(checked.stdout)["problems"])
 
 
 RAN: list[tuple[int, str]] = []  # (collector, job) each time a job of _Counting ran
