@@ -1,8 +1,8 @@
 """Several processes on one real PostgreSQL: three central workers run a periodic job
-once per turn between them; collectors sharing SSH devices take each device's scheduled
-run once; sharing is refused on SQLite; the service runs a store-wide job once across
-its processes. (Sharing SNMP polls between real ``muniops serve`` processes, with a
-SIGKILL and a takeover: ``test_shared_polling.py``.)"""
+once per turn between them; collectors sharing SSH devices run each device's scheduled
+playbook once (on a real OpenSSH server); sharing is refused on SQLite; the service runs
+a store-wide job once across its processes. (SNMP polls shared between real ``muniops
+serve`` processes, with a SIGKILL and a takeover: ``test_shared_polling.py``.)"""
 
 from __future__ import annotations
 
@@ -11,22 +11,27 @@ import json
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
+import yaml
 
 from muniops.collector.core.feature import Feature, Job, Runtime
 from muniops.collector.core.service import Collector
 from muniops.collector.core.settings import Settings
 from muniops.collector.district import FEATURE as DISTRICT
 from muniops.collector.district.sharing import sharing_of
-from muniops.inventory import devices as register, migrate
+from muniops.collector.ssh import FEATURE as SSH
+from muniops.collector.ssh.runtime import SshRuntime
+from muniops.inventory import configs, devices as register, migrate
 from muniops.inventory.db import Database
 from muniops.inventory.devices import DeviceCreate
 from muniops.inventory.leases import DEVICES as DEVICE_ROWS, LEASES
 from muniops.inventory.types import utcnow
-from muniops.lab import postgres
+from muniops.lab import openssh, postgres
 from muniops.lab.agents import BIN, write_config
 from muniops.lab.district import muniops
 from muniops.lab.net import free_port
@@ -64,14 +69,15 @@ def test_a_periodic_job_runs_once_per_turn_across_workers(pg_base: str, tmp_path
     assert max(slots) - min(slots) + 1 - len(slots) <= 1
 
 
-def _sharing_collectors(url: str, tmp_path: Path, n: int) -> list[Collector]:
+def _sharing_collectors(url: str, tmp_path: Path, n: int, **settings: Any
+                        ) -> list[Collector]:
     """``n`` collectors with ``district.share_devices`` on one store, in this process (each
     holder named apart: in production a holder is a host and a process id)."""
     collectors = []
     for i in range(n):
-        settings = Settings(data_dir=tmp_path / str(i), district={"share_devices": True},
-                            snmp={"interval_seconds": 30})
-        collector = Collector(settings, Database(url), [DISTRICT])
+        config = Settings(data_dir=tmp_path / str(i), district={"share_devices": True},
+                          snmp={"interval_seconds": 30}, **settings)
+        collector = Collector(config, Database(url), [SSH, DISTRICT])
         sharing = sharing_of(collector)
         assert sharing is not None
         sharing.keeper.holder = f"collector-{i}"
@@ -79,49 +85,66 @@ def _sharing_collectors(url: str, tmp_path: Path, n: int) -> list[Collector]:
     return collectors
 
 
-def test_a_scheduled_ssh_run_takes_each_device_once_per_moment(pg_base: str, tmp_path: Path
-                                                                ) -> None:
-    """Two collectors sharing SSH devices: at a scheduled moment each device's playbook
-    run is taken by one of them (the one holding it), never by both, and again at the
-    next moment."""
+def test_a_scheduled_ssh_run_takes_each_device_once(pg_base: str, tmp_path: Path) -> None:
+    """Two collectors sharing eight SSH devices (Debian's real OpenSSH server under eight
+    names) reach the schedule's moment: each device's playbook runs once, on the collector
+    holding it, and its facts are stored; neither runs it again for that moment."""
+    if not openssh.available():
+        pytest.fail("openssh-server is missing; scripts/install-system-deps.sh installs it")
     url = _fresh_store(pg_base)
-    names = {f"router{i}" for i in range(8)}
-    db = Database(url)
-    with db.write() as s:
-        for name in sorted(names):
-            register.add_device(s, DeviceCreate(name=name, address="192.0.2.1",
-                                                ssh_credential="lan", platform="linux"),
-                                    actor="test")
-    db.dispose()
-    collectors = _sharing_collectors(url, tmp_path, 2)
-    try:
-        sharings = [sharing_of(c) for c in collectors]
-        for _ in range(2):  # the first one takes all, then gives the newcomer its share
-            for sharing in sharings:
-                assert sharing is not None
-                sharing.tick()
-        first = datetime(2026, 12, 2, 1, 30, tzinfo=UTC)
-        for at in (first, first + timedelta(days=1)):
-            taken = collections.Counter()
-            for sharing in sharings:
-                assert sharing is not None
-                for name in names:
-                    if sharing.take_run("backup-config", name, at):
-                        assert name in sharing.held()
-                        taken[name] += 1
-                        taken[sharing.keeper.holder] += 1
-                    assert not sharing.take_run("backup-config", name, at)  # once
-            assert all(taken[name] == 1 for name in names), taken
-            assert taken["collector-0"] and taken["collector-1"]
-    finally:
-        for collector in collectors:
-            collector.close()
-    db = Database(url)
-    with db.read() as s:  # closing gave the leases back
-        live = s.execute(sa.select(LEASES.c.device).where(
-            LEASES.c.expires_at >= utcnow(), DEVICE_ROWS)).all()
-    db.dispose()
-    assert live == []
+    names = {f"srv{i}" for i in range(8)}
+    now = utcnow()
+    at = now - timedelta(seconds=60)
+    with openssh.running_openssh() as sshd:
+        creds = tmp_path / "credentials.yaml"
+        creds.write_text(yaml.safe_dump({"key": {"type": "ssh", "username": sshd.username,
+                                                 "key_file": str(sshd.key_file)}}))
+        creds.chmod(0o600)
+        db = Database(url)
+        with db.write() as s:
+            for name in sorted(names):
+                register.add_device(s, DeviceCreate(
+                    name=name, address="127.0.0.1", ssh_port=sshd.port, platform="linux",
+                    ssh_credential="key"), actor="test")
+        collectors = _sharing_collectors(
+            url, tmp_path, 2, credentials_file=creds,
+            playbooks={"schedule": [{"playbook": "facts", "at": f"{at:%H:%M}"}]})
+        ran: dict[str, list[str]] = collections.defaultdict(list)  # device -> its runners
+        try:
+            runtimes = [c.runtimes["ssh"] for c in collectors]
+            sharings = [sharing_of(c) for c in collectors]
+            for _ in range(2):  # the first one takes all, then gives the newcomer its share
+                for sharing in sharings:
+                    assert sharing is not None
+                    sharing.tick()
+            for i, runtime in enumerate(runtimes):
+                assert isinstance(runtime, SshRuntime)
+                real = runtime.run
+
+                def counted(playbook: str, *, actor: str, only: Any = None,
+                            i: int = i, real: Any = real) -> None:
+                    for name in only or ():
+                        ran[name].append(f"collector-{i}")
+                    real(playbook, actor=actor, only=only)
+
+                runtime.run = counted  # type: ignore[method-assign]
+            for _ in range(2):  # the moment is due for both; asked twice, still once
+                for runtime in runtimes:
+                    runtime._last_tick = now - timedelta(seconds=120)  # type: ignore[attr-defined]
+                    runtime.run_scheduled()  # type: ignore[attr-defined]
+            held = {name: s.keeper.holder for s in sharings if s for name in s.held()}
+        finally:
+            for collector in collectors:
+                collector.close()
+        with db.read() as s:
+            facts = {f.device for f in configs.list_facts(s)}
+            live = s.execute(sa.select(LEASES.c.device).where(
+                LEASES.c.expires_at >= utcnow(), DEVICE_ROWS)).all()
+        db.dispose()
+    assert ran == {name: [held[name]] for name in names}  # each once, by its holder
+    assert set(held.values()) == {"collector-0", "collector-1"}
+    assert facts == names  # the runs really happened
+    assert live == []  # closing gave the leases back
 
 
 def test_sharing_on_sqlite_is_refused(tmp_path: Path) -> None:
