@@ -172,16 +172,16 @@ class SnmpRunner:
             registered = {d.name for d in register.polled(s)}
         self.forget(set(self.latest) - registered)
 
-    def forget(self, devices: set[str]) -> None:
-        """Drop what is kept of devices no longer registered (or polled): their series
-        leave /metrics with them."""
+    def forget(self, devices: set[str], why: str = "no longer registered") -> None:
+        """Drop what is kept of devices no longer registered (or polled here): their
+        series leave /metrics with them."""
         for name in devices:
             self.latest.pop(name, None)
             self.sites.pop(name, None)
             self.polls.pop(name, None)
             self.tracker.forget(name)
         if devices:
-            log.info("snmp: forgot %d device(s) no longer registered", len(devices))
+            log.info("snmp: forgot %d device(s) %s", len(devices), why)
 
     def _count(self, res: PollResult) -> None:
         c = self.polls.setdefault(res.device, {"polls": 0, "pdus": 0, "retries": 0,

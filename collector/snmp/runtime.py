@@ -43,6 +43,7 @@ class SnmpRuntime(Runtime):
         if sharing is None:
             self.runner.run(only_due=True)
         else:
-            self.runner.forget(set(self.runner.latest) - sharing.held())  # another's now
+            self.runner.forget(set(self.runner.latest) - sharing.held(),
+                               "now polled by another collector")
             self.runner.run(only_due=True, take=sharing.take_poll)
         self.metrics_collector.refresh()  # format new readings now, not during the next scrape
