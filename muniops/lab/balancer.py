@@ -21,6 +21,8 @@ class Balancer:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.served: collections.Counter[int] = collections.Counter()  # backend -> connections
+        self.active: collections.Counter[int] = collections.Counter()  # ... open now
+        self.cut: collections.Counter[int] = collections.Counter()  # ... ended with no answer
         self._turn = 0
         self._lock = threading.Lock()
         self._server = socket.create_server(("127.0.0.1", self.port))
@@ -58,20 +60,28 @@ class Balancer:
             upstream.settimeout(None)
             with self._lock:
                 self.served[port] += 1
-            back = threading.Thread(target=_pipe, args=(upstream, client), daemon=True)
+                self.active[port] += 1
+            answered = [0]
+            back = threading.Thread(target=_pipe, args=(upstream, client, answered),
+                                    daemon=True)
             back.start()
-            _pipe(client, upstream)
+            _pipe(client, upstream, [0])
             back.join()
             upstream.close()
+            with self._lock:
+                self.active[port] -= 1
+                self.cut[port] += answered[0] == 0
             break
         client.close()
 
 
-def _pipe(src: socket.socket, dst: socket.socket) -> None:
-    """Copy ``src`` to ``dst`` until ``src`` ends or fails; then end ``dst``'s writing side
-    (a failure cuts the whole connection, as a dead backend's reset does)."""
+def _pipe(src: socket.socket, dst: socket.socket, copied: list[int]) -> None:
+    """Copy ``src`` to ``dst`` until ``src`` ends or fails (counting the bytes in
+    ``copied``); then end ``dst``'s writing side (a failure cuts the whole connection, as
+    a dead backend's reset does)."""
     try:
         while data := src.recv(65536):
+            copied[0] += len(data)
             dst.sendall(data)
     except OSError:
         for sock in (src, dst):

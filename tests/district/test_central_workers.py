@@ -65,14 +65,14 @@ def test_kill9_of_one_central_worker_loses_no_accepted_report(pg_base: str, tmp_
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                          text=True) for state in states]
             deadline = time.monotonic() + 120
-            while _count(db) < total // 4:
+            while _count(db) < total // 4 or not balancer.active[a.port]:
                 assert time.monotonic() < deadline, "the reports did not start arriving"
-                time.sleep(0.02)
+                time.sleep(0.005)
             served_before = dict(balancer.served)
-            a.kill9()
+            a.kill9()  # with a request in flight there
             at_kill = _count(db)
             answers = [p.communicate(timeout=180) for p in flushing]
-            served_after = dict(balancer.served)
+            served_after, cut = dict(balancer.served), dict(balancer.cut)
     finally:
         a.kill9()
         b.stop()
@@ -80,6 +80,7 @@ def test_kill9_of_one_central_worker_loses_no_accepted_report(pg_base: str, tmp_
     assert at_kill < total, "delivery ended before the kill"
     assert served_before.get(a.port, 0) > 0 and served_before.get(b.port, 0) > 0
     assert served_after[b.port] > served_before[b.port]  # the retries went to the survivor
+    assert cut.get(a.port, 0) >= 1  # requests were in flight there: cut with no answer
     answered: list[str] = []  # the report ids some worker answered 2xx
     for proc, (out, err) in zip(flushing, answers, strict=True):
         assert proc.returncode == 0, err
