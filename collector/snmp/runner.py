@@ -154,13 +154,17 @@ class SnmpRunner:
                 detected_profile=",".join(res.profiles) or None,
                 facts=res.facts if res.state != "down" else None, events=events))
             self.latest[res.device] = res
+        # a shared collector judges only the links both of whose ends it polls: an end
+        # another collector polls is not "down" (docs/scale.md)
         report.links = [link_state.evaluate(link, self.config.thresholds, self.latest)
-                        for link in self.config.links]
+                        for link in self.config.links if take is None
+                        or {link.a.device, link.b.device} <= self.latest.keys()]
         self.links = report.links
         with self.db.write() as s:
             store.record_polls(s, outcomes)
             if self.config.links:
-                store.save_link_states(s, report.links)
+                store.save_link_states(s, report.links,
+                                       [link.name for link in self.config.links])
         for skipped in report.skipped:
             log.warning("snmp: %s", skipped)
         return report
