@@ -43,7 +43,7 @@ def _recordings(folder: Path) -> Path:
 
 def _collector(folder: Path, url: str, credentials: Path) -> CollectorProcess:
     extra = {"credentials_file": str(credentials),
-             "snmp": {"interval_seconds": INTERVAL, "timeout_seconds": 1, "retries": 0},
+             "snmp": {"interval_seconds": INTERVAL, "timeout_seconds": 2, "retries": 1},
              "district": {"share_devices": True}}
     config = write_config(folder, url, yaml.safe_dump(extra))
     config.write_text(config.read_text().replace("level: WARNING", "level: DEBUG"))
