@@ -40,6 +40,7 @@ from muniops.inventory.types import utcnow
 if TYPE_CHECKING:
     from muniops.collector.core.service import Collector
     from muniops.collector.core.settings import Settings
+    from muniops.collector.snmp.config import LinkConfig
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +122,26 @@ def interval_start(interval: float, at: float | None = None) -> int:
     return int(now // interval * interval)
 
 
+def link_groups(links: Sequence[LinkConfig]) -> dict[str, str]:
+    """Each end of a wireless link → the lease its group of linked devices is held by (the
+    group's first name): one collector polls every end, so it can judge the link."""
+    parent: dict[str, str] = {}
+
+    def root(device: str) -> str:
+        while parent.setdefault(device, device) != device:
+            device = parent[device]
+        return device
+
+    for link in links:
+        a, b = root(link.a.device), root(link.b.device)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {device: root(device) for device in parent}
+
+
 class DeviceSharing:
-    """This collector's share of the LAN's devices while ``muniops serve`` runs."""
+    """This collector's share of the LAN's devices while ``muniops serve`` runs. The
+    lease is per device, or per group of devices joined by wireless links."""
 
     def __init__(self, collector: Collector) -> None:
         from muniops.collector.snmp.runner import snmp_settings
@@ -130,32 +149,44 @@ class DeviceSharing:
         if collector.db.is_sqlite:
             raise ConfigError(ON_SQLITE)
         self.db = collector.db
-        self.interval = snmp_settings(collector.settings).interval_seconds
-        self.keeper = LeaseKeeper(collector.db, this_process(), self.interval)
+        snmp = snmp_settings(collector.settings)
+        self.keeper = LeaseKeeper(collector.db, this_process(), snmp.interval_seconds)
+        self._group = link_groups(snmp.links)
+        self._devices: set[str] = set()  # the register's shared devices, at the last tick
         self._polled: dict[str, int] = {}  # device -> the slot this process polled it in
+        self._group_slot: dict[str, int] = {}  # lease -> the last slot it was taken for
 
     def job(self) -> Job:
         return Job("device-leases", max(1, int(self.keeper.tick_every)), self.tick,
                    pool="device-leases")
 
+    def lease_of(self, device: str) -> str:
+        return self._group.get(device, device)
+
     def tick(self) -> None:
         with self.db.read() as s:
-            wanted = [d.name for d in register.active(s) if d.polled or d.ssh_credential]
-        self.keeper.tick(wanted)
+            devices = {d.name for d in register.active(s) if d.polled or d.ssh_credential}
+        self._devices = devices
+        self.keeper.tick(sorted({self.lease_of(d) for d in devices}))
 
     def held(self) -> set[str]:
-        return set(self.keeper.mine)
+        mine = self.keeper.mine
+        return {d for d in self._devices if self.lease_of(d) in mine}
 
     def take_poll(self, device: str, interval: float) -> bool:
         """Whether this collector polls ``device`` now: it holds its lease and nobody has
-        polled it in this slot of its interval (the store decides, once)."""
-        if device not in self.keeper.mine:
+        polled it in this slot of its interval (the store decides, once per lease: the
+        ends of a link are polled in the same slot by the same collector)."""
+        lease = self.lease_of(device)
+        if lease not in self.keeper.mine:
             return False
         slot = interval_start(interval)
         if self._polled.get(device) == slot:
             return False
-        if not self.keeper.due(device, slot):
-            return False  # another collector polled it in this slot, or the lease lapsed
+        if self._group_slot.get(lease) != slot:
+            if not self.keeper.due(lease, slot):
+                return False  # another collector polled it in this slot, or the lease lapsed
+            self._group_slot[lease] = slot
         self._polled[device] = slot
         log.debug("leases: %s polls %s in slot %d", self.keeper.holder, device, slot)
         return True
@@ -163,7 +194,7 @@ class DeviceSharing:
     def take_run(self, playbook: str, device: str, moment: datetime) -> bool:
         """Whether this collector runs ``playbook`` on ``device`` for its scheduled
         ``moment``: it holds the device, and the store gives the turn to one collector."""
-        if device not in self.keeper.mine:
+        if self.lease_of(device) not in self.keeper.mine:
             return False
         name = f"ssh:{playbook}:{device}"
         if len(name) > 150:  # the key column is 160 long with its "job:" prefix
@@ -193,7 +224,7 @@ class HeldMetrics(PromCollector):
         yield GaugeMetricFamily("muniops_district_devices_held",
                                 "Devices this collector holds a lease on and polls "
                                 "(district.share_devices).",
-                                value=len(self.sharing.keeper.mine))
+                                value=len(self.sharing.held()))
 
 
 def sharing_of(collector: Collector) -> DeviceSharing | None:

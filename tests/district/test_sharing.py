@@ -74,9 +74,10 @@ def _sharing_collectors(url: str, tmp_path: Path, n: int, **settings: Any
     """``n`` collectors with ``district.share_devices`` on one store, in this process (each
     holder named apart: in production a holder is a host and a process id)."""
     collectors = []
+    settings.setdefault("snmp", {"interval_seconds": 30})
     for i in range(n):
         config = Settings(data_dir=tmp_path / str(i), district={"share_devices": True},
-                          snmp={"interval_seconds": 30}, **settings)
+                          **settings)
         collector = Collector(config, Database(url), [SSH, DISTRICT])
         sharing = sharing_of(collector)
         assert sharing is not None
@@ -145,6 +146,46 @@ def test_a_scheduled_ssh_run_takes_each_device_once(pg_base: str, tmp_path: Path
     assert set(held.values()) == {"collector-0", "collector-1"}
     assert facts == names  # the runs really happened
     assert live == []  # closing gave the leases back
+
+
+def test_the_ends_of_a_wireless_link_are_held_and_polled_together(pg_base: str,
+                                                                   tmp_path: Path) -> None:
+    """Devices joined by wireless links (``snmp.links``) are one lease: the collector that
+    polls one end polls the others, in the same slot, so it can judge the link."""
+    url = _fresh_store(pg_base)
+    names = [f"ap{i}" for i in range(8)]
+    db = Database(url)
+    with db.write() as s:
+        for name in names:
+            register.add_device(s, DeviceCreate(name=name, address="192.0.2.1",
+                                                snmp_credential="lan"), actor="test")
+    db.dispose()
+    links = [{"name": "l01", "a": {"device": "ap1"}, "b": {"device": "ap0"}},
+             {"name": "l12", "a": {"device": "ap1"}, "b": {"device": "ap2"}},
+             {"name": "l34", "a": {"device": "ap4"}, "b": {"device": "ap3"}}]
+    collectors = _sharing_collectors(url, tmp_path, 2,
+                                     snmp={"interval_seconds": 30, "links": links})
+    try:
+        sharings = [sharing_of(c) for c in collectors]
+        for _ in range(2):
+            for sharing in sharings:
+                assert sharing is not None
+                sharing.tick()
+        held = [sharing.held() for sharing in sharings if sharing]
+        assert sorted(held[0] | held[1]) == names and not held[0] & held[1]
+        assert held[0] and held[1]
+        for group in ({"ap0", "ap1", "ap2"}, {"ap3", "ap4"}):
+            assert group <= held[0] or group <= held[1], held
+        if time.time() % 30 > 27:
+            time.sleep(3.5)  # the checks below in one 30 s slot
+        for sharing, mine in zip(sharings, held, strict=True):
+            assert sharing is not None
+            for name in names:  # the holder polls every end in this slot, only once
+                assert sharing.take_poll(name, 30) == (name in mine), name
+                assert not sharing.take_poll(name, 30)
+    finally:
+        for collector in collectors:
+            collector.close()
 
 
 def test_sharing_on_sqlite_is_refused(tmp_path: Path) -> None:
