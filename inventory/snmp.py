@@ -5,7 +5,7 @@ it is observation, not a change anyone made, so it is not audited row by row."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -133,11 +133,14 @@ def list_events(session: Session, device: Device | None = None,
     return list(session.exec(stmt.limit(limit)))
 
 
-def save_link_states(session: Session, links: Sequence[WirelessLink]) -> None:
-    """Replace the stored state of each configured link (by name); forget removed links."""
+def save_link_states(session: Session, links: Sequence[WirelessLink],
+                     configured: Collection[str] | None = None) -> None:
+    """Replace the stored state of each of ``links`` (by name); forget the links no longer
+    ``configured`` (by default: not in ``links``). Collectors sharing the devices each
+    save the links they judged and keep the others'."""
     existing = {link.name: link for link in session.exec(select(WirelessLink))}
     ids = {name: i for i, name in session.exec(select(Device.id, Device.name))}
-    keep = {link.name for link in links}
+    keep = {link.name for link in links} if configured is None else set(configured)
     for name, row in existing.items():
         if name not in keep:
             session.delete(row)

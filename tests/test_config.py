@@ -155,7 +155,7 @@ def test_a_broken_section_stops_what_reads_it_and_serve(cli: Cli, tmp_path: Path
     assert "snmp.interval_seconds" in checked.err and "snmp.intervall: unknown key" in checked.err
     settings = load_settings(cli.config)
     with pytest.raises(ConfigError, match=r"snmp\.interval_seconds"):
-        settings.snmp
+        _ = settings.snmp
     with pytest.raises(ConfigError, match=r"snmp\.intervall: unknown key"):
         Collector(settings)
     # the environment reaches sections too, and wins over the file

@@ -25,6 +25,9 @@ class DistrictSettings(BaseModel):
     timeout_seconds: float = Field(default=20, gt=0)
     # the longest cut of the WAN link the outbox and Prometheus' WAL are sized for
     longest_outage_hours: int = Field(default=72, ge=1)
+    # several collectors of one LAN on one PostgreSQL share the SNMP polls and the
+    # scheduled SSH runs through device leases (collector/district/sharing.py)
+    share_devices: bool = False
 
     @model_validator(mode="after")
     def _district_needs(self) -> DistrictSettings:

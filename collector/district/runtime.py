@@ -2,7 +2,8 @@
 agents' reports teed into it before they are answered, the ``district-forward`` job that
 drains it to the central in order, and the ``district-pull`` job that keeps the last good
 copy of the central's devices, profiles, playbooks and policies. On the central: nothing
-runs here (its routes are in ``routes.py``)."""
+runs here (its routes are in ``routes.py``). On any collector with ``share_devices``: the
+device leases it shares the SNMP and SSH work with its peers by (``sharing.py``)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from muniops.collector.core.feature import Job, Runtime, runtime_of
 from muniops.collector.district.link import CentralLink, CentralRefused, CentralUnreachable
 from muniops.collector.district.metrics import DistrictMetrics, LinkState
 from muniops.collector.district.outbox import Outbox
+from muniops.collector.district.sharing import DeviceSharing, HeldMetrics
 from muniops.inventory import district
 from muniops.inventory.agent_schema import Report
 from muniops.inventory.errors import MuniopsError
@@ -93,8 +95,11 @@ class DistrictRuntime(Runtime):
             self.folder = folder_of(collector.settings.data_dir)
             self.outbox = Outbox(self.folder / "outbox.sqlite3")
             self.link = CentralLink(self.settings)
+        self.sharing = DeviceSharing(collector) if self.settings.share_devices else None
 
     def start(self) -> None:
+        if self.sharing is not None:
+            self.sharing.tick()  # a share of the devices before the first poll
         agents = runtime_of(self.collector, AgentsRuntime)
         if self.outbox is not None and agents is not None:
             agents.writer = TeeWriter(agents.writer, self.outbox,  # type: ignore[assignment]
@@ -105,9 +110,10 @@ class DistrictRuntime(Runtime):
                 self.follow(copy)
 
     def jobs(self) -> Sequence[Job]:
+        shared = [self.sharing.job()] if self.sharing is not None else []
         if self.outbox is None:
-            return ()
-        return [Job("district-forward", self.settings.forward_every_seconds,
+            return shared
+        return [*shared, Job("district-forward", self.settings.forward_every_seconds,
                     self._forward_job),
                 Job("district-pull", self.settings.pull_every_seconds, self._pull_job,
                     pool="district-pull")]
@@ -119,11 +125,14 @@ class DistrictRuntime(Runtime):
         self.pull()
 
     def metrics(self) -> Iterable[PromCollector]:
+        shared: list[PromCollector] = [] if self.sharing is None else [HeldMetrics(self.sharing)]
         if self.outbox is None:
-            return ()
-        return [DistrictMetrics(self.outbox, self.state, self.settings.name)]
+            return shared
+        return [*shared, DistrictMetrics(self.outbox, self.state, self.settings.name)]
 
     def close(self) -> None:
+        if self.sharing is not None:
+            self.sharing.close()
         if self.outbox is not None:
             self.outbox.close()
 

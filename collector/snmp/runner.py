@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -89,18 +89,20 @@ class SnmpRunner:
             self._profiles_seen = stamp
             log.info("snmp: profiles read again (%d)", len(self.profiles.by_name))
 
+    def interval_of(self, d: Device) -> int:
+        """The device's poll interval: its own, else the section's, shortened by any of its
+        profiles that asks for a shorter one."""
+        interval = d.snmp_interval or self.config.interval_seconds
+        for name in (d.snmp_profile or d.detected_profile or "").split(","):
+            p = self.profiles.by_name.get(name)
+            if p is not None and p.interval_seconds:
+                interval = min(interval, p.interval_seconds)
+        return interval
+
     def due(self, devices: Sequence[Device]) -> list[Device]:
         now = utcnow()
-        out = []
-        for d in devices:
-            interval = d.snmp_interval or self.config.interval_seconds
-            for name in (d.snmp_profile or d.detected_profile or "").split(","):
-                p = self.profiles.by_name.get(name)
-                if p is not None and p.interval_seconds:
-                    interval = min(interval, p.interval_seconds)
-            if d.last_poll_at is None or d.last_poll_at + timedelta(seconds=interval) <= now:
-                out.append(d)
-        return out
+        return [d for d in devices if d.last_poll_at is None
+                or d.last_poll_at + timedelta(seconds=self.interval_of(d)) <= now]
 
     def _spec(self, device: Device, cred: SnmpCommunity | SnmpV3, site: str) -> DeviceSpec:
         cfg = self.config
@@ -115,12 +117,16 @@ class SnmpRunner:
         return DeviceSpec(device.name, target, names, site, cfg.device_budget_seconds)
 
     def run(self, names: Sequence[str] | None = None, *, only_due: bool = False,
-            redetect: bool = False) -> CycleReport:
-        """Poll the named devices (all enabled ones if None) and record the outcome."""
+            redetect: bool = False, take: Callable[[str, int], bool] | None = None
+            ) -> CycleReport:
+        """Poll the named devices (all enabled ones if None) and record the outcome.
+        ``take(device, interval)``, for devices shared with other collectors, says which
+        this process polls now (instead of the store's last poll time)."""
         with self._lock:
-            return self._run(names, only_due, redetect)
+            return self._run(names, only_due, redetect, take)
 
-    def _run(self, names: Sequence[str] | None, only_due: bool, redetect: bool) -> CycleReport:
+    def _run(self, names: Sequence[str] | None, only_due: bool, redetect: bool,
+             take: Callable[[str, int], bool] | None = None) -> CycleReport:
         self._reload_profiles()
         with self.db.read() as s:
             polled = register.polled(s)  # enabled, SNMP-polled, asset not retired
@@ -139,7 +145,9 @@ class SnmpRunner:
             sites = register.site_names(s)
         if names is None:
             self.forget(set(self.latest) - {d.name for d in devices})
-        if only_due:
+        if take is not None:
+            devices = [d for d in devices if take(d.name, self.interval_of(d))]
+        elif only_due:
             devices = self.due(devices)
         report = CycleReport([])
         if not devices and not self.config.links:
@@ -174,8 +182,11 @@ class SnmpRunner:
                 detected_profile=",".join(res.profiles) or None,
                 facts=res.facts if res.state != "down" else None, events=events))
             self.latest[res.device] = res
+        # a shared collector judges only the links both of whose ends it polls: an end
+        # another collector polls is not "down" (docs/scale.md)
         report.links = [link_state.evaluate(link, self.config.thresholds, self.latest)
-                        for link in self.config.links]
+                        for link in self.config.links if take is None
+                        or {link.a.device, link.b.device} <= self.latest.keys()]
         self.links = report.links
         if self.forward is not None:  # before the local write: nothing learned is lost
             for o in outcomes:
@@ -184,7 +195,8 @@ class SnmpRunner:
         with self.db.write() as s:
             store.record_polls(s, outcomes)
             if self.config.links:
-                store.save_link_states(s, report.links)
+                store.save_link_states(s, report.links,
+                                       [link.name for link in self.config.links])
         for skipped in report.skipped:
             log.warning("snmp: %s", skipped)
         return report
@@ -196,16 +208,16 @@ class SnmpRunner:
             registered = {d.name for d in register.polled(s)}
         self.forget(set(self.latest) - registered)
 
-    def forget(self, devices: set[str]) -> None:
-        """Drop what is kept of devices no longer registered (or polled): their series
-        leave /metrics with them."""
+    def forget(self, devices: set[str], why: str = "no longer registered") -> None:
+        """Drop what is kept of devices no longer registered (or polled here): their
+        series leave /metrics with them."""
         for name in devices:
             self.latest.pop(name, None)
             self.sites.pop(name, None)
             self.polls.pop(name, None)
             self.tracker.forget(name)
         if devices:
-            log.info("snmp: forgot %d device(s) no longer registered", len(devices))
+            log.info("snmp: forgot %d device(s) %s", len(devices), why)
 
     def _count(self, res: PollResult) -> None:
         c = self.polls.setdefault(res.device, {"polls": 0, "pdus": 0, "retries": 0,

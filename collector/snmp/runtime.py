@@ -1,6 +1,9 @@
 """SNMP polling inside ``muniops serve``: every few seconds the devices whose interval has
 passed (per profile, else ``snmp.interval_seconds``) are polled, in the ``snmp`` pool of
-their own, so no other job's length changes the poll's rhythm."""
+their own, so no other job's length changes the poll's rhythm. With
+``district.share_devices`` the devices are shared with the other collectors on the same
+PostgreSQL: this one polls only those it holds a lease on, once per slot of their
+interval, and its /metrics shows only those."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from prometheus_client.registry import Collector as PromCollector
 
 from muniops.collector.core.feature import Job, Runtime
 from muniops.collector.district.outbound import copied_profiles, sender
+from muniops.collector.district.sharing import sharing_of
 from muniops.collector.snmp.metrics import SnmpMetrics
 from muniops.collector.snmp.runner import SnmpRunner
 
@@ -30,11 +34,20 @@ class SnmpRuntime(Runtime):
         self.metrics_collector = SnmpMetrics(self.runner)
 
     def jobs(self) -> Sequence[Job]:
-        return [Job("snmp-poll", TICK_SECONDS, self.poll_due, pool="snmp")]
+        tick = TICK_SECONDS
+        if self.collector.settings.district.share_devices:  # a slot's polls early in it
+            tick = max(1, min(tick, self.runner.config.interval_seconds // 3))
+        return [Job("snmp-poll", tick, self.poll_due, pool="snmp")]
 
     def metrics(self) -> Iterable[PromCollector]:
         return [self.metrics_collector]
 
     def poll_due(self) -> None:
-        self.runner.run(only_due=True)
+        sharing = sharing_of(self.collector)
+        if sharing is None:
+            self.runner.run(only_due=True)
+        else:
+            self.runner.forget(set(self.runner.latest) - sharing.held(),
+                               "now polled by another collector")
+            self.runner.run(only_due=True, take=sharing.take_poll)
         self.metrics_collector.refresh()  # format new readings now, not during the next scrape

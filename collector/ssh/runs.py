@@ -172,10 +172,17 @@ def run_and_record(settings: Settings, db: Database | None, playbook_ref: str, *
 
 def due(entry: Schedule, after: datetime, until: datetime) -> bool:
     """Whether one of the entry's moments (UTC) falls in ``(after, until]``."""
+    return moment(entry, after, until) is not None
+
+
+def moment(entry: Schedule, after: datetime, until: datetime) -> datetime | None:
+    """The latest of the entry's moments (UTC) in ``(after, until]``, if one is: what
+    collectors sharing the devices agree a scheduled run is for."""
     hour, minute = (int(x) for x in entry.at.split(":"))
     day = after.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    found = None
     while day <= until:
         if day > after and WEEKDAYS[day.weekday()] in entry.days:
-            return True
+            found = day
         day += timedelta(days=1)
-    return False
+    return found

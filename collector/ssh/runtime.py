@@ -1,5 +1,7 @@
 """SSH playbooks inside ``muniops serve``: the nightly/weekly schedule and the metrics of
-this process's runs. Runs go to the ``ssh`` pool: a long run never delays polling."""
+this process's runs. Runs go to the ``ssh`` pool: a long run never delays polling. With
+``district.share_devices`` a scheduled run covers only the devices this collector holds
+a lease on, each device's turn for that moment taken in the store by one collector."""
 
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ from prometheus_client.registry import Collector as PromCollector
 
 from muniops.collector.core.feature import Job, Runtime
 from muniops.collector.district.outbound import sender
+from muniops.collector.district.sharing import sharing_of
 from muniops.collector.ssh.metrics import PlaybookMetrics
-from muniops.collector.ssh.runs import RunStats, due, registered_devices, run_and_record
+from muniops.collector.ssh.runs import RunStats, moment, registered_devices, run_and_record
 from muniops.inventory.errors import ConfigError
 from muniops.inventory.types import utcnow
 
@@ -52,10 +55,18 @@ class SshRuntime(Runtime):
         """Run each scheduled playbook whose time came since the last tick."""
         now = utcnow()
         since, self._last_tick = self._last_tick or now, now
+        sharing = sharing_of(self.collector)
         for entry in self.collector.settings.playbooks.schedule:
-            if not due(entry, since, now):
+            at = moment(entry, since, now)
+            if at is None:
                 continue
+            only = None
+            if sharing is not None:  # this collector's devices, each run by one collector
+                only = {d.name for d in registered_devices(self.collector.db, entry.playbook)
+                        if sharing.take_run(entry.playbook, d.name, at)}
+                if not only:
+                    continue
             try:
-                self.run(entry.playbook, actor=f"schedule:{entry.playbook}")
+                self.run(entry.playbook, actor=f"schedule:{entry.playbook}", only=only)
             except ConfigError as exc:
                 log.error("scheduled playbook %s: %s", entry.playbook, exc)

@@ -71,6 +71,7 @@ def _problems(settings: Settings) -> list[str]:
     """What would fail later (a poll, a playbook run, a device's credential), found now.
     Messages name the file and the entry, never a secret."""
     from muniops.collector.core.credentials import CredentialStore
+    from muniops.collector.district.sharing import config_problem
     from muniops.collector.snmp.profiles import ProfileError, ProfileSet
     from muniops.collector.snmp.runner import snmp_settings
     from muniops.playbooks.loader import PlaybookError, builtin_names, load_playbook
@@ -92,6 +93,7 @@ def _problems(settings: Settings) -> list[str]:
             load_playbook(ref)
         except PlaybookError as exc:
             out.append(f"playbook: {exc}")
+    out += [p for p in [config_problem(settings)] if p]
     return out
 
 

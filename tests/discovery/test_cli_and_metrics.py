@@ -77,7 +77,7 @@ def test_discovery_config_is_strict_and_named(tmp_path: Path) -> None:
                       "        - {cidr: 198.18.1.5/24}\n      subnet: []\n")
     settings = load_settings(config)  # sections are validated when read
     with pytest.raises(ConfigError) as err:
-        settings.discovery
+        _ = settings.discovery
     assert "discovery.sites.Hall.subnets.0.cidr" in str(err.value)
     assert "discovery.sites.Hall.subnet: unknown key" in str(err.value)
 

@@ -177,3 +177,29 @@ def test_adhoc_poll_v3_with_secrets_from_the_environment(
               "--v3-user", agent.v3_user, "--timeout", "1")
     assert res.code == 1 and "authentication" in res.out
     assert "wrong-wrong-wrong" not in res.out + res.err
+
+
+def test_a_shared_collector_judges_only_the_links_whose_ends_it_polls(
+        snmp_cli: Cli, db_url: str) -> None:
+    """Collectors sharing the devices (``district.share_devices``): one polling a single
+    end of a link does not call the link down for the end another collector polls, and
+    keeps the state the other one stored."""
+    from muniops.collector.core.settings import load_settings
+    from muniops.collector.snmp.runner import SnmpRunner
+    from muniops.inventory.models.snmp import WirelessLink
+
+    def stored(db: Database) -> list[tuple[str, str]]:
+        with db.read() as s:
+            return [(r.name, r.state) for r in s.exec(select(WirelessLink))]
+
+    settings, db = load_settings(snmp_cli.config), Database(db_url)
+    both = SnmpRunner(settings, db).run(
+        take=lambda device, _interval: device in {"bridge-hall", "bridge-depot"})
+    assert [(link.name, link.state) for link in both.links] == [("hall-depot", "ok")]
+    one = SnmpRunner(settings, db).run(take=lambda device, _interval: device == "bridge-hall")
+    assert [r.device for r in one.results] == ["bridge-hall"]
+    assert one.links == []  # the other end is not "not polled, down": it is not its own
+    assert stored(db) == [("hall-depot", "ok")]  # the judging collector's state stays
+    alone = SnmpRunner(settings, db).run(names=["bridge-hall"])  # not shared: judged
+    assert alone.links[0].state == "down" and "bridge-depot: not polled" in alone.links[0].reason
+    db.dispose()
