@@ -21,11 +21,10 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from sqlalchemy import func, select as sa_select
 from sqlmodel import Session, col, select
 
-from muniops.inventory import audit
+from muniops.inventory import audit, software_sets
 from muniops.inventory.assets import get_asset
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
 from muniops.inventory.models import Asset, AssetStatus, Assignment, Site
-from muniops.inventory.models.agents import HostSoftware
 from muniops.inventory.models.licences import Licence, LicenceAssignment, LicenceKey
 from muniops.inventory.schemas import Strict
 from muniops.inventory.scope import EVERYWHERE, Scope
@@ -201,31 +200,33 @@ def installations(session: Session, rules: Rules,
     """Every classified package on every host in service; how many reported packages the
     rule file does not know; how many hosts reported software. Each distinct (name,
     version) is classified once: a city has millions of rows but few distinct packages."""
-    in_service = _scoped(select(HostSoftware.name, HostSoftware.version, func.count())
-                         .join(Asset, col(Asset.id) == HostSoftware.asset_id)
+    hs = software_sets.host_software()
+    in_service = _scoped(sa_select(hs.c.name, hs.c.version, func.count())
+                         .join(Asset, col(Asset.id) == hs.c.asset_id)
                          .where(Asset.status != AssetStatus.RETIRED), scope
-                         ).group_by(col(HostSoftware.name), col(HostSoftware.version))
+                         ).group_by(hs.c.name, hs.c.version)
     known: dict[tuple[str, str], Match] = {}
     unknown = 0
-    for name, version, n in session.exec(in_service):
+    for name, version, n in session.execute(in_service):
         match = classify(rules, name, version)
         if match is None:
             unknown += n
         else:
             known[(name, version)] = match
-    hosts = session.exec(_scoped(select(func.count(func.distinct(HostSoftware.asset_id)))
-                                 .join(Asset, col(Asset.id) == HostSoftware.asset_id)
-                                 .where(Asset.status != AssetStatus.RETIRED), scope)).one()
+    hosts = session.execute(_scoped(sa_select(func.count(func.distinct(hs.c.asset_id)))
+                                    .join(Asset, col(Asset.id) == hs.c.asset_id)
+                                    .where(Asset.status != AssetStatus.RETIRED), scope)
+                            ).scalar_one()
     sites = {s.id: s.name for s in session.exec(select(Site))}
     out: dict[tuple[int, str, str], Install] = {}
     names = sorted({name for name, _v in known})
     for chunk in range(0, len(names), 500):
-        stmt = _scoped(sa_select(col(HostSoftware.name), col(HostSoftware.version),
+        stmt = _scoped(sa_select(hs.c.name, hs.c.version,
                                  col(Asset.id), col(Asset.asset_tag), col(Asset.serial),
                                  col(Asset.hostname), col(Asset.site_id))
-                       .join(Asset, col(Asset.id) == HostSoftware.asset_id)
+                       .join(Asset, col(Asset.id) == hs.c.asset_id)
                        .where(col(Asset.status) != AssetStatus.RETIRED,
-                              col(HostSoftware.name).in_(names[chunk:chunk + 500])), scope)
+                              hs.c.name.in_(names[chunk:chunk + 500])), scope)
         for name, version, aid, tag, serial, hostname, site_id in session.execute(stmt):
             match = known.get((name, version))
             if match is None:
