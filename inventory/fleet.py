@@ -174,7 +174,7 @@ def flagged_hosts(session: Session, policy: SoftwarePolicy,
             .order_by(col(Asset.hostname), hs.c.name, hs.c.version, hs.c.publisher))
     if scope.district is not None:
         stmt = stmt.join(Site, col(Site.id) == Asset.site_id).where(
-            Site.district == scope.district)
+            col(Site.district) == scope.district)
     for name, version, asset in session.execute(stmt):
         rows.append(FlaggedHost(asset=asset_ops.label(asset), hostname=asset.hostname,
                                 flag=flags[name], name=name, version=version))

@@ -55,6 +55,9 @@ def assign(session: Session, asset_id: int, current: int | None, packages: list[
                          .with_for_update(read=True)).scalar()
     if found is not None:
         if current is not None and current != found and _only_user(conn, current, asset_id):
+            facts = table_of(HostFacts)  # off the old set first: its key still names it
+            conn.execute(update(facts).where(facts.c.asset_id == asset_id)
+                         .values(software_set_id=found))
             _drop(conn, current)
         return int(found)
     if current is not None and _only_user(conn, current, asset_id):
