@@ -222,7 +222,7 @@ def installations(session: Session, rules: Rules,
             .join(Asset, col(Asset.id) == facts.c.asset_id)
             .join(sets, sets.c.id == facts.c.software_set_id)
             .where(col(Asset.status) != AssetStatus.RETIRED), scope)):
-        on_set[set_id].append(tuple(host))  # type: ignore[arg-type]
+        on_set[set_id].append(tuple(host))
         hosts += packages > 0
     per_set = _scoped(sa_select(facts.c.software_set_id.label("set_id"),
                                 func.count().label("n"))
