@@ -387,7 +387,7 @@ def _apply_full(session: Session, agent: Agent, report: Report) -> IngestResult:
     facts.reported_at = report.created_at
     facts.updated_at = utcnow()
     if report.software is not None:
-        packages = sorted({(p.name, p.version or "", p.publisher or "")
+        packages = sorted({(p["name"], p.get("version") or "", p.get("publisher") or "")
                            for p in report.software})
         digest = software_sets.digest(packages)
         if digest != facts.software_digest or facts.software_set_id is None:
