@@ -21,6 +21,7 @@ import hashlib
 from typing import Any
 
 from sqlalchemy import Subquery, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -67,10 +68,16 @@ def assign(session: Session, asset_id: int, current: int | None, packages: list[
         conn.execute(update(sets).where(sets.c.id == current)
                      .values(digest=key, packages=len(packages)))
         return current
-    new = int(conn.execute(insert(sets).values(digest=key, packages=len(packages))
-                           .returning(sets.c.id)).scalar_one())
-    _insert_items(conn, new, packages)
-    return new
+    stmt = insert(sets)
+    if conn.dialect.name == "postgresql":  # another collector may store this list meanwhile
+        stmt = pg_insert(sets).on_conflict_do_nothing(index_elements=[sets.c.digest])
+    new = conn.execute(stmt.values(digest=key, packages=len(packages))
+                       .returning(sets.c.id)).scalar()
+    if new is None:  # it did, and committed: share its set
+        return int(conn.execute(select(sets.c.id).where(sets.c.digest == key)
+                                .with_for_update(read=True)).scalar_one())
+    _insert_items(conn, int(new), packages)
+    return int(new)
 
 
 def prune(session: Session) -> int:

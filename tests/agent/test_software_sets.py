@@ -4,6 +4,7 @@ and every reader answers as it did when each host had its own rows."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from muniops.inventory import agents, assets, fleet, sites, software_sets
+from muniops.inventory import agents, assets, fleet, migrate, sites, software_sets
 from muniops.inventory.agent_policy import SoftwarePolicy
 from muniops.inventory.agent_schema import Report
 from muniops.inventory.db import Database
@@ -120,3 +121,34 @@ def test_reports_of_one_image_from_many_hosts_and_then_a_deleted_asset(
         assert {r.hosts for r in fleet.software_summary(s, SoftwarePolicy())} == {2}
     with db.write() as s:
         assert software_sets.prune(s) == 0  # the image's set is in use
+
+
+def test_two_writers_of_one_postgresql_storing_one_new_list_share_it(
+        tmp_path, request) -> None:  # type: ignore[no-untyped-def]
+    """Two collectors on one PostgreSQL: the second waits for the first's set and uses it
+    (no second copy, no failed report)."""
+    from tests.conftest import new_database_url
+
+    db = Database(new_database_url("postgresql", tmp_path, request))
+    migrate.upgrade(db.engine)
+    with db.write() as s:
+        sites.add_site(s, SiteCreate(name="City Hall"), actor="t")
+        secret = agents.create_enrollment_secret(s, "City Hall", actor="t")[1]
+        ids = {h: agents.enroll(s, secret, h)[0].id or 0 for h in ("pc-1", "pc-2")}
+    first_stored, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with db.write() as s:
+            agents.ingest(s, s.get(Agent, ids["pc-1"]), _report("pc-1", IMAGE))  # type: ignore[arg-type]
+            first_stored.set()
+            release.wait(10)  # not committed yet while the second one stores the list
+
+    writer = threading.Thread(target=first)
+    writer.start()
+    assert first_stored.wait(10)
+    threading.Timer(0.5, release.set).start()
+    _send(db, ids, "pc-2", IMAGE)  # waits on the first one's uncommitted set
+    writer.join(10)
+    assert _set_of(db, "pc-1") == _set_of(db, "pc-2") is not None
+    assert _sets(db) == 1
+    db.dispose()
