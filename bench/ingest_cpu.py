@@ -1,12 +1,15 @@
 """CPU-ms per full report, parse and store apart, in process: what a shared machine
 changes least (wall-clock rates move with the neighbours' load).
 
-``python -m bench.ingest_cpu N [sqlite | postgresql+psycopg://app@127.0.0.1:PORT]``
+``python -m bench.ingest_cpu N [sqlite | postgresql+psycopg://app@127.0.0.1:PORT] [distinct]``
 prints one JSON line: ``parse_ms`` (gunzip, JSON, pydantic), ``store_ms`` (this process,
-batches of 32 as the writer thread makes them, each host's first report: ~840 software
-rows), ``server_ms`` (PostgreSQL's own processes), and ``again_*`` for a second full
-report per host with one package changed and one removed. Compare two checkouts by
-alternating runs (the same machine, the same minute)."""
+batches of 32 as the writer thread makes them, each host's first report), ``server_ms``
+(PostgreSQL's own processes), and ``again_*`` for a second full report per host with one
+package changed and one removed. Every host reports this machine's ~840 packages, so
+hosts share one stored list (``inventory.software_sets``: the common case of one image);
+``distinct`` gives each host one package of its own, the worst case: every host its own
+stored list, written whole on its first report and edited on the second. Compare two
+checkouts by alternating runs (the same machine, the same minute)."""
 
 from __future__ import annotations
 
@@ -55,7 +58,7 @@ def _store(db: Database, ids: list[int], reports: list[Report]) -> None:
         item.done.result()
 
 
-def main(n: int, target: str) -> dict[str, float | str]:
+def main(n: int, target: str, distinct: bool = False) -> dict[str, float | str]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     base = json.loads(run_agent(tmp / "state", "inventory", "--print").stdout)
     fulls = [full for full, _beats in _fleet_reports(base, n)]
@@ -77,6 +80,10 @@ def main(n: int, target: str) -> dict[str, float | str]:
         ids = [agents.enroll(s, plain, f"pc-{i:05d}")[0].id or 0 for i in range(n)]
     c0 = time.process_time()
     parsed = [_parse(_expand(full, "gzip", 64 << 20)) for full in fulls]
+    parse = time.process_time() - c0
+    for i, r in enumerate(parsed if distinct else []):
+        assert r.software is not None
+        r.software.append({"name": f"host-tool-{i}", "version": "1.0"})
     c1, s0 = time.process_time(), _server_cpu(server)
     _store(db, ids, parsed)
     c2, s1 = time.process_time(), _server_cpu(server)
@@ -94,11 +101,13 @@ def main(n: int, target: str) -> dict[str, float | str]:
     db.dispose()
     ms = 1000 / n
     return {"target": target.split(":")[0], "packages": len(base["software"]),
-            "parse_ms": round((c1 - c0) * ms, 2), "store_ms": round((c2 - c1) * ms, 2),
+            "lists": "distinct" if distinct else "shared",
+            "parse_ms": round(parse * ms, 2), "store_ms": round((c2 - c1) * ms, 2),
             "server_ms": round((s1 - s0) * ms, 2), "again_store_ms": round((c4 - c3) * ms, 2),
             "again_server_ms": round((s3 - s2) * ms, 2)}
 
 
 if __name__ == "__main__":
     print(json.dumps(main(int(sys.argv[1]) if len(sys.argv) > 1 else 160,
-                          sys.argv[2] if len(sys.argv) > 2 else "sqlite")))
+                          sys.argv[2] if len(sys.argv) > 2 else "sqlite",
+                          "distinct" in sys.argv[3:])))

@@ -1,6 +1,9 @@
 """The licence check at city scale: HOSTS hosts each reporting the recorded Windows XP
 software list plus PACKAGES generated package names, checked against the product rule
-file. ``python -m bench.licences [HOSTS] [PACKAGES]`` (default 5,000 × 200).
+file. ``python -m bench.licences [HOSTS] [PACKAGES] [DISTINCT]`` (default 5,000 × 200, 1):
+DISTINCT different lists among the hosts (each list one package apart), stored as ingest
+stores them (``inventory.software_sets``): 1 is one image everywhere, HOSTS is every host
+its own list.
 
 Reference, in the same run: reading the same rows with one Core SELECT (no matching):
 the floor of looking at every installation at all."""
@@ -15,10 +18,9 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from muniops.agent.probes import windows
-from muniops.inventory import licences, migrate
+from muniops.inventory import licences, migrate, software_sets
 from muniops.inventory.db import Database, sqlite_url
-from muniops.inventory.models import Asset, AssetKind, AssetStatus
-from muniops.inventory.models.agents import HostSoftware
+from muniops.inventory.models import Asset, AssetKind, AssetStatus, HostFacts
 from muniops.inventory.software_rules import load_rules
 from muniops.inventory.types import utcnow
 
@@ -26,7 +28,7 @@ XP = (Path(__file__).resolve().parent.parent / "tests" / "agent" / "fixtures" / 
       / "registry" / "xp-Uninstall.reg")
 
 
-def main(hosts: int = 5000, extra: int = 200) -> None:
+def main(hosts: int = 5000, extra: int = 200, distinct: int = 1) -> None:
     keys = windows.parse_reg_export(XP.read_bytes().decode("utf-16"))
     recorded = [(p["name"], p["version"] or "")
                 for p in windows.software(windows.Recorded(registry=keys))]
@@ -40,17 +42,26 @@ def main(hosts: int = 5000, extra: int = 200) -> None:
                                        "created_at": utcnow(), "updated_at": utcnow()}
                                       for n in range(hosts)])
             ids = [r[0] for r in s.execute(select(Asset.id))]
-            rows = [{"asset_id": aid, "name": name, "version": version, "publisher": ""}
-                    for aid in ids for name, version in
-                    [*recorded, *((f"package-{i}", "1.0") for i in range(extra))]]
-            for i in range(0, len(rows), 50_000):
-                s.execute(insert(HostSoftware), rows[i:i + 50_000])
-        print(f"{hosts:,} hosts × {len(recorded) + extra} packages = {len(rows):,} rows")
+            base = [*((n, v, "") for n, v in recorded),
+                    *((f"package-{i}", "1.0", "") for i in range(extra))]
+            lists = [sorted([*base, (f"host-tool-{k}", "1.0", "")]) for k in range(distinct)]
+            stored: dict[int, int] = {}
+            for n, aid in enumerate(ids):
+                k = n % distinct
+                packages = lists[k]
+                if k not in stored:
+                    stored[k] = software_sets.assign(s, aid, None, packages,
+                                                     software_sets.digest(packages))
+                s.add(HostFacts(asset_id=aid, reported_at=utcnow(), software_set_id=stored[k],
+                                software_digest=software_sets.digest(packages)))
+        rows = hosts * len(lists[0])
+        print(f"{hosts:,} hosts × {len(lists[0])} packages = {rows:,} installations, "
+              f"{distinct:,} distinct lists")
         rules = load_rules()
         with db.read() as s:
             t = time.perf_counter()
-            n = sum(1 for _ in s.execute(select(HostSoftware.asset_id, HostSoftware.name,
-                                                HostSoftware.version)))
+            hs = software_sets.host_software()
+            n = sum(1 for _ in s.execute(select(hs.c.asset_id, hs.c.name, hs.c.version)))
             floor = time.perf_counter() - t
             t = time.perf_counter()
             result = licences.check(s, rules, utcnow().date())
@@ -62,4 +73,4 @@ def main(hosts: int = 5000, extra: int = 200) -> None:
 
 
 if __name__ == "__main__":
-    main(*(int(a) for a in sys.argv[1:3]))
+    main(*(int(a) for a in sys.argv[1:4]))

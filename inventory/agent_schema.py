@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Required, Self, cast
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator, with_config
+from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
 
 SCHEMA_VERSIONS = (1,)
 MAX_TEXT = 4096  # any string of a report
@@ -147,24 +148,34 @@ class User(Open):
     name: CleanStr
 
 
-class Package(Open):
-    """Cleaned by ``Report._clean_software``: one pass over a list of thousands, not three
-    Python validators per package (most of a full report's parse otherwise)."""
+@with_config(ConfigDict(extra="allow", str_max_length=MAX_TEXT))
+class Package(TypedDict, total=False):
+    """One installed package: a plain dict, not a model. A report lists ~800 of them, and
+    one model each (its own dict, set and extra dict) was most of a report's parse, and
+    kept the garbage collector busy while reports waited for the store. Cleaned and
+    bounded by ``_clean_package`` (one plain function per package, as an ``Open``
+    section would be), so an error still names the package (``software.12``)."""
 
-    name: str = Field(min_length=1, max_length=300)
-    version: str | None = Field(default=None, max_length=120)
-    publisher: str | None = Field(default=None, max_length=200)
+    name: Required[Annotated[str, Field(min_length=1, max_length=300)]]
+    version: Annotated[str | None, Field(max_length=120)]
+    publisher: Annotated[str | None, Field(max_length=200)]
 
 
-def _clean_packages(packages: list[Package] | None) -> list[Package] | None:
-    for p in packages or ():
-        if _CONTROL.search(p.name):
-            p.name = clean(p.name)
-        if p.version and _CONTROL.search(p.version):
-            p.version = clean(p.version)
-        if p.publisher and _CONTROL.search(p.publisher):
-            p.publisher = clean(p.publisher)
-    return packages
+_PACKAGE_FIELDS = frozenset(("name", "version", "publisher"))
+
+
+def _clean_package(package: Package) -> Package:
+    fields = cast(dict[str, Any], package)
+    for key in _PACKAGE_FIELDS:
+        value = fields.get(key)
+        if value and not value.isprintable():  # printable text holds no control character
+            fields[key] = clean(value)
+    if len(fields) > len(_PACKAGE_FIELDS) or not _PACKAGE_FIELDS.issuperset(fields):
+        extra = {k: v for k, v in fields.items() if k not in _PACKAGE_FIELDS}
+        if extra and not (len(extra) < MAX_EXTRA_VALUES and all(
+                type(v) is str and len(v) <= MAX_TEXT for v in extra.values())):
+            _extra_size(extra)
+    return package
 
 
 class AvProduct(Open):
@@ -216,7 +227,7 @@ class Report(Open):
     filesystems: list[Filesystem] | None = Field(default=None, max_length=MAX_ITEMS)
     network: list[Interface] | None = Field(default=None, max_length=MAX_ITEMS)
     users: list[User] | None = Field(default=None, max_length=MAX_ITEMS)
-    software: Annotated[list[Package] | None, AfterValidator(_clean_packages)] = Field(
+    software: list[Annotated[Package, AfterValidator(_clean_package)]] | None = Field(
         default=None, max_length=100_000)
     antivirus: Antivirus | None = None
     health: Health | None = None

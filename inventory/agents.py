@@ -4,18 +4,16 @@ report UUID), matching hosts to assets, hardware change events, and the fleet vi
 
 from __future__ import annotations
 
-import hashlib
-import json
 import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select as sa_select, update as sa_update
+from sqlalchemy import delete, func, update as sa_update
 from sqlmodel import Session, col, select
 
-from muniops.inventory import agent_claims, audit, backups
+from muniops.inventory import agent_claims, audit, backups, software_sets
 from muniops.inventory.agent_schema import Report
 from muniops.inventory.db import table_of
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
@@ -28,7 +26,6 @@ from muniops.inventory.models import (
     AssetStatus,
     EnrollmentSecret,
     HostFacts,
-    HostSoftware,
     Site,
 )
 from muniops.inventory.schemas import normalize_mac
@@ -362,51 +359,6 @@ def _record_changes(session: Session, asset: Asset, before: dict[str, Any],
     return changed
 
 
-Package = tuple[str, str, str]  # name, version, publisher
-
-
-def _software_digest(packages: list[Package]) -> str:
-    return hashlib.sha256(json.dumps(packages).encode()).hexdigest()
-
-
-def _replace_software(session: Session, asset_id: int, packages: list[Package], *,
-                      known: str | None) -> None:
-    """Make the host's rows say ``packages``, writing only what changed: a host's first
-    report inserts its ~800 rows, a later one the few packages updated or removed. Core
-    statements on the table, not ORM objects: that is most of a report's cost otherwise."""
-    table = table_of(HostSoftware)
-    conn = session.connection()
-    wanted = set(packages)
-    gone: list[tuple[int, str, str, str]] = []
-    if known is not None:
-        for name, version, publisher in conn.execute(
-                sa_select(table.c.name, table.c.version, table.c.publisher)
-                .where(table.c.asset_id == asset_id)):
-            package = (name, version, publisher)
-            if package in wanted:
-                wanted.discard(package)
-            else:
-                gone.append((asset_id, *package))
-    # the driver's own executemany: SQLAlchemy's per-row work was half the cost
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    if gone:  # by key: the rows have no other identity
-        conn.exec_driver_sql(
-            f"DELETE FROM {table.name} WHERE asset_id = {mark} AND name = {mark} "
-            f"AND version = {mark} AND publisher = {mark}", gone)
-    if not wanted:
-        return
-    rows = [(asset_id, n, v, pub) for n, v, pub in sorted(wanted)]  # appended in key order
-    columns = f"{table.name} (asset_id, name, version, publisher)"
-    if conn.dialect.driver == "psycopg":  # PostgreSQL's COPY: one statement, not 800
-        raw: Any = conn.connection.dbapi_connection
-        with raw.cursor() as cursor, cursor.copy(f"COPY {columns} FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    conn.exec_driver_sql(f"INSERT INTO {columns} VALUES ({mark}, {mark}, {mark}, {mark})",
-                         rows)
-
-
 def _apply_full(session: Session, agent: Agent, report: Report) -> IngestResult:
     macs = _physical_macs(report)
     asset = _claim(session, agent, report, macs)
@@ -435,12 +387,12 @@ def _apply_full(session: Session, agent: Agent, report: Report) -> IngestResult:
     facts.reported_at = report.created_at
     facts.updated_at = utcnow()
     if report.software is not None:
-        packages = sorted({(p.name, p.version or "", p.publisher or "")
+        packages = sorted({(p["name"], p.get("version") or "", p.get("publisher") or "")
                            for p in report.software})
-        digest = _software_digest(packages)
-        if digest != facts.software_digest:
-            _replace_software(session, asset.id, packages,
-                              known=facts.software_digest or None)
+        digest = software_sets.digest(packages)
+        if digest != facts.software_digest or facts.software_set_id is None:
+            facts.software_set_id = software_sets.assign(
+                session, asset.id, facts.software_set_id, packages, digest)
             facts.software_digest = digest
     session.add(facts)
     if report.backups is not None:

@@ -9,18 +9,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func
+from sqlalchemy import func, select as sa_select
 from sqlmodel import Session, col, select
 
-from muniops.inventory import assets as asset_ops
+from muniops.inventory import assets as asset_ops, software_sets
 from muniops.inventory.agent_policy import (
     AntivirusPolicy,
     SoftwarePolicy,
     av_problems,
     signature_age_days,
 )
+from muniops.inventory.db import table_of
 from muniops.inventory.errors import NotFound
-from muniops.inventory.models import Agent, Asset, HostFacts, HostSoftware, Site
+from muniops.inventory.models import Agent, Asset, HostFacts, Site, SoftwareSetItem
 from muniops.inventory.scope import EVERYWHERE, Scope
 from muniops.inventory.types import utcnow
 
@@ -126,11 +127,11 @@ def av_compliance(session: Session, policy: AntivirusPolicy,
     return rows
 
 
-def _in_scope(stmt: Any, scope: Scope) -> Any:
+def _in_scope(stmt: Any, hs: Any, scope: Scope) -> Any:
     """Only the software of hosts whose asset is at a site of the scope's district."""
     if scope.district is None:
         return stmt
-    return stmt.join(Asset, col(Asset.id) == HostSoftware.asset_id).join(
+    return stmt.join(Asset, col(Asset.id) == hs.c.asset_id).join(
         Site, col(Site.id) == Asset.site_id).where(Site.district == scope.district)
 
 
@@ -138,20 +139,19 @@ def software_summary(session: Session, policy: SoftwarePolicy,
                      name_like: str | None = None,
                      scope: Scope = EVERYWHERE) -> list[SoftwareRow]:
     """Installed packages across the fleet (a liaison's district): versions, host counts."""
-    stmt = _in_scope(select(HostSoftware.name, HostSoftware.version,
-                            func.count(func.distinct(HostSoftware.asset_id))).group_by(
-        col(HostSoftware.name), col(HostSoftware.version)), scope)
+    hs = software_sets.host_software()
+    stmt = _in_scope(sa_select(hs.c.name, hs.c.version, func.count(func.distinct(hs.c.asset_id)))
+                     .group_by(hs.c.name, hs.c.version), hs, scope)
     if name_like:
-        stmt = stmt.where(col(HostSoftware.name).ilike(f"%{name_like}%"))
+        stmt = stmt.where(hs.c.name.ilike(f"%{name_like}%"))
     versions: dict[str, list[str]] = defaultdict(list)
-    for name, version, _n in session.exec(stmt):
+    for name, version, _n in session.execute(stmt):
         versions[name].append(version)
-    host_stmt = _in_scope(select(HostSoftware.name,
-                                 func.count(func.distinct(HostSoftware.asset_id))
-                                 ).group_by(col(HostSoftware.name)), scope)
+    host_stmt = _in_scope(sa_select(hs.c.name, func.count(func.distinct(hs.c.asset_id)))
+                          .group_by(hs.c.name), hs, scope)
     if name_like:
-        host_stmt = host_stmt.where(col(HostSoftware.name).ilike(f"%{name_like}%"))
-    hosts = dict(session.exec(host_stmt).all())
+        host_stmt = host_stmt.where(hs.c.name.ilike(f"%{name_like}%"))
+    hosts: dict[str, int] = {n: c for n, c in session.execute(host_stmt)}
     return [SoftwareRow(name=n, versions=sorted(v), hosts=hosts.get(n, 0),
                         flag=policy.classify(n)) for n, v in sorted(versions.items())]
 
@@ -161,20 +161,23 @@ def flagged_hosts(session: Session, policy: SoftwarePolicy,
     """Hosts running denied or unapproved software, one row per package."""
     if not policy.deny and not policy.allow:
         return []
-    names = [n for n in session.exec(select(HostSoftware.name).distinct())]
+    item = table_of(SoftwareSetItem)
+    names = [n for n, in session.execute(sa_select(item.c.name).distinct())]
     flags = {n: f for n in names if (f := policy.classify(n))}
     if not flags:
         return []
     rows = []
-    stmt = (select(HostSoftware, Asset).join(Asset, col(Asset.id) == HostSoftware.asset_id)
-            .where(col(HostSoftware.name).in_(list(flags)))
-            .order_by(col(Asset.hostname), col(HostSoftware.name)))
+    hs = software_sets.host_software()
+    stmt = (sa_select(hs.c.name, hs.c.version, Asset)
+            .join(Asset, col(Asset.id) == hs.c.asset_id)
+            .where(hs.c.name.in_(list(flags)))
+            .order_by(col(Asset.hostname), hs.c.name, hs.c.version, hs.c.publisher))
     if scope.district is not None:
         stmt = stmt.join(Site, col(Site.id) == Asset.site_id).where(
-            Site.district == scope.district)
-    for sw, asset in session.exec(stmt):
+            col(Site.district) == scope.district)
+    for name, version, asset in session.execute(stmt):
         rows.append(FlaggedHost(asset=asset_ops.label(asset), hostname=asset.hostname,
-                                flag=flags[sw.name], name=sw.name, version=sw.version))
+                                flag=flags[name], name=name, version=version))
     return rows
 
 
@@ -194,9 +197,12 @@ def find_host(session: Session, ref: str, scope: Scope = EVERYWHERE) -> Asset:
 def host_detail(session: Session, asset: Asset) -> dict[str, Any]:
     """Facts, software and hardware change history of one host."""
     facts = session.get(HostFacts, asset.id)
-    software = [{"name": s.name, "version": s.version, "publisher": s.publisher}
-                for s in session.exec(select(HostSoftware).where(
-                    HostSoftware.asset_id == asset.id).order_by(col(HostSoftware.name)))]
+    item = table_of(SoftwareSetItem)
+    software = [{"name": n, "version": v, "publisher": p}
+                for n, v, p in session.execute(
+                    sa_select(item.c.name, item.c.version, item.c.publisher)
+                    .where(item.c.set_id == (facts.software_set_id if facts else None))
+                    .order_by(item.c.name, item.c.version, item.c.publisher))]
     agents = [{"agent_id": a.uid, "hostname": a.hostname, "last_seen_at": a.last_seen_at,
                "revoked": a.revoked_at is not None}
               for a in session.exec(select(Agent).where(Agent.asset_id == asset.id))]

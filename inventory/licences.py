@@ -23,9 +23,17 @@ from sqlmodel import Session, col, select
 
 from muniops.inventory import audit
 from muniops.inventory.assets import get_asset
+from muniops.inventory.db import table_of
 from muniops.inventory.errors import Conflict, InvalidInput, NotFound
-from muniops.inventory.models import Asset, AssetStatus, Assignment, Site
-from muniops.inventory.models.agents import HostSoftware
+from muniops.inventory.models import (
+    Asset,
+    AssetStatus,
+    Assignment,
+    HostFacts,
+    Site,
+    SoftwareSet,
+    SoftwareSetItem,
+)
 from muniops.inventory.models.licences import Licence, LicenceAssignment, LicenceKey
 from muniops.inventory.schemas import Strict
 from muniops.inventory.scope import EVERYWHERE, Scope
@@ -199,44 +207,61 @@ def _scoped(stmt: Any, scope: Scope) -> Any:
 def installations(session: Session, rules: Rules,
                   scope: Scope = EVERYWHERE) -> tuple[list[Install], int, int]:
     """Every classified package on every host in service; how many reported packages the
-    rule file does not know; how many hosts reported software. Each distinct (name,
-    version) is classified once: a city has millions of rows but few distinct packages."""
-    in_service = _scoped(select(HostSoftware.name, HostSoftware.version, func.count())
-                         .join(Asset, col(Asset.id) == HostSoftware.asset_id)
-                         .where(Asset.status != AssetStatus.RETIRED), scope
-                         ).group_by(col(HostSoftware.name), col(HostSoftware.version))
+    rule file does not know; how many hosts reported software. Hosts share stored package
+    lists (``inventory.software_sets``): the store counts each distinct (name, version)
+    over the lists times their hosts, each is classified once, and only the lists' rows
+    of classified packages are read, then applied to each list's hosts."""
+    facts, item, sets = table_of(HostFacts), table_of(SoftwareSetItem), table_of(SoftwareSet)
+    on_set: dict[int, list[tuple[int, str | None, str | None, str | None, int | None]]] = \
+        defaultdict(list)
+    hosts = 0  # with at least one package
+    for set_id, packages, *host in session.execute(_scoped(
+            sa_select(facts.c.software_set_id, sets.c.packages, col(Asset.id),
+                      col(Asset.asset_tag), col(Asset.serial), col(Asset.hostname),
+                      col(Asset.site_id))
+            .join(Asset, col(Asset.id) == facts.c.asset_id)
+            .join(sets, sets.c.id == facts.c.software_set_id)
+            .where(col(Asset.status) != AssetStatus.RETIRED), scope)):
+        on_set[set_id].append(tuple(host))
+        hosts += packages > 0
+    per_set = _scoped(sa_select(facts.c.software_set_id.label("set_id"),
+                                func.count().label("n"))
+                      .join(Asset, col(Asset.id) == facts.c.asset_id)
+                      .where(col(Asset.status) != AssetStatus.RETIRED), scope
+                      ).group_by(facts.c.software_set_id).subquery()
     known: dict[tuple[str, str], Match] = {}
     unknown = 0
-    for name, version, n in session.exec(in_service):
+    for name, version, n in session.execute(
+            sa_select(item.c.name, item.c.version, func.sum(per_set.c.n))
+            .join(per_set, per_set.c.set_id == item.c.set_id)
+            .group_by(item.c.name, item.c.version)):
         match = classify(rules, name, version)
         if match is None:
-            unknown += n
+            unknown += int(n)
         else:
             known[(name, version)] = match
-    hosts = session.exec(_scoped(select(func.count(func.distinct(HostSoftware.asset_id)))
-                                 .join(Asset, col(Asset.id) == HostSoftware.asset_id)
-                                 .where(Asset.status != AssetStatus.RETIRED), scope)).one()
-    sites = {s.id: s.name for s in session.exec(select(Site))}
-    out: dict[tuple[int, str, str], Install] = {}
+    matched: dict[int, list[tuple[str, Match]]] = defaultdict(list)
     names = sorted({name for name, _v in known})
     for chunk in range(0, len(names), 500):
-        stmt = _scoped(sa_select(col(HostSoftware.name), col(HostSoftware.version),
-                                 col(Asset.id), col(Asset.asset_tag), col(Asset.serial),
-                                 col(Asset.hostname), col(Asset.site_id))
-                       .join(Asset, col(Asset.id) == HostSoftware.asset_id)
-                       .where(col(Asset.status) != AssetStatus.RETIRED,
-                              col(HostSoftware.name).in_(names[chunk:chunk + 500])), scope)
-        for name, version, aid, tag, serial, hostname, site_id in session.execute(stmt):
+        for set_id, name, version in session.execute(  # columns, not ORM objects
+                sa_select(item.c.set_id, item.c.name, item.c.version)
+                .where(item.c.name.in_(names[chunk:chunk + 500]))):
             match = known.get((name, version))
-            if match is None:
-                continue
-            key = (aid, match.product, match.version)
-            if key not in out:  # columns, not ORM objects: a city has millions of rows
-                out[key] = Install(aid, tag or serial or f"#{aid}", hostname or "",
-                                   sites.get(site_id, ""), match.product, match.version,
-                                   name, match.need)
+            if match is not None and set_id in on_set:
+                matched[set_id].append((name, match))
+    sites = {s.id: s.name for s in session.exec(select(Site))}
+    out: dict[tuple[int, str, str], Install] = {}
+    for set_id, matches in matched.items():
+        matches.sort(key=lambda m: m[0])
+        for aid, tag, serial, hostname, site_id in on_set[set_id]:
+            for name, match in matches:
+                key = (aid, match.product, match.version)
+                if key not in out:
+                    out[key] = Install(aid, tag or serial or f"#{aid}", hostname or "",
+                                       sites.get(site_id, ""), match.product, match.version,
+                                       name, match.need)
     return sorted(out.values(), key=lambda i: (i.asset_id, i.product, i.version)), unknown, \
-        int(hosts)
+        hosts
 
 
 def check(session: Session, rules: Rules, today: date, expiring_days: int = 60,

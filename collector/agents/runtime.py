@@ -12,7 +12,7 @@ from prometheus_client.registry import Collector as PromCollector
 from muniops.collector.agents.metrics import AgentMetrics, ReportCounters
 from muniops.collector.agents.writer import IngestWriter
 from muniops.collector.core.feature import Job, Runtime
-from muniops.inventory import agents
+from muniops.inventory import agents, software_sets
 
 if TYPE_CHECKING:
     from muniops.collector.core.service import Collector
@@ -36,8 +36,9 @@ class AgentsRuntime(Runtime):
         self.writer.close()
 
     def prune_ledger(self) -> None:
-        """Forget report UUIDs older than ``agents.ledger_days``; an agent's spool never
-        holds a report that long."""
+        """Forget report UUIDs older than ``agents.ledger_days`` (an agent's spool never
+        holds a report that long), and the software lists of hosts since deleted."""
         with self.collector.db.write() as s:
             n = agents.prune_ledger(s, self.collector.settings.agents.ledger_days)
-        log.info("agent ledger: forgot %d report ids", n)
+            unused = software_sets.prune(s)
+        log.info("agent ledger: forgot %d report ids, %d unused software lists", n, unused)

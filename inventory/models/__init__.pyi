@@ -9,7 +9,8 @@ from .agents import (
     AgentReport as AgentReport,
     EnrollmentSecret as EnrollmentSecret,
     HostFacts as HostFacts,
-    HostSoftware as HostSoftware,
+    SoftwareSet as SoftwareSet,
+    SoftwareSetItem as SoftwareSetItem,
 )
 from .audit import (
     AuditEntry as AuditEntry,

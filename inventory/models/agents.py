@@ -87,23 +87,37 @@ class HostFacts(SQLModel, table=True):
     # the latest health (load, memory, uptime) from any report: heartbeats write only this
     health: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     software_digest: str = Field(default="", max_length=64)
+    # the host's packages, as its last full report listed them (None: never reported)
+    software_set_id: int | None = Field(default=None, foreign_key="software_set.id",
+                                        index=True)
     reported_at: datetime = Field(sa_type=UTCDateTime)  # the report's own time
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class HostSoftware(SQLModel, table=True):
-    """One installed package on one host, as its last full report listed it.
+class SoftwareSet(SQLModel, table=True):
+    """One distinct list of installed packages, shared by every host that reports it.
 
-    Keyed by the package itself, with no surrogate id, no other index and (on SQLite) no
-    rowid: the rows live in the key's b-tree, in host order, so a host's ~800 packages
-    are appended to one b-tree instead of three (a third of a full report's cost before).
-    Readers by name scan the table: they group or classify every row anyway."""
+    Hosts installed from one image report one list: it is stored once and each host's
+    ``host_facts.software_set_id`` points at it, so a full report whose list some host
+    already has writes no package row at all. ``digest`` is the SHA-256 of the sorted
+    (name, version, publisher) list (``inventory.software_sets.digest``)."""
 
-    __tablename__ = "host_software"
+    __tablename__ = "software_set"
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(sa_column=sa.Column(sa.String(64), unique=True, nullable=False))
+    packages: int = 0
+
+
+class SoftwareSetItem(SQLModel, table=True):
+    """One package of a software set. Keyed by the package itself, with no surrogate id
+    and (on SQLite) no rowid: a set's rows are appended to one b-tree, in set order."""
+
+    __tablename__ = "software_set_item"
     __table_args__ = {"sqlite_with_rowid": False}
 
-    asset_id: int = Field(
-        sa_column=sa.Column(sa.Integer, sa.ForeignKey("asset.id", ondelete="CASCADE"),
+    set_id: int = Field(
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("software_set.id", ondelete="CASCADE"),
                             primary_key=True)
     )
     name: str = Field(max_length=300, primary_key=True)

@@ -26,9 +26,9 @@ def test_package_text_loses_control_characters_and_keeps_extras() -> None:
         {"name": "zlib"}]))
     assert report.software is not None
     first, second = report.software
-    assert (first.name, first.version, first.publisher) == ("7-Zip[2J", "23.01", "Igor Pavlov")
-    assert first.model_extra == {"arch": "x64"}
-    assert (second.name, second.version, second.publisher) == ("zlib", None, None)
+    assert first == {"name": "7-Zip[2J", "version": "23.01", "publisher": "Igor Pavlov",
+                     "arch": "x64"}
+    assert second == {"name": "zlib"}
 
 
 @pytest.mark.parametrize(("package", "where"), [
