@@ -5,7 +5,7 @@ report, and SQLite's single writer is never fought over by the API's threads. Ea
 is answered only once its batch has committed, so an accepted report is never lost; a
 report that fails (a duplicate sent twice at once, a bad row) fails alone.
 
-Heartbeats take the bulk path (``inventory/agent_heartbeats.py``: five statements for the
+Heartbeats take the bulk path (``inventory/agent_heartbeats.py``: four statements for the
 whole batch, not a SAVEPOINT and six statements each). The writer takes whatever is
 waiting, it never waits for more: with a few dozen requests in flight, waiting to fill a
 batch would only add latency. Each item carries the hash of the token its request came
@@ -47,7 +47,7 @@ def _apply_one(s: Session, item: Pending) -> agents.IngestResult | Exception:
     try:
         with s.begin_nested():
             agent = s.get(Agent, item.agent_id)
-            if token_refused(agent, item.token_hash):
+            if agent is None or token_refused(agent, item.token_hash):
                 return TokenRefused("unknown or revoked agent token")
             assert agent is not None
             return agents.ingest(s, agent, item.report)
@@ -67,29 +67,31 @@ def _apply_one(s: Session, item: Pending) -> agents.IngestResult | Exception:
         return exc
 
 
-def _apply_heartbeats(s: Session, beats: list[Pending]
-                      ) -> list[tuple[Pending, agents.IngestResult | Exception]]:
-    """The heartbeats of a batch in bulk, before its full reports (which load their agent
-    after this has updated it); none if one of them was stored meanwhile by another
-    process: then they are applied one by one."""
-    try:
-        with s.begin_nested():
-            outcomes = ingest_heartbeats(s, [Heartbeat(i.agent_id, i.report, i.token_hash)
-                                             for i in beats])
-    except IntegrityError:
-        return []
-    return list(zip(beats, outcomes, strict=True))
+def _in_one_transaction(db: Database, batch: Sequence[Pending], bulk: bool
+                        ) -> list[tuple[Pending, agents.IngestResult | Exception]]:
+    """The batch's heartbeats in bulk (unless ``bulk`` is off), before its full reports,
+    which load their agent after that has updated it; then each full report in its own
+    SAVEPOINT."""
+    with db.write() as s:
+        beats = [item for item in batch if bulk and item.report.kind == "heartbeat"]
+        results: list[tuple[Pending, agents.IngestResult | Exception]] = list(zip(
+            beats, ingest_heartbeats(s, [Heartbeat(i.agent_id, i.report, i.token_hash)
+                                         for i in beats]), strict=True)) if beats else []
+        results += [(item, _apply_one(s, item)) for item in batch
+                    if not (beats and item.report.kind == "heartbeat")]
+    return results
 
 
 def apply_batch(db: Database, batch: Sequence[Pending]) -> None:
-    """Apply every report of ``batch`` in one transaction, each in a SAVEPOINT; resolve
-    each one's future once the transaction committed (or failed)."""
+    """Apply every report of ``batch`` in one transaction; resolve each one's future once
+    the transaction committed (or failed)."""
     try:
-        with db.write() as s:
-            beats = [item for item in batch if item.report.kind == "heartbeat"]
-            bulk = _apply_heartbeats(s, beats) if beats else []
-            results = bulk + [(item, _apply_one(s, item)) for item in batch
-                              if not (bulk and item.report.kind == "heartbeat")]
+        try:
+            results = _in_one_transaction(db, batch, bulk=True)
+        except IntegrityError:  # a row the bulk path did not foresee: each on its own
+            log.warning("ingest: a batch of %d applied again one by one", len(batch),
+                        exc_info=True)
+            results = _in_one_transaction(db, batch, bulk=False)
     except Exception as exc:  # the commit failed: nothing of the batch was stored
         for item in batch:
             item.done.set_exception(exc)

@@ -138,9 +138,9 @@ def test_a_batch_of_heartbeats_has_the_effects_of_one_by_one(db: Database) -> No
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_a_copy_stored_meanwhile_by_another_worker_is_applied_once(db: Database) -> None:
     """Two workers on one PostgreSQL may hold the same heartbeat (the agent sent it again
-    after a timeout): the other one commits it between this batch's ledger check and its
-    INSERT. The batch then goes one by one: that heartbeat is a duplicate, the rest are
-    accepted, and nothing is lost or counted twice."""
+    after a timeout): the other one commits it just before this batch's ledger INSERT.
+    That heartbeat is then a duplicate, the rest are accepted, and nothing is lost or
+    counted twice."""
     secret = _secret(db)
     a, tok = _enroll(db, secret, "pc-a")
     raced, other = _report(hostname="pc-a"), _report(hostname="pc-a")
