@@ -9,8 +9,11 @@
 4. Ingest: reports per second one collector (``muniops serve``) accepts from AGENTS
    simulated agents (each enrolled, each sending one full report of this machine renamed,
    then heartbeats), on SQLite and on PostgreSQL, with p50/p99 latency per request.
+5. ``--heartbeats``: only heartbeats, the agent's own (``inventory --kind heartbeat``),
+   EACH per agent round after round, from keep-alive connections (``bench/http_load.py``),
+   with the collector's CPU (and PostgreSQL's) and the load generator's own per heartbeat.
 
-``python -m bench.agent [--agents N] [--no-ingest]``"""
+``python -m bench.agent [--agents N] [--no-ingest] [--heartbeats [--each N] [--backend B]]``"""
 
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import json
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -33,6 +37,7 @@ from typing import Any
 
 import psutil
 
+from bench import http_load
 from muniops.lab import postgres
 from muniops.lab.agents import CollectorProcess, agent_argv, run_agent, write_config
 from muniops.lab.net import free_port, tcp_open, wait_until
@@ -258,6 +263,81 @@ def ingest(tmp: Path, agents: int, backend: str, db_url: str | None) -> None:
           f"CPU-ms each")
 
 
+def _tree_cpu(procs: list[psutil.Process]) -> float:
+    """CPU seconds of processes and their children (PostgreSQL's backends come and go)."""
+    total = 0.0
+    for proc in procs:
+        try:
+            tree = [proc, *proc.children(recursive=True)]
+        except psutil.Error:
+            continue
+        for p in tree:
+            try:
+                t = p.cpu_times()
+            except psutil.Error:
+                continue
+            total += t.user + t.system
+    return total
+
+
+def _postgres_of(db_url: str | None) -> list[psutil.Process]:
+    if db_url is None:
+        return []
+    port = db_url.rsplit(":", 1)[1].split("/", 1)[0]
+    return [p for p in psutil.process_iter(["cmdline"])
+            if f"-p {port}" in " ".join(p.info["cmdline"] or [])]
+
+
+def heartbeats(tmp: Path, agents: int, each: int, backend: str, db_url: str | None) -> None:
+    """AGENTS enrolled agents, each with an asset (one small full report), then EACH
+    heartbeats per agent, agent after agent, CONCURRENCY at a time."""
+    collector = CollectorProcess(write_config(tmp / f"hb-{backend}", db_url))
+    collector.cli("init")
+    collector.cli("sites", "add", "Bench")
+    secret = json.loads(collector.cli("agents", "enroll-secret", "Bench", "--json").stdout)
+    beat = json.loads(run_agent(tmp / "state", "inventory", "--kind", "heartbeat",
+                                "--print").stdout)
+    full = json.loads(run_agent(tmp / "state", "inventory", "--print").stdout)
+    full.update(software=None, processes=None)  # the asset is what counts here
+    path = "/api/v1/agents/reports"
+    with collector:
+        with cf.ThreadPoolExecutor(CONCURRENCY) as pool:
+            tokens = list(pool.map(lambda i: _enroll(collector.url, secret["secret"],
+                                                     f"pc-{i:05d}"), range(agents)))
+
+        def request(doc: dict[str, Any], i: int) -> bytes:
+            name = f"pc-{i:05d}"
+            body = {**doc, "report_id": str(uuid.uuid4()), "host": {"hostname": name}}
+            if "identity" in body:
+                body["identity"] = {**body["identity"], "hostname": name,
+                                    "serial": f"BENCH-{i:05d}",
+                                    "smbios_uuid": str(uuid.uuid4())}
+            return http_load.post_request(
+                "127.0.0.1", collector.port, path, gzip.compress(json.dumps(body).encode()),
+                [("Authorization", f"Bearer {tokens[i]}"), ("Content-Encoding", "gzip"),
+                 ("Content-Type", "application/json")])
+
+        first = http_load.run("127.0.0.1", collector.port,
+                              [request(full, i) for i in range(agents)], CONCURRENCY)
+        assert not first.failures, first.failures[:3]
+        print("   (each agent has its asset: timing the heartbeats)", file=sys.stderr, flush=True)
+        beats = [request(beat, i) for _ in range(each) for i in range(agents)]
+        assert collector.proc is not None
+        server = [psutil.Process(collector.proc.pid)]
+        pg = _postgres_of(db_url)
+        cpu0, pg0 = _tree_cpu(server), _tree_cpu(pg)
+        load = http_load.run("127.0.0.1", collector.port, beats, CONCURRENCY)
+        cpu, pg_cpu = _tree_cpu(server) - cpu0, _tree_cpu(pg) - pg0
+    if load.failures:
+        print(f"   {len(load.failures)} heartbeats not accepted, e.g. {load.failures[:2]}")
+    n = len(beats)
+    store = f"  postgres {pg_cpu / n * 1000:4.2f}" if pg else ""
+    print(f"   {backend:10} heartbeats: {load.rate:7.1f}/s  p50 {load.pct(.5):5.0f} ms  "
+          f"p99 {load.pct(.99):5.0f} ms  CPU-ms each: collector {cpu / n * 1000:4.2f}{store}"
+          f"  load generator {load.cpu_seconds / n * 1000:4.2f} "
+          f"({load.cpu_seconds / load.wall_seconds * 100:3.0f}% of a core)")
+
+
 def _cpu_seconds(proc: psutil.Process) -> float:
     times = proc.cpu_times()
     return float(times.user + times.system)
@@ -276,9 +356,23 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench.agent")
     parser.add_argument("--agents", type=int, default=int(os.environ.get("BENCH_AGENTS", 1000)))
     parser.add_argument("--no-ingest", action="store_true")
+    parser.add_argument("--heartbeats", action="store_true",
+                        help="only the heartbeat ingest (part 5)")
+    parser.add_argument("--each", type=int, default=10, help="heartbeats per agent")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args(argv if argv is not None else [])
     with tempfile.TemporaryDirectory(prefix="bench-agent-") as name:
         tmp = Path(name)
+        if args.heartbeats:
+            print(f"5. heartbeats: {args.agents} simulated agents, {CONCURRENCY} keep-alive "
+                  f"connections, {args.each} heartbeats each")
+            if args.backend in ("sqlite", "both"):
+                heartbeats(tmp, args.agents, args.each, "sqlite", None)
+            if args.backend in ("postgresql", "both"):
+                with _postgres() as pg_url:
+                    if pg_url is not None:
+                        heartbeats(tmp, args.agents, args.each, "postgresql", pg_url)
+            return
         inventory_runs(tmp)
         steady_rss(tmp)
         if args.no_ingest:
@@ -294,6 +388,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    import sys
-
     main(sys.argv[1:])

@@ -50,6 +50,12 @@ class AccessDenied(InventoryError):
     exit_code, http_status = 6, 403
 
 
+class TokenRefused(InventoryError):
+    """An agent's token that is unknown, revoked or replaced by a newer enrolment."""
+
+    exit_code, http_status = 6, 401
+
+
 @dataclass(frozen=True)
 class RowError:
     """One rejected row of an import: its line in the file and why."""

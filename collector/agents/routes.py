@@ -21,8 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from sqlalchemy.exc import OperationalError
 
 from muniops.collector.agents.runtime import AgentsRuntime
+from muniops.collector.agents.tokens import KnownAgent
 from muniops.collector.agents.writer import Pending, apply_batch
 from muniops.collector.api.auth import DB, Admin, AnyCaller
+from muniops.collector.api.direct import direct
 from muniops.collector.api.limits import RETRY_AFTER
 from muniops.collector.api.parity import cli
 from muniops.collector.core.feature import runtime_of
@@ -30,8 +32,9 @@ from muniops.inventory import agents, fleet
 from muniops.inventory.agent_policy import AgentSettings
 from muniops.inventory.agent_schema import SCHEMA_VERSIONS, Report
 from muniops.inventory.db import Database
-from muniops.inventory.errors import Conflict, InvalidInput
+from muniops.inventory.errors import Conflict, InvalidInput, TokenRefused
 from muniops.inventory.models import Agent
+from muniops.inventory.tokens import hash_token
 from muniops.inventory.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -78,8 +81,17 @@ def enroll_agent(body: EnrollBody, request: Request, db: DB) -> Enrolled:
         _count_reject(request, "unauthorized")
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             "unknown or revoked enrollment secret") from None
+    running = runtime_of(request.app.state, AgentsRuntime)
+    if running is not None:
+        running.tokens.forget_agent(agent.id or 0)  # its former token, if it had one
     log.info("agent %s enrolled for %s", agent.uid, body.hostname)
     return Enrolled(agent_id=agent.uid, token=token)
+
+
+def _refuse_token(request: Request) -> HTTPException:
+    _count_reject(request, "unauthorized")
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked agent token",
+                         headers={"WWW-Authenticate": "Bearer"})
 
 
 def _agent_of(request: Request, db: Database) -> Agent:
@@ -88,10 +100,26 @@ def _agent_of(request: Request, db: Database) -> Agent:
     with db.read() as s:
         agent = agents.authenticate(s, token.strip()) if scheme.lower() == "bearer" else None
     if agent is None:
-        _count_reject(request, "unauthorized")
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked agent token",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise _refuse_token(request)
     return agent
+
+
+async def _reporter(request: Request, db: Database, running: AgentsRuntime | None
+                    ) -> tuple[KnownAgent, str | None]:
+    """Who sends this report, and the token hash its writer checks again as it stores it
+    (``tokens.py``); None when the store was asked now: no running service, or a writer
+    that does not check (a district's, which queues the report before storing it)."""
+    if running is not None and getattr(running.writer, "checks_tokens", False):
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            token_hash = hash_token(token.strip())
+            known = running.tokens.get(token_hash)
+            if known is None:
+                agent = await run_in_threadpool(_agent_of, request, db)
+                known = running.tokens.put(token_hash, KnownAgent(agent.id or 0, agent.uid))
+            return known, token_hash
+    agent = await run_in_threadpool(_agent_of, request, db)
+    return KnownAgent(agent.id or 0, agent.uid), None
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -177,6 +205,25 @@ def _check_age(report: Report, limits: AgentSettings) -> None:
                        "collector remembers reports for")
 
 
+# a body this small (a heartbeat is ~400 bytes) is expanded and parsed on the event loop:
+# quicker than the hop to a thread; even a gzip bomb of it expands to 2 MiB at most
+INLINE_BODY_BYTES = 2048
+INLINE_DOC_BYTES = 64 * 1024
+
+
+async def _report_of(request: Request, raw: bytes, limits: AgentSettings) -> Report:
+    encoding = request.headers.get("content-encoding", "")
+    data = None
+    if len(raw) <= INLINE_BODY_BYTES:
+        data = _expand(raw, encoding, limits.max_report_expanded_bytes)
+        if len(data) <= INLINE_DOC_BYTES:
+            return _parse(data)
+    async with _parse_slots(request, limits.max_concurrent_parses):
+        return await run_in_threadpool(  # CPU work off the event loop
+            lambda: _parse(data if data is not None else
+                           _expand(raw, encoding, limits.max_report_expanded_bytes)))
+
+
 def _apply_here(db: Database, agent_id: int, report: Report) -> agents.IngestResult:
     """Without the running service (an app made alone, in tests): a batch of one."""
     item = Pending(agent_id, report)
@@ -185,25 +232,26 @@ def _apply_here(db: Database, agent_id: int, report: Report) -> agents.IngestRes
 
 
 @router.post("/reports")
-async def post_report(request: Request, db: DB) -> JSONResponse:
+@direct  # every agent's heartbeats: past FastAPI's dispatch (api/direct.py)
+async def post_report(request: Request) -> JSONResponse:
     """One agent report (gzip JSON); answers ``accepted`` or ``duplicate``."""
+    db: Database = request.app.state.db
     limits = request.app.state.settings.agents
-    agent = await run_in_threadpool(_agent_of, request, db)
+    running = runtime_of(request.app.state, AgentsRuntime)
+    agent, token_hash = await _reporter(request, db, running)
     try:
         raw = await _read_body(request, limits.max_report_bytes)
-        encoding = request.headers.get("content-encoding", "")
-        async with _parse_slots(request, limits.max_concurrent_parses):
-            report = await run_in_threadpool(  # CPU work off the event loop
-                lambda: _parse(_expand(raw, encoding, limits.max_report_expanded_bytes)))
+        report = await _report_of(request, raw, limits)
         _check_age(report, limits)
     except Rejected as exc:
         _count_reject(request, exc.reason)
         log.warning("report from agent %s refused: %s", agent.uid, exc.detail)
         return JSONResponse({"detail": exc.detail, "field": exc.field}, status_code=exc.code)
-    assert agent.id is not None
-    running = runtime_of(request.app.state, AgentsRuntime)
     try:
-        if running is not None:
+        if running is not None and token_hash is not None:
+            result = await asyncio.wrap_future(running.writer.submit(agent.id, report,
+                                                                     token_hash))
+        elif running is not None:
             result = await asyncio.wrap_future(running.writer.submit(agent.id, report))
         else:
             result = await run_in_threadpool(_apply_here, db, agent.id, report)
@@ -212,6 +260,10 @@ async def post_report(request: Request, db: DB) -> JSONResponse:
                   exc.orig)
         return JSONResponse({"detail": "store unavailable, send again later"}, status_code=503,
                             headers=RETRY_AFTER)
+    except TokenRefused:
+        if running is not None and token_hash is not None:
+            running.tokens.forget(token_hash)
+        raise _refuse_token(request) from None
     except Conflict as exc:
         _count_reject(request, "conflict")
         log.warning("report from agent %s refused: %s", agent.uid, exc)
@@ -269,11 +321,15 @@ def revoke_secrets(site: str, caller: Admin, db: DB) -> dict[str, int]:
 
 
 @router.post("/{agent}/revoke", openapi_extra=cli("agents revoke"))
-def revoke_agent(agent: str, caller: Admin, db: DB) -> dict[str, str]:
+def revoke_agent(agent: str, caller: Admin, request: Request, db: DB) -> dict[str, str]:
     """Revoke an agent's token (id, or its first 8+ characters)."""
     with db.write() as s:
         row = agents.revoke_agent(s, agent, actor=caller.actor)
-        return {"agent_id": row.uid, "hostname": row.hostname}
+        answer = {"agent_id": row.uid, "hostname": row.hostname}
+    running = runtime_of(request.app.state, AgentsRuntime)
+    if running is not None:  # refused before its body is read (the writer would anyway)
+        running.tokens.forget_agent(row.id or 0)
+    return answer
 
 
 @fleet_router.get("/hosts/{ref}", openapi_extra=cli("host show"))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from prometheus_client.registry import Collector as PromCollector
 
 from muniops.collector.agents.metrics import AgentMetrics, ReportCounters
+from muniops.collector.agents.tokens import TokenCache
 from muniops.collector.agents.writer import IngestWriter
 from muniops.collector.core.feature import Job, Runtime
 from muniops.inventory import agents, software_sets
@@ -25,6 +26,7 @@ class AgentsRuntime(Runtime):
         super().__init__(collector)
         self.counters = ReportCounters(collector.registry)
         self.writer = IngestWriter(collector.db)
+        self.tokens = TokenCache()
 
     def jobs(self) -> Sequence[Job]:
         return [Job("agent-ledger-prune", 24 * 3600, self.prune_ledger, once_per_store=True)]

@@ -3,7 +3,14 @@ waiting (up to ``max_batch``), applies each in its own SAVEPOINT and commits the
 transaction. A commit and a write lock are paid once per batch instead of once per
 report, and SQLite's single writer is never fought over by the API's threads. Each request
 is answered only once its batch has committed, so an accepted report is never lost; a
-report that fails (a duplicate sent twice at once, a bad row) fails alone."""
+report that fails (a duplicate sent twice at once, a bad row) fails alone.
+
+Heartbeats take the bulk path (``inventory/agent_heartbeats.py``: four statements for the
+whole batch, not a SAVEPOINT and six statements each). The writer takes whatever is
+waiting, it never waits for more: with a few dozen requests in flight, waiting to fill a
+batch would only add latency. Each item carries the hash of the token its request came
+with; the agent is checked against it in the writing transaction (``checks_tokens``), so
+the API may let a request in on its cache of tokens and a revocation still counts at once."""
 
 from __future__ import annotations
 
@@ -18,9 +25,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from muniops.inventory import agents
+from muniops.inventory.agent_heartbeats import Heartbeat, ingest_heartbeats, token_refused
 from muniops.inventory.agent_schema import Report
 from muniops.inventory.db import Database
-from muniops.inventory.errors import MuniopsError
+from muniops.inventory.errors import MuniopsError, TokenRefused
 from muniops.inventory.models import Agent
 
 log = logging.getLogger(__name__)
@@ -30,6 +38,7 @@ log = logging.getLogger(__name__)
 class Pending:
     agent_id: int
     report: Report
+    token_hash: str | None = None  # checked in the writing transaction, unless None
     done: Future[agents.IngestResult] = field(default_factory=Future)
 
 
@@ -38,6 +47,8 @@ def _apply_one(s: Session, item: Pending) -> agents.IngestResult | Exception:
     try:
         with s.begin_nested():
             agent = s.get(Agent, item.agent_id)
+            if agent is None or token_refused(agent, item.token_hash):
+                return TokenRefused("unknown or revoked agent token")
             assert agent is not None
             return agents.ingest(s, agent, item.report)
     except OperationalError:
@@ -56,12 +67,31 @@ def _apply_one(s: Session, item: Pending) -> agents.IngestResult | Exception:
         return exc
 
 
+def _in_one_transaction(db: Database, batch: Sequence[Pending], bulk: bool
+                        ) -> list[tuple[Pending, agents.IngestResult | Exception]]:
+    """The batch's heartbeats in bulk (unless ``bulk`` is off), before its full reports,
+    which load their agent after that has updated it; then each full report in its own
+    SAVEPOINT."""
+    with db.write() as s:
+        beats = [item for item in batch if bulk and item.report.kind == "heartbeat"]
+        results: list[tuple[Pending, agents.IngestResult | Exception]] = list(zip(
+            beats, ingest_heartbeats(s, [Heartbeat(i.agent_id, i.report, i.token_hash)
+                                         for i in beats]), strict=True)) if beats else []
+        results += [(item, _apply_one(s, item)) for item in batch
+                    if not (beats and item.report.kind == "heartbeat")]
+    return results
+
+
 def apply_batch(db: Database, batch: Sequence[Pending]) -> None:
-    """Apply every report of ``batch`` in one transaction, each in a SAVEPOINT; resolve
-    each one's future once the transaction committed (or failed)."""
+    """Apply every report of ``batch`` in one transaction; resolve each one's future once
+    the transaction committed (or failed)."""
     try:
-        with db.write() as s:
-            results = [(item, _apply_one(s, item)) for item in batch]
+        try:
+            results = _in_one_transaction(db, batch, bulk=True)
+        except IntegrityError:  # a row the bulk path did not foresee: each on its own
+            log.warning("ingest: a batch of %d applied again one by one", len(batch),
+                        exc_info=True)
+            results = _in_one_transaction(db, batch, bulk=False)
     except Exception as exc:  # the commit failed: nothing of the batch was stored
         for item in batch:
             item.done.set_exception(exc)
@@ -84,8 +114,11 @@ class IngestWriter:
                                         daemon=True)
         self._thread.start()
 
-    def submit(self, agent_id: int, report: Report) -> Future[agents.IngestResult]:
-        item = Pending(agent_id, report)
+    checks_tokens = True  # a token_hash given to submit is checked where the report is written
+
+    def submit(self, agent_id: int, report: Report, token_hash: str | None = None
+               ) -> Future[agents.IngestResult]:
+        item = Pending(agent_id, report, token_hash)
         self._queue.put(item)
         return item.done
 

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from muniops import __version__
+from muniops.collector.api.direct import DirectRoutes, Endpoint, direct_routes
 from muniops.collector.api.limits import RETRY_AFTER, BodySizeLimit
 from muniops.collector.core.feature import load
 from muniops.collector.core.settings import Settings
@@ -35,12 +36,15 @@ def create_app(settings: Settings, db: Database, registry: CollectorRegistry,
     app.state.db = db
     app.state.registry = registry
     app.state.runtimes = {}
-    app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
+    direct: dict[tuple[str, str], Endpoint] = {}
     for target in routers:
         router = load(target)
         if not isinstance(router, APIRouter):
             raise TypeError(f"{target} is not an APIRouter")
         app.include_router(router)
+        direct.update(direct_routes(router))
+    app.add_middleware(DirectRoutes, routes=direct)  # the agents' reports: api/direct.py
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)  # outermost
 
     @app.exception_handler(MuniopsError)
     def _muniops_error(_request: Request, exc: MuniopsError) -> JSONResponse:
