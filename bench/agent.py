@@ -263,7 +263,7 @@ def ingest(tmp: Path, agents: int, backend: str, db_url: str | None) -> None:
           f"CPU-ms each")
 
 
-def _tree_cpu(procs: list[psutil.Process]) -> float:
+def tree_cpu(procs: list[psutil.Process]) -> float:
     """CPU seconds of processes and their children (PostgreSQL's backends come and go)."""
     total = 0.0
     for proc in procs:
@@ -325,9 +325,9 @@ def heartbeats(tmp: Path, agents: int, each: int, backend: str, db_url: str | No
         assert collector.proc is not None
         server = [psutil.Process(collector.proc.pid)]
         pg = _postgres_of(db_url)
-        cpu0, pg0 = _tree_cpu(server), _tree_cpu(pg)
+        cpu0, pg0 = tree_cpu(server), tree_cpu(pg)
         load = http_load.run("127.0.0.1", collector.port, beats, CONCURRENCY)
-        cpu, pg_cpu = _tree_cpu(server) - cpu0, _tree_cpu(pg) - pg0
+        cpu, pg_cpu = tree_cpu(server) - cpu0, tree_cpu(pg) - pg0
     if load.failures:
         print(f"   {len(load.failures)} heartbeats not accepted, e.g. {load.failures[:2]}")
     n = len(beats)

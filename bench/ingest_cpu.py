@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.agent import _fleet_reports
+from bench.agent import _fleet_reports, tree_cpu
 from muniops.collector.agents.routes import _expand, _parse
 from muniops.collector.agents.writer import Pending, apply_batch
 from muniops.inventory import agents, sites
@@ -32,22 +32,6 @@ from muniops.inventory.db import Database, sqlite_url
 from muniops.inventory.migrate import upgrade
 from muniops.inventory.schemas import SiteCreate
 from muniops.lab.agents import run_agent
-
-
-def _server_cpu(server: list[psutil.Process]) -> float:
-    total = 0.0
-    for proc in server:
-        try:
-            procs = [proc, *proc.children(recursive=True)]
-        except psutil.Error:
-            continue
-        for p in procs:
-            try:
-                t = p.cpu_times()
-            except psutil.Error:
-                continue
-            total += t.user + t.system
-    return total
 
 
 def _store(db: Database, ids: list[int], reports: list[Report]) -> None:
@@ -84,9 +68,9 @@ def main(n: int, target: str, distinct: bool = False) -> dict[str, float | str]:
     for i, r in enumerate(parsed if distinct else []):
         assert r.software is not None
         r.software.append({"name": f"host-tool-{i}", "version": "1.0"})
-    c1, s0 = time.process_time(), _server_cpu(server)
+    c1, s0 = time.process_time(), tree_cpu(server)
     _store(db, ids, parsed)
-    c2, s1 = time.process_time(), _server_cpu(server)
+    c2, s1 = time.process_time(), tree_cpu(server)
     again = []
     for r in parsed:
         doc = r.model_dump(mode="json")
@@ -95,9 +79,9 @@ def main(n: int, target: str, distinct: bool = False) -> dict[str, float | str]:
         doc["software"][0]["version"] = (doc["software"][0].get("version") or "") + ".1"
         doc["software"].pop()
         again.append(Report.model_validate(doc))
-    c3, s2 = time.process_time(), _server_cpu(server)
+    c3, s2 = time.process_time(), tree_cpu(server)
     _store(db, ids, again)
-    c4, s3 = time.process_time(), _server_cpu(server)
+    c4, s3 = time.process_time(), tree_cpu(server)
     db.dispose()
     ms = 1000 / n
     return {"target": target.split(":")[0], "packages": len(base["software"]),

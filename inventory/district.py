@@ -16,7 +16,6 @@ import secrets
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -50,7 +49,7 @@ from muniops.inventory.models.devices import Device
 from muniops.inventory.models.discovery import SeenBy
 from muniops.inventory.schemas import SiteCreate
 from muniops.inventory.tokens import hash_token
-from muniops.inventory.types import utcnow
+from muniops.inventory.types import aware_time, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -182,9 +181,7 @@ def _sightings(session: Session, district: DistrictCollector, body: dict[str, An
     register by the same ``discovery.record_observations`` as a local discovery."""
     try:
         site_name = str(body["site"])
-        at = datetime.fromisoformat(str(body["at"]))
-        if at.tzinfo is None:
-            raise ValueError(f"time {body['at']!r} has no time zone")
+        at = aware_time(body["at"], "time")
         seen = [discovery.Observation(ip=str(o["ip"]), mac=str(o.get("mac", "")),
                                       how=SeenBy(str(o["how"])),
                                       vendor=str(o.get("vendor", "")),

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from muniops.inventory.models import Asset, Site
 from muniops.inventory.models.devices import Device
 from muniops.inventory.models.events import DeviceEvent, EventSource
-from muniops.inventory.types import utcnow
+from muniops.inventory.types import aware_time, utcnow
 
 
 @dataclass
@@ -63,9 +63,7 @@ def event_json(e: NewEvent) -> dict[str, Any]:
 def event_from_json(body: dict[str, Any]) -> NewEvent:
     """The event ``event_json`` wrote; ``ValueError`` naming what is wrong otherwise."""
     try:
-        at = datetime.fromisoformat(str(body["at"]))
-        if at.tzinfo is None:
-            raise ValueError(f"event time {body['at']!r} has no time zone")
+        at = aware_time(body["at"], "event time")
         data = body.get("data")
         if data is not None and not isinstance(data, dict):
             raise ValueError("data must be an object or null")

@@ -20,7 +20,7 @@ from muniops.inventory.models.snmp import (
     SnmpEventKind,
     WirelessLink,
 )
-from muniops.inventory.types import utcnow
+from muniops.inventory.types import aware_time, utcnow
 
 
 @dataclass
@@ -64,9 +64,7 @@ def outcome_json(o: PollOutcome) -> dict[str, Any]:
 def outcome_from_json(body: dict[str, Any]) -> PollOutcome:
     """The outcome ``outcome_json`` wrote; ``ValueError`` naming what is wrong otherwise."""
     try:
-        at = datetime.fromisoformat(str(body["at"]))
-        if at.tzinfo is None:
-            raise ValueError(f"poll time {body['at']!r} has no time zone")
+        at = aware_time(body["at"], "poll time")
         facts = body.get("facts")
         if facts is not None and not isinstance(facts, dict):
             raise ValueError("facts must be an object or null")

@@ -8,6 +8,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
 
+def aware_time(text: object, what: str) -> datetime:
+    """An ISO time sent by another process (a forwarded item), which must carry its zone:
+    ``ValueError`` naming ``what`` otherwise."""
+    at = datetime.fromisoformat(str(text))
+    if at.tzinfo is None:
+        raise ValueError(f"{what} {text!r} has no time zone")
+    return at
+
+
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC: the only clock the store uses."""
     return datetime.now(UTC)

@@ -210,14 +210,20 @@ def test_batches_arrive_gzip_or_plain_and_a_zip_bomb_is_refused(db: Database) ->
         assert row.last_poll_at == AT.replace(minute=2)
 
 
-def test_sightings_travel_from_the_districts_discovery_to_the_central(
-        db: Database, tmp_path: Path) -> None:
-    _central(db)
+def _district_store(tmp_path: Path) -> Database:
+    """A district collector's own store, with its site."""
     (tmp_path / "district").mkdir()
     local = Database(sqlite_url(tmp_path / "district"))
     migrate.upgrade(local.engine)
     with local.write() as s:
         add_site(s, SiteCreate(name="North Office", district="north"), actor="t")
+    return local
+
+
+def test_sightings_travel_from_the_districts_discovery_to_the_central(
+        db: Database, tmp_path: Path) -> None:
+    _central(db)
+    local = _district_store(tmp_path)
     sent: list[tuple[str, str, dict[str, Any]]] = []
     source = passive.Source("north-sw1", "127.0.0.1", 161, "lan", "North Office", ("arp",))
     tables = passive.SourceTables(arp=[ArpEntry("10.1.0.7", "00:11:22:33:44:66", 3)])
@@ -237,11 +243,8 @@ def test_sightings_travel_from_the_districts_discovery_to_the_central(
 def test_traps_and_syslog_heard_at_the_district_are_stored_at_the_central(
         db: Database, tmp_path: Path) -> None:
     _central(db)
-    (tmp_path / "district").mkdir()
-    local = Database(sqlite_url(tmp_path / "district"))
-    migrate.upgrade(local.engine)
+    local = _district_store(tmp_path)
     with local.write() as s:
-        add_site(s, SiteCreate(name="North Office", district="north"), actor="t")
         devices.add_device(s, devices.DeviceCreate(name="north-sw1", address="10.0.0.1",
                                                    site="North Office"), actor="t")
     config = EventSettings()
