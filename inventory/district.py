@@ -50,6 +50,7 @@ from muniops.inventory.models.discovery import SeenBy
 from muniops.inventory.schemas import SiteCreate
 from muniops.inventory.tokens import hash_token
 from muniops.inventory.types import aware_time, utcnow
+from muniops.inventory.validation import problems
 
 log = logging.getLogger(__name__)
 
@@ -339,9 +340,7 @@ def sync_copy(session: Session, copy: dict[str, Any], *, actor: str) -> SyncResu
                     if audit.snapshot(found) != before:
                         result.updated.append(name)
         except ValidationError as exc:
-            result.refused[name] = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'device'}: {e['msg']}"
-                for e in exc.errors())[:300]
+            result.refused[name] = "; ".join(problems(exc, top="device"))[:300]
         except (MuniopsError, KeyError, TypeError) as exc:
             result.refused[name] = str(exc)[:300]
     for device in session.exec(select(Device).where(col(Device.enabled).is_(True))).all():

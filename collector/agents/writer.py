@@ -49,7 +49,6 @@ def _apply_one(s: Session, item: Pending) -> agents.IngestResult | Exception:
             agent = s.get(Agent, item.agent_id)
             if agent is None or token_refused(agent, item.token_hash):
                 return TokenRefused("unknown or revoked agent token")
-            assert agent is not None
             return agents.ingest(s, agent, item.report)
     except OperationalError:
         raise  # the store itself failed: the whole batch is answered 503, and sent again
@@ -78,7 +77,7 @@ def _in_one_transaction(db: Database, batch: Sequence[Pending], bulk: bool
             beats, ingest_heartbeats(s, [Heartbeat(i.agent_id, i.report, i.token_hash)
                                          for i in beats]), strict=True)) if beats else []
         results += [(item, _apply_one(s, item)) for item in batch
-                    if not (beats and item.report.kind == "heartbeat")]
+                    if not (bulk and item.report.kind == "heartbeat")]
     return results
 
 

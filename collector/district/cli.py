@@ -10,8 +10,8 @@ import typer
 from muniops.collector.cli.context import state
 from muniops.collector.cli.options import Json
 from muniops.collector.cli.output import emit_json, fields, table
-from muniops.collector.district.outbox import Outbox
-from muniops.collector.district.runtime import folder_of, last_copy
+from muniops.collector.district.outbox import OUTBOX, Outbox, folder_of
+from muniops.collector.district.runtime import last_copy
 from muniops.inventory import district
 
 app = typer.Typer(help="District collectors behind WAN links.", no_args_is_help=True)
@@ -39,8 +39,8 @@ def status(json: Json = False) -> None:
                                "name": settings.district.name,
                                "central_url": settings.district.central_url,
                                "enrolled": (folder / "token").exists()}
-    if (folder / "outbox.sqlite3").exists():
-        outbox = Outbox(folder / "outbox.sqlite3")
+    if (folder / OUTBOX).exists():
+        outbox = Outbox(folder / OUTBOX)
         count, oldest = outbox.depth()
         outbox.close()
         data["outbox_items"] = count

@@ -57,7 +57,9 @@ def copied_profiles(collector: Collector) -> Path | None:
     empty); None on the central."""
     if collector.settings.district.role != "district":
         return None
-    folder = collector.settings.data_dir / "district" / "profiles"
+    from muniops.collector.district.outbox import PROFILES, folder_of
+
+    folder = folder_of(collector.settings.data_dir) / PROFILES
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -76,10 +78,9 @@ def offline_sender(settings: Settings) -> Send | None:
     sends what it queues (SQLite serialises the two processes' writes)."""
     if settings.district.role != "district":
         return None
-    from muniops.collector.district.outbox import Outbox
-    from muniops.collector.district.runtime import folder_of
+    from muniops.collector.district.outbox import OUTBOX, Outbox, folder_of
 
-    outbox = Outbox(folder_of(settings.data_dir) / "outbox.sqlite3")
+    outbox = Outbox(folder_of(settings.data_dir) / OUTBOX)
 
     def send(kind: str, key: str, body: dict[str, Any]) -> None:
         outbox.put(kind, key, body)

@@ -16,6 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+
+def folder_of(data_dir: Path) -> Path:
+    """Where a district collector keeps its files: ``OUTBOX``, ``COPY`` (the last good copy
+    of the central's), ``PROFILES`` (the copy's SNMP profiles, checked) and its token."""
+    return data_dir / "district"
+
+
+OUTBOX, COPY, PROFILES = "outbox.sqlite3", "copy.json", "profiles"
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,

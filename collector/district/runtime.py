@@ -26,7 +26,7 @@ from muniops.collector.agents.runtime import AgentsRuntime
 from muniops.collector.core.feature import Job, Runtime, runtime_of
 from muniops.collector.district.link import CentralLink, CentralRefused, CentralUnreachable
 from muniops.collector.district.metrics import DistrictMetrics, LinkState
-from muniops.collector.district.outbox import Outbox
+from muniops.collector.district.outbox import COPY, OUTBOX, PROFILES, Outbox, folder_of
 from muniops.collector.district.sharing import DeviceSharing, HeldMetrics
 from muniops.inventory import district
 from muniops.inventory.agent_schema import Report
@@ -40,10 +40,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SAFE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")  # a profile file's name
-
-
-def folder_of(data_dir: Path) -> Path:
-    return data_dir / "district"
 
 
 def write_private(path: Path, text: str) -> None:
@@ -93,21 +89,22 @@ class DistrictRuntime(Runtime):
         self._forwarding = threading.Lock()
         if self.settings.role == "district":
             self.folder = folder_of(collector.settings.data_dir)
-            self.outbox = Outbox(self.folder / "outbox.sqlite3")
+            self.outbox = Outbox(self.folder / OUTBOX)
             self.link = CentralLink(self.settings)
         self.sharing = DeviceSharing(collector) if self.settings.share_devices else None
 
     def start(self) -> None:
         if self.sharing is not None:
             self.sharing.tick()  # a share of the devices before the first poll
+        if self.outbox is None:
+            return
         agents = runtime_of(self.collector, AgentsRuntime)
-        if self.outbox is not None and agents is not None:
+        if agents is not None:
             agents.writer = TeeWriter(agents.writer, self.outbox,  # type: ignore[assignment]
                                       self.collector)
-        if self.outbox is not None:  # the central may be out of reach: the last good copy
-            copy = last_copy(self.collector.settings.data_dir)
-            if copy is not None:
-                self.follow(copy)
+        copy = last_copy(self.collector.settings.data_dir)  # the central may be out of reach
+        if copy is not None:
+            self.follow(copy)
 
     def jobs(self) -> Sequence[Job]:
         shared = [self.sharing.job()] if self.sharing is not None else []
@@ -181,7 +178,7 @@ class DistrictRuntime(Runtime):
                     self.state.forwarded(done)
                     if not batch or int(answer["through"]) < batch[-1].seq:
                         break  # empty, or partly settled: the rest goes next turn
-                if not (self.folder / "copy.json").exists():
+                if not (self.folder / COPY).exists():
                     self.pull()  # the first copy as soon as the central is there
             except CentralUnreachable as exc:
                 self.state.cut(str(exc))
@@ -204,7 +201,7 @@ class DistrictRuntime(Runtime):
                       "last good copy")
             return False
         copy["pulled_at"] = time.time()
-        write_private(self.folder / "copy.json", json.dumps(copy, indent=1))
+        write_private(self.folder / COPY, json.dumps(copy, indent=1))
         self.state.pulled()
         self.follow(copy)
         return True
@@ -227,7 +224,6 @@ class DistrictRuntime(Runtime):
         for name, why in done.refused.items():
             log.error("district copy: device %s not taken: %s", name, why)
 
-
     def _keep_profiles(self, profiles: dict[str, Any]) -> None:
         """The copy's SNMP profiles into ``DATA_DIR/district/profiles`` (the SNMP feature
         reads it after its own, ``outbound.copied_profiles``), all checked together with
@@ -236,7 +232,7 @@ class DistrictRuntime(Runtime):
         from muniops.collector.snmp.profiles import ProfileError, ProfileSet
         from muniops.collector.snmp.runner import snmp_settings
 
-        folder = self.folder / "profiles"
+        folder = self.folder / PROFILES
         folder.mkdir(parents=True, exist_ok=True)
         own = snmp_settings(self.collector.settings).all_profile_dirs()
         mine = {p.name: p.read_text(encoding="utf-8") for d in own if d.is_dir()
@@ -271,7 +267,7 @@ class DistrictRuntime(Runtime):
 
 def last_copy(data_dir: Path) -> dict[str, Any] | None:
     """The last good copy of the central's devices, profiles, playbooks and policies."""
-    path = folder_of(data_dir) / "copy.json"
+    path = folder_of(data_dir) / COPY
     if not path.exists():
         return None
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
