@@ -6,9 +6,11 @@
 2. Steady RSS of the daemon (``muniops-agent run`` delivering heartbeats to a collector) vs
    ``prometheus-node-exporter`` being scraped.
 3. What each reports that the others miss, by section, from the same runs' outputs.
-4. Ingest: reports per second one collector (``muniops serve``) accepts from AGENTS
-   simulated agents (each enrolled, each sending one full report of this machine renamed,
-   then heartbeats), on SQLite and on PostgreSQL, with p50/p99 latency per request.
+4. Ingest: reports per second one collector (``muniops serve`` and its ingest workers:
+   ``MUNIOPS_AGENTS__INGEST_WORKERS=0`` for none) accepts from AGENTS simulated agents
+   (each enrolled, each sending one full report of this machine renamed, then
+   heartbeats), on SQLite and on PostgreSQL, with p50/p99 latency per request and the
+   CPU-ms per report of the collector's processes and of PostgreSQL.
 5. ``--heartbeats``: only heartbeats, the agent's own (``inventory --kind heartbeat``),
    EACH per agent round after round, from keep-alive connections (``bench/http_load.py``),
    with the collector's CPU (and PostgreSQL's) and the load generator's own per heartbeat.
@@ -245,22 +247,24 @@ def ingest(tmp: Path, agents: int, backend: str, db_url: str | None) -> None:
                                                      f"pc-{i:05d}"), range(agents)))
         url = collector.url + "/api/v1/agents/reports"
         assert collector.proc is not None
-        server = psutil.Process(collector.proc.pid)
-        cpu0 = _cpu_seconds(server)
+        server, pg = [psutil.Process(collector.proc.pid)], _postgres_of(db_url)
+        cpu0, pg0 = tree_cpu(server), tree_cpu(pg)  # the tree: the ingest workers too
         full_rate, full_lat = _phase(url, [(r[0], t) for r, t in zip(reports, tokens,
                                                                      strict=True)])
-        cpu1 = _cpu_seconds(server)
+        cpu1, pg1 = tree_cpu(server), tree_cpu(pg)
         beats = [(b, t) for r, t in zip(reports, tokens, strict=True) for b in r[1]]
         beat_rate, beat_lat = _phase(url, beats)
-        cpu2 = _cpu_seconds(server)
+        cpu2 = tree_cpu(server)
+        workers = sum("spawn_main" in " ".join(c.cmdline()) for c in server[0].children())
     size = statistics.mean(len(r[0]) for r in reports) / 1024
-    # the collector's own CPU per report: what a busy machine changes least
+    # the collector's own CPU per report (its processes): what a busy machine changes least
     full_cpu, beat_cpu = (cpu1 - cpu0) / len(reports) * 1000, (cpu2 - cpu1) / len(beats) * 1000
-    print(f"   {backend:10} full ({len(base['software'])} packages, {size:.0f} KiB gz): "
-          f"{full_rate:6.1f}/s  p50 {_pct(full_lat, .5):6.0f} ms  p99 {_pct(full_lat, .99):6.0f}"
-          f" ms  {full_cpu:5.1f} CPU-ms each | heartbeats: {beat_rate:6.1f}/s  p50 "
-          f"{_pct(beat_lat, .5):5.0f} ms  p99 {_pct(beat_lat, .99):5.0f} ms  {beat_cpu:5.1f} "
-          f"CPU-ms each")
+    store = f" + postgres {(pg1 - pg0) / len(reports) * 1000:4.1f}" if pg else ""
+    print(f"   {backend:10} full ({len(base['software'])} packages, {size:.0f} KiB gz, "
+          f"{workers} ingest workers): {full_rate:6.1f}/s  p50 {_pct(full_lat, .5):6.0f} ms  "
+          f"p99 {_pct(full_lat, .99):6.0f} ms  {full_cpu:5.1f}{store} CPU-ms each | "
+          f"heartbeats: {beat_rate:6.1f}/s  p50 {_pct(beat_lat, .5):5.0f} ms  p99 "
+          f"{_pct(beat_lat, .99):5.0f} ms  {beat_cpu:5.1f} CPU-ms each")
 
 
 def tree_cpu(procs: list[psutil.Process]) -> float:
@@ -336,11 +340,6 @@ def heartbeats(tmp: Path, agents: int, each: int, backend: str, db_url: str | No
           f"p99 {load.pct(.99):5.0f} ms  CPU-ms each: collector {cpu / n * 1000:4.2f}{store}"
           f"  load generator {load.cpu_seconds / n * 1000:4.2f} "
           f"({load.cpu_seconds / load.wall_seconds * 100:3.0f}% of a core)")
-
-
-def _cpu_seconds(proc: psutil.Process) -> float:
-    times = proc.cpu_times()
-    return float(times.user + times.system)
 
 
 @contextmanager

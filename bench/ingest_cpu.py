@@ -24,7 +24,7 @@ from pathlib import Path
 import psutil
 
 from bench.agent import _fleet_reports, tree_cpu
-from muniops.collector.agents.routes import _expand, _parse
+from muniops.collector.agents import reading
 from muniops.collector.agents.writer import Pending, apply_batch
 from muniops.inventory import agents, sites
 from muniops.inventory.agent_schema import Report
@@ -63,7 +63,7 @@ def main(n: int, target: str, distinct: bool = False) -> dict[str, float | str]:
     with db.write() as s:
         ids = [agents.enroll(s, plain, f"pc-{i:05d}")[0].id or 0 for i in range(n)]
     c0 = time.process_time()
-    parsed = [_parse(_expand(full, "gzip", 64 << 20)) for full in fulls]
+    parsed = [reading.parse(reading.expand(full, "gzip", 64 << 20)) for full in fulls]
     parse = time.process_time() - c0
     for i, r in enumerate(parsed if distinct else []):
         assert r.software is not None

@@ -47,6 +47,9 @@ class AgentSettings(Strict):
     max_report_expanded_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     # reports expanded and parsed at once: bounds the memory a burst of big reports takes
     max_concurrent_parses: int = Field(default=4, ge=1, le=256)
+    # processes that read and store full reports (collector/agents/pool.py): None is one
+    # per core; 0 stores them in the API process (one core's worth: ~60-80 reports/s)
+    ingest_workers: int | None = Field(default=None, ge=0, le=64)
     # how far ahead of the collector's clock an agent's clock may be
     max_clock_skew_minutes: int = Field(default=10, ge=0)
     ledger_days: int = Field(default=90, ge=1)  # how long report UUIDs are remembered

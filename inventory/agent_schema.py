@@ -10,7 +10,17 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Required, Self, cast
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator, with_config
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+    with_config,
+)
 from typing_extensions import TypedDict  # pydantic reads typing's only from Python 3.12
 
 SCHEMA_VERSIONS = (1,)
@@ -152,9 +162,10 @@ class User(Open):
 class Package(TypedDict, total=False):
     """One installed package: a plain dict, not a model. A report lists ~800 of them, and
     one model each (its own dict, set and extra dict) was most of a report's parse, and
-    kept the garbage collector busy while reports waited for the store. Cleaned and
-    bounded by ``_clean_package`` (one plain function per package, as an ``Open``
-    section would be), so an error still names the package (``software.12``)."""
+    kept the garbage collector busy while reports waited for the store. The list is
+    checked whole (``_packages``); one that is not plain text is cleaned and bounded by
+    ``_clean_package`` (one plain function per package, as an ``Open`` section would
+    be), so an error still names the package (``software.12``)."""
 
     name: Required[Annotated[str, Field(min_length=1, max_length=300)]]
     version: Annotated[str | None, Field(max_length=120)]
@@ -176,6 +187,26 @@ def _clean_package(package: Package) -> Package:
                 type(v) is str and len(v) <= MAX_TEXT for v in extra.values())):
             _extra_size(extra)
     return package
+
+
+_EACH_PACKAGE = TypeAdapter(list[Annotated[Package, AfterValidator(_clean_package)]])
+
+
+def _packages(value: Any, handler: ValidatorFunctionWrapHandler) -> list[Package]:
+    """The list checked whole when it is plain, as every agent sends it: all its text
+    printable (so no control character to clean), every field a short text. Anything else
+    is validated again package by package (``_clean_package``), cleaned, and an error names
+    the package. A call per package from pydantic-core was over half of the list's cost."""
+    packages: list[Package] = handler(value)  # names, lengths and types, as declared
+    texts: list[Any] = [v for package in packages for v in package.values() if v is not None]
+    try:
+        joined = "".join(texts)
+    except TypeError:  # a field that is not text (a number, a list, …)
+        return _EACH_PACKAGE.validate_python(value)
+    if (not joined.isprintable() or max(map(len, texts), default=0) > MAX_TEXT
+            or max(map(len, packages), default=0) >= MAX_EXTRA_VALUES):
+        return _EACH_PACKAGE.validate_python(value)
+    return packages
 
 
 class AvProduct(Open):
@@ -227,7 +258,7 @@ class Report(Open):
     filesystems: list[Filesystem] | None = Field(default=None, max_length=MAX_ITEMS)
     network: list[Interface] | None = Field(default=None, max_length=MAX_ITEMS)
     users: list[User] | None = Field(default=None, max_length=MAX_ITEMS)
-    software: list[Annotated[Package, AfterValidator(_clean_package)]] | None = Field(
+    software: Annotated[list[Package], WrapValidator(_packages)] | None = Field(
         default=None, max_length=100_000)
     antivirus: Antivirus | None = None
     health: Health | None = None

@@ -195,30 +195,38 @@ def already_accepted(session: Session, report_id: str, agent_id: int | None = No
     return owner is not None
 
 
-def ingest(session: Session, agent: Agent, report: Report) -> IngestResult:
+def ingest(session: Session, agent: Agent, report: Report, *,
+           duplicate_raises: bool = False) -> IngestResult:
     """Apply one report. The ledger row and every effect commit together, so a report
-    delivered again (after a lost answer or a crash) is recognised and applied once."""
+    delivered again (after a lost answer or a crash) is recognised and applied once.
+
+    ``duplicate_raises``: the caller's SAVEPOINT tells a report id already in the ledger
+    by the IntegrityError of its row (``collector/agents/writer.py``), so the ledger is
+    not asked first."""
     rid = str(report.report_id)
-    if already_accepted(session, rid, agent.id):
+    if not duplicate_raises and already_accepted(session, rid, agent.id):
         return IngestResult(DUPLICATE, agent.asset_id)
     assert agent.id is not None
     session.add(AgentReport(report_id=rid, agent_id=agent.id, kind=report.kind,
                             created_at=report.created_at))
     session.flush()  # a concurrent copy of this report fails here, on the unique key
     now = utcnow()
-    agent.last_seen_at = now
-    agent.reports_accepted += 1
-    agent.hostname = report.host.hostname
-    agent.agent_version = report.agent_version
     result = IngestResult(ACCEPTED, agent.asset_id)
     if report.kind == "full":
-        agent.last_full_at = now
         result = _apply_full(session, agent, report)
+        agent.last_full_at = now
+        if result.asset_id is not None:
+            agent.asset_id = result.asset_id
     elif agent.asset_id is not None and report.health is not None:
         # one small UPDATE: the host's full facts are neither read nor written again
         session.execute(sa_update(table_of(HostFacts))
                         .where(table_of(HostFacts).c.asset_id == agent.asset_id)
                         .values(health=report.health.model_dump(mode="json")))
+    # after the report's own queries, so that the agent's row is updated once
+    agent.last_seen_at = now
+    agent.reports_accepted += 1
+    agent.hostname = report.host.hostname
+    agent.agent_version = report.agent_version
     session.add(agent)
     return result
 
@@ -282,25 +290,26 @@ def _claimable(session: Session, agent: Agent, asset: Asset) -> bool:
 
 
 def _claim(session: Session, agent: Agent, report: Report,
-           macs: list[str]) -> Asset | None:
-    """The asset the report is applied to. A first claim of an existing asset is written
-    to the audit log; a claim across districts is refused (and written there, for a
-    technician to look at): the report is kept in the ledger but applied to nothing."""
+           macs: list[str]) -> tuple[Asset | None, bool]:
+    """The asset the report is applied to, and whether it is new (``_discover``). A first
+    claim of an existing asset is written to the audit log; a claim across districts is
+    refused (and written there, for a technician to look at): the report is kept in the
+    ledger but applied to nothing."""
     asset, how = _match(session, agent, report, macs)
     actor = f"agent:{report.host.hostname}"
     if asset is None:
-        return _discover(session, agent, report, macs)
+        return _discover(session, agent, report, macs), True
     if how == "own":
-        return asset
+        return asset, False
     if not _claimable(session, agent, asset):
         audit.record(session, actor, "agent.claim_refused", "asset", asset.id,
                      after={"agent": agent.uid, "matched_by": how,
                             "agent_site_id": agent.site_id})
         agent_claims.record_refused(session, agent, asset, how)  # for a technician
-        return None
+        return None, False
     audit.record(session, actor, "agent.claim", "asset", asset.id,
                  after={"agent": agent.uid, "matched_by": how})
-    return asset
+    return asset, False
 
 
 def _discover(session: Session, agent: Agent, report: Report, macs: list[str]) -> Asset:
@@ -308,24 +317,20 @@ def _discover(session: Session, agent: Agent, report: Report, macs: list[str]) -
 
     Written directly rather than through ``assets.add_asset``: a machine without a readable
     serial (a VM, a board with "To be filled by O.E.M.") has neither serial nor tag yet,
-    which people may not create but an agent must be able to report."""
+    which people may not create but an agent must be able to report. ``_match`` has just
+    looked for the serial and the MACs and found neither in the register: both are free."""
     ident = report.identity
-    serial = ident.serial if ident else None
-    if serial and session.exec(select(Asset).where(Asset.serial == serial)).first():
-        serial = None
-    asset = Asset(kind=_kind_of(report), status=AssetStatus.DISCOVERED, serial=serial,
+    asset = Asset(kind=_kind_of(report), status=AssetStatus.DISCOVERED,
+                  serial=ident.serial if ident else None,
                   vendor=(ident.manufacturer or "")[:120] if ident else "",
                   model=(ident.model or "")[:200] if ident else "",
                   hostname=report.host.hostname, site_id=agent.site_id,
                   notes=f"discovered by agent {agent.uid}")
     session.add(asset)
     session.flush()
-    free = [m for m in macs
-            if session.exec(select(AssetMac).where(AssetMac.mac == m)).first() is None]
-    session.add_all(AssetMac(asset_id=asset.id or 0, mac=m) for m in free)
-    session.flush()
+    session.add_all(AssetMac(asset_id=asset.id or 0, mac=m) for m in macs)
     audit.record(session, f"agent:{report.host.hostname}", "asset.discover", "asset", asset.id,
-                 after=audit.snapshot(asset, macs=free))
+                 after=audit.snapshot(asset, macs=macs))
     return asset
 
 
@@ -361,12 +366,11 @@ def _record_changes(session: Session, asset: Asset, before: dict[str, Any],
 
 def _apply_full(session: Session, agent: Agent, report: Report) -> IngestResult:
     macs = _physical_macs(report)
-    asset = _claim(session, agent, report, macs)
+    asset, new = _claim(session, agent, report, macs)
     if asset is None:
         return IngestResult(ACCEPTED, None)
     assert asset.id is not None
-    agent.asset_id = asset.id
-    facts = session.get(HostFacts, asset.id)
+    facts = None if new else session.get(HostFacts, asset.id)
     if facts is not None and facts.reported_at > report.created_at:
         return IngestResult(ACCEPTED, asset.id)  # an older report than what we hold
     hardware = hardware_of(report)

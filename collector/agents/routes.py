@@ -1,25 +1,26 @@
 """``/api/v1/agents``: enrollment, report ingest, and the fleet views for people.
 
 Ingest reads the body with a size limit (as sent and once expanded), checks the schema
-version, validates, and applies the report in one transaction keyed by its UUID. A
-malformed report gets a 400 naming the field; a store failure a 503, so the agent keeps
-the report and sends it again."""
+version, validates, and applies the report in one transaction keyed by its UUID
+(``reading.py``; a full report in an ingest worker process when there are some:
+``pool.py``). A malformed report gets a 400 naming the field; a store failure a 503, so
+the agent keeps the report and sends it again."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import zlib
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
-from sqlalchemy.exc import OperationalError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from muniops.collector.agents import reading
+from muniops.collector.agents.pool import IngestPool, Job, Outcome, StoreUnavailable
+from muniops.collector.agents.reading import Rejected
 from muniops.collector.agents.runtime import AgentsRuntime
 from muniops.collector.agents.tokens import KnownAgent
 from muniops.collector.agents.writer import Pending, apply_batch
@@ -30,12 +31,11 @@ from muniops.collector.api.parity import cli
 from muniops.collector.core.feature import runtime_of
 from muniops.inventory import agents, fleet
 from muniops.inventory.agent_policy import AgentSettings
-from muniops.inventory.agent_schema import SCHEMA_VERSIONS, Report
+from muniops.inventory.agent_schema import Report
 from muniops.inventory.db import Database
 from muniops.inventory.errors import Conflict, InvalidInput, TokenRefused
 from muniops.inventory.models import Agent
 from muniops.inventory.tokens import hash_token
-from muniops.inventory.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +55,6 @@ class EnrollBody(BaseModel):
 class Enrolled(BaseModel):
     agent_id: str
     token: str
-
-
-class Rejected(Exception):
-    def __init__(self, code: int, reason: str, field: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code, self.reason, self.field, self.detail = code, reason, field, detail
 
 
 def _count_reject(request: Request, reason: str) -> None:
@@ -84,6 +78,7 @@ def enroll_agent(body: EnrollBody, request: Request, db: DB) -> Enrolled:
     running = runtime_of(request.app.state, AgentsRuntime)
     if running is not None:
         running.tokens.forget_agent(agent.id or 0)  # its former token, if it had one
+        running.ingest_pool()  # its first full report follows
     log.info("agent %s enrolled for %s", agent.uid, body.hostname)
     return Enrolled(agent_id=agent.uid, token=token)
 
@@ -104,22 +99,14 @@ def _agent_of(request: Request, db: Database) -> Agent:
     return agent
 
 
-async def _reporter(request: Request, db: Database, running: AgentsRuntime | None
-                    ) -> tuple[KnownAgent, str | None]:
-    """Who sends this report, and the token hash its writer checks again as it stores it
-    (``tokens.py``); None when the store was asked now: no running service, or a writer
-    that does not check (a district's, which queues the report before storing it)."""
-    if running is not None and getattr(running.writer, "checks_tokens", False):
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            token_hash = hash_token(token.strip())
-            known = running.tokens.get(token_hash)
-            if known is None:
-                agent = await run_in_threadpool(_agent_of, request, db)
-                known = running.tokens.put(token_hash, KnownAgent(agent.id or 0, agent.uid))
-            return known, token_hash
-    agent = await run_in_threadpool(_agent_of, request, db)
-    return KnownAgent(agent.id or 0, agent.uid), None
+def _token_hash(request: Request, running: AgentsRuntime | None) -> str | None:
+    """The hash of the bearer token, which the writer checks again as it stores the
+    report (``tokens.py``); None when there is no running service, or its writer does not
+    check (a district's, which queues the report before storing it)."""
+    if running is None or not getattr(running.writer, "checks_tokens", False):
+        return None
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return hash_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -135,74 +122,12 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _expand(raw: bytes, encoding: str, limit: int) -> bytes:
-    if encoding.strip().lower() not in ("gzip", "x-gzip"):
-        return raw
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        data = inflater.decompress(raw, limit + 1)
-    except zlib.error as exc:
-        raise Rejected(400, "malformed", "body", f"not valid gzip: {exc}") from None
-    if len(data) > limit or inflater.unconsumed_tail:
-        raise Rejected(413, "too_large", "body", f"report expands beyond {limit} bytes")
-    return data
-
-
-def _parse(data: bytes) -> Report:
-    """A valid report is parsed and validated in one pass by pydantic-core (several times
-    faster than ``json.loads`` then validation); anything else is read again the slow way,
-    to say exactly what is wrong with it."""
-    try:
-        report = Report.model_validate_json(data)
-    except ValidationError:
-        return _explain(data)
-    if report.schema_version not in SCHEMA_VERSIONS:
-        return _explain(data)
-    return report
-
-
-def _explain(data: bytes) -> Report:
-    try:
-        doc: Any = json.loads(data)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise Rejected(400, "malformed", "body", f"not valid JSON: {exc}") from None
-    except RecursionError:
-        raise Rejected(400, "malformed", "body", "JSON nested too deeply") from None
-    if not isinstance(doc, dict):
-        raise Rejected(400, "malformed", "body", "a report is a JSON object")
-    version = doc.get("schema_version")
-    if version not in SCHEMA_VERSIONS:
-        raise Rejected(400, "schema_version", "schema_version",
-                       f"unsupported schema version {version!r}; this collector reads "
-                       f"{', '.join(map(str, SCHEMA_VERSIONS))}")
-    try:
-        return Report.model_validate(doc)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise Rejected(400, "malformed", where, f"{where}: {first['msg']}") from None
-
-
 def _parse_slots(request: Request, slots: int) -> asyncio.Semaphore:
     """At most ``slots`` reports expanded and parsed at once, per app."""
     sem: asyncio.Semaphore | None = getattr(request.app.state, "ingest_parse_slots", None)
     if sem is None:
         sem = request.app.state.ingest_parse_slots = asyncio.Semaphore(slots)
     return sem
-
-
-def _check_age(report: Report, limits: AgentSettings) -> None:
-    """A report from the future would freeze a host's facts (newer always wins); one older
-    than the ledger remembers could be applied a second time."""
-    now = utcnow()
-    if report.created_at > now + timedelta(minutes=limits.max_clock_skew_minutes):
-        raise Rejected(400, "malformed", "created_at",
-                       f"created_at {report.created_at.isoformat()} is in the future: "
-                       "check the host's clock")
-    if report.created_at < now - timedelta(days=limits.ledger_days - 1):
-        raise Rejected(400, "malformed", "created_at",
-                       f"created_at is older than the {limits.ledger_days - 1} days this "
-                       "collector remembers reports for")
 
 
 # a body this small (a heartbeat is ~400 bytes) is expanded and parsed on the event loop:
@@ -213,15 +138,14 @@ INLINE_DOC_BYTES = 64 * 1024
 
 async def _report_of(request: Request, raw: bytes, limits: AgentSettings) -> Report:
     encoding = request.headers.get("content-encoding", "")
-    data = None
     if len(raw) <= INLINE_BODY_BYTES:
-        data = _expand(raw, encoding, limits.max_report_expanded_bytes)
+        data = reading.expand(raw, encoding, limits.max_report_expanded_bytes)
         if len(data) <= INLINE_DOC_BYTES:
-            return _parse(data)
+            report = reading.parse(data)
+            reading.check_age(report, limits)
+            return report
     async with _parse_slots(request, limits.max_concurrent_parses):
-        return await run_in_threadpool(  # CPU work off the event loop
-            lambda: _parse(data if data is not None else
-                           _expand(raw, encoding, limits.max_report_expanded_bytes)))
+        return await run_in_threadpool(reading.read, raw, encoding, limits)  # off the loop
 
 
 def _apply_here(db: Database, agent_id: int, report: Report) -> agents.IngestResult:
@@ -231,6 +155,61 @@ def _apply_here(db: Database, agent_id: int, report: Report) -> agents.IngestRes
     return item.done.result()
 
 
+def _to_pool(request: Request, running: AgentsRuntime | None, token_hash: str | None
+             ) -> IngestPool | None:
+    """The worker pool, for a body declared bigger than a heartbeat's (a full report)."""
+    pool = running.ingest_pool() if running is not None and token_hash else None
+    declared = request.headers.get("content-length", "")
+    return pool if not declared.isdigit() or int(declared) > INLINE_BODY_BYTES else None
+
+
+async def _in_process(request: Request, db: Database, running: AgentsRuntime | None,
+                      agent: KnownAgent, token_hash: str | None, raw: bytes) -> Outcome:
+    """Read and store here: the process's own writer (or, alone, a batch of one)."""
+    limits = request.app.state.settings.agents
+    try:
+        report = await _report_of(request, raw, limits)
+        if running is not None:
+            result = await asyncio.wrap_future(running.writer.submit(
+                agent.id, report, token_hash) if token_hash is not None
+                else running.writer.submit(agent.id, report))
+        else:
+            result = await run_in_threadpool(_apply_here, db, agent.id, report)
+    except OperationalError as exc:
+        log.error("report not stored: %s: %s", type(exc).__name__, exc.orig)
+        return Outcome(agent, error=StoreUnavailable("store unavailable, send again later"))
+    except (Rejected, TokenRefused, Conflict, IntegrityError) as exc:
+        return Outcome(agent, error=exc)
+    return Outcome(agent, result.status, str(report.report_id), report.kind, result.asset_id)
+
+
+def _answer(request: Request, running: AgentsRuntime | None, token_hash: str | None,
+            outcome: Outcome) -> JSONResponse:
+    """The one answer to a report, wherever it was stored."""
+    exc, who = outcome.error, outcome.agent.uid if outcome.agent else "?"
+    if isinstance(exc, Rejected):
+        _count_reject(request, exc.reason)
+        log.warning("report from agent %s refused: %s", who, exc.detail)
+        return JSONResponse({"detail": exc.detail, "field": exc.field}, status_code=exc.code)
+    if isinstance(exc, StoreUnavailable):
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers=RETRY_AFTER)
+    if isinstance(exc, TokenRefused):
+        if running is not None and token_hash is not None:
+            running.tokens.forget(token_hash)
+        raise _refuse_token(request)
+    if isinstance(exc, Conflict):
+        _count_reject(request, "conflict")
+        log.warning("report from agent %s refused: %s", who, exc)
+        return JSONResponse({"detail": str(exc), "field": "report_id"}, status_code=409)
+    if exc is not None:  # a bug, logged where it happened: counted against the report
+        return JSONResponse({"detail": "report not applied (see the collector's log)"},
+                            status_code=500)
+    if running is not None:
+        running.counters.received.labels(outcome.kind, outcome.status).inc()
+    return JSONResponse({"status": outcome.status, "report_id": outcome.report_id,
+                         "asset_id": outcome.asset_id})
+
+
 @router.post("/reports")
 @direct  # every agent's heartbeats: past FastAPI's dispatch (api/direct.py)
 async def post_report(request: Request) -> JSONResponse:
@@ -238,40 +217,29 @@ async def post_report(request: Request) -> JSONResponse:
     db: Database = request.app.state.db
     limits = request.app.state.settings.agents
     running = runtime_of(request.app.state, AgentsRuntime)
-    agent, token_hash = await _reporter(request, db, running)
+    token_hash = _token_hash(request, running)
+    pool = _to_pool(request, running, token_hash)
+    # an unknown token is refused before its body is read, here or (a full report for the
+    # workers) before the worker reads it
+    known = running.tokens.get(token_hash) if running is not None and token_hash else None
+    if known is None and pool is None:
+        agent = await run_in_threadpool(_agent_of, request, db)
+        known = KnownAgent(agent.id or 0, agent.uid)
+        if running is not None and token_hash is not None:
+            running.tokens.put(token_hash, known)
     try:
         raw = await _read_body(request, limits.max_report_bytes)
-        report = await _report_of(request, raw, limits)
-        _check_age(report, limits)
     except Rejected as exc:
-        _count_reject(request, exc.reason)
-        log.warning("report from agent %s refused: %s", agent.uid, exc.detail)
-        return JSONResponse({"detail": exc.detail, "field": exc.field}, status_code=exc.code)
-    try:
-        if running is not None and token_hash is not None:
-            result = await asyncio.wrap_future(running.writer.submit(agent.id, report,
-                                                                     token_hash))
-        elif running is not None:
-            result = await asyncio.wrap_future(running.writer.submit(agent.id, report))
-        else:
-            result = await run_in_threadpool(_apply_here, db, agent.id, report)
-    except OperationalError as exc:
-        log.error("report %s not stored: %s: %s", report.report_id, type(exc).__name__,
-                  exc.orig)
-        return JSONResponse({"detail": "store unavailable, send again later"}, status_code=503,
-                            headers=RETRY_AFTER)
-    except TokenRefused:
-        if running is not None and token_hash is not None:
-            running.tokens.forget(token_hash)
-        raise _refuse_token(request) from None
-    except Conflict as exc:
-        _count_reject(request, "conflict")
-        log.warning("report from agent %s refused: %s", agent.uid, exc)
-        return JSONResponse({"detail": str(exc), "field": "report_id"}, status_code=409)
-    if running is not None:
-        running.counters.received.labels(report.kind, result.status).inc()
-    return JSONResponse({"status": result.status, "report_id": str(report.report_id),
-                         "asset_id": result.asset_id})
+        return _answer(request, running, token_hash, Outcome(known, error=exc))
+    if pool is not None and token_hash is not None:
+        outcome = await asyncio.wrap_future(pool.submit(Job(
+            token_hash, raw, request.headers.get("content-encoding", ""), known)))
+        if outcome.agent is not None and known is None and running is not None:
+            running.tokens.put(token_hash, outcome.agent)
+    else:
+        assert known is not None
+        outcome = await _in_process(request, db, running, known, token_hash, raw)
+    return _answer(request, running, token_hash, outcome)
 
 
 @router.get("", openapi_extra=cli("agents"))

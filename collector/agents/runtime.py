@@ -4,12 +4,14 @@ API answers, and the daily job that forgets report UUIDs older than the ledger k
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from prometheus_client.registry import Collector as PromCollector
 
 from muniops.collector.agents.metrics import AgentMetrics, ReportCounters
+from muniops.collector.agents.pool import IngestPool
 from muniops.collector.agents.tokens import TokenCache
 from muniops.collector.agents.writer import IngestWriter
 from muniops.collector.core.feature import Job, Runtime
@@ -27,6 +29,22 @@ class AgentsRuntime(Runtime):
         self.counters = ReportCounters(collector.registry)
         self.writer = IngestWriter(collector.db)
         self.tokens = TokenCache()
+        workers = collector.settings.agents.ingest_workers
+        if workers is None:
+            workers = os.cpu_count() or 1
+        # its processes start when the first agent calls (never on a district's collector,
+        # which queues reports for the central rather than storing them)
+        self.pool = IngestPool(collector.db, collector.settings.agents, workers) \
+            if workers else None
+
+    def ingest_pool(self) -> IngestPool | None:
+        """The worker pool where this collector stores reports itself (a district's writer
+        queues them for the central instead), its processes started on first call: an
+        agent calling is the sign that full reports will follow."""
+        if self.pool is None or not getattr(self.writer, "checks_tokens", False):
+            return None
+        self.pool.warm()
+        return self.pool
 
     def jobs(self) -> Sequence[Job]:
         return [Job("agent-ledger-prune", 24 * 3600, self.prune_ledger, once_per_store=True)]
@@ -35,6 +53,8 @@ class AgentsRuntime(Runtime):
         return [AgentMetrics(self.collector.db, self.collector.settings.agents)]
 
     def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
         self.writer.close()
 
     def prune_ledger(self) -> None:

@@ -20,6 +20,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
@@ -42,22 +43,32 @@ class Pending:
     done: Future[agents.IngestResult] = field(default_factory=Future)
 
 
-def _apply_one(s: Session, item: Pending) -> agents.IngestResult | Exception:
-    """One report in its own SAVEPOINT: what goes wrong with it stays with it."""
+def _apply_one(s: Session, item: Pending, attempts: int = 2
+               ) -> agents.IngestResult | Exception:
+    """One report in its own SAVEPOINT: what goes wrong with it stays with it.
+
+    A unique key another writer took a moment ago (two hosts' first reports at once with
+    one MAC, on two ingest workers of one PostgreSQL) fails the SAVEPOINT after the other
+    transaction committed: applied again, the report sees that row and matches it."""
     try:
         with s.begin_nested():
             agent = s.get(Agent, item.agent_id)
             if agent is None or token_refused(agent, item.token_hash):
                 return TokenRefused("unknown or revoked agent token")
-            return agents.ingest(s, agent, item.report)
+            return agents.ingest(s, agent, item.report, duplicate_raises=True)
     except OperationalError:
         raise  # the store itself failed: the whole batch is answered 503, and sent again
-    except IntegrityError as exc:  # the same report, sent twice at once
+    except IntegrityError as exc:  # the same report sent twice at once, or a row's race
         try:
             if agents.already_accepted(s, str(item.report.report_id), item.agent_id):
                 return agents.IngestResult(agents.DUPLICATE)
         except MuniopsError as refused:
             return refused
+        if attempts > 1:
+            log.info("report %s applied again after a concurrent write: %s",
+                     item.report.report_id, exc.orig)
+            return _apply_one(s, item, attempts - 1)
+        log.error("report %s not applied: %s", item.report.report_id, exc.orig)
         return exc
     except MuniopsError as exc:  # refused on purpose (a report id of another agent)
         return exc
@@ -102,6 +113,25 @@ def apply_batch(db: Database, batch: Sequence[Pending]) -> None:
             item.done.set_result(outcome)
 
 
+T = TypeVar("T")
+
+
+def take_waiting(waiting: queue.Queue[T | None], first: T, max_batch: int) -> list[T]:
+    """``first`` and what waits behind it, up to ``max_batch``, never waiting for more; a
+    stop (None) met on the way is put back, for the loop to meet after this batch."""
+    batch = [first]
+    while len(batch) < max_batch:
+        try:
+            nxt = waiting.get_nowait()
+        except queue.Empty:
+            break
+        if nxt is None:
+            waiting.put(None)
+            break
+        batch.append(nxt)
+    return batch
+
+
 class IngestWriter:
     """The writer thread of one collector process."""
 
@@ -126,16 +156,7 @@ class IngestWriter:
             first = self._queue.get()
             if first is None:
                 return
-            batch = [first]
-            while len(batch) < self.max_batch:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    self._queue.put(None)  # stop after this batch
-                    break
-                batch.append(nxt)
+            batch = take_waiting(self._queue, first, self.max_batch)
             apply_batch(self.db, batch)
             log.debug("ingest: %d report(s) in one transaction", len(batch))
 

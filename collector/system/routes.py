@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import datetime
 from typing import Annotated, Any
@@ -39,8 +40,9 @@ def healthz(request: Request, db: DB) -> dict[str, str]:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                             f"store unavailable: {type(exc).__name__}",
                             headers=RETRY_AFTER) from None
-    if db.is_sqlite:
-        free = shutil.disk_usage(request.app.state.settings.data_dir).free
+    database = db.engine.url.database if db.is_sqlite else None
+    if database and database != ":memory:":  # the disk the store's file is on
+        free = shutil.disk_usage(os.path.dirname(os.path.abspath(database))).free
         if free < MIN_FREE_BYTES:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                                 f"store degraded: {free // 2**20} MiB free on its disk",

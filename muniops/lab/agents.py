@@ -4,6 +4,7 @@ processes with their own state folders."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -85,3 +86,52 @@ def write_config(folder: Path, database_url: str | None = None, extra: str = "")
         lines.append(f"database_url: '{database_url}'")
     config.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
     return config
+
+
+def spooled_agent(state: Path, server: str, secret: str, kind: str, count: int
+                  ) -> tuple[str, list[str]]:
+    """A real agent enrolled as a host of its own, ``count`` reports of ``kind`` waiting in
+    its spool: its id, and the report ids in the order it will send them."""
+    enrolled = run_agent(state, "enroll", "--server", server, "--as-new-host",
+                         "--secret", secret)
+    assert enrolled.returncode == 0, enrolled.stderr
+    sent = run_agent(state, "send", "--kind", kind, "--count", str(count), "--spool-only")
+    assert sent.returncode == 0, sent.stderr
+    return json.loads(enrolled.stdout)["agent_id"], json.loads(sent.stdout)["spooled"]
+
+
+def flushing(states: list[Path], retry_for: float = 120) -> list[subprocess.Popen[str]]:
+    """Real agents delivering their spools, all at once, retrying for ``retry_for`` s."""
+    return [subprocess.Popen(agent_argv(state, "flush", "--retry-for", str(retry_for)),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for state in states]
+
+
+def delivered(procs: list[subprocess.Popen[str]], timeout: float = 180) -> list[str]:
+    """The report ids the agents were answered 2xx for, once every one has ended with
+    nothing pending and nothing rejected."""
+    out: list[str] = []
+    for proc in procs:
+        stdout, stderr = proc.communicate(timeout=timeout)
+        assert proc.returncode == 0, stderr
+        outcome = json.loads(stdout)
+        assert outcome["pending"] == 0 and outcome["rejected"] == 0, outcome
+        out += outcome["delivered"]
+    return out
+
+
+def arrived(database_url: str, uids: list[str]) -> dict[str, list[str]]:
+    """Each agent's report ids in the store's ledger, in the order they were stored."""
+    from sqlmodel import col, select
+
+    from muniops.inventory.db import Database
+    from muniops.inventory.models import Agent, AgentReport
+
+    db = Database(database_url)
+    try:
+        with db.read() as s:
+            return {uid: list(s.exec(
+                select(AgentReport.report_id).join(Agent, col(Agent.id) == AgentReport.agent_id)
+                .where(Agent.uid == uid).order_by(col(AgentReport.id))).all()) for uid in uids}
+    finally:
+        db.dispose()

@@ -7,18 +7,24 @@ the agents' retries, which the balancer sends to the survivor, land without dupl
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import select
 
 from muniops.inventory.db import Database
-from muniops.inventory.models import Agent, AgentReport
+from muniops.inventory.models import AgentReport
 from muniops.lab import postgres
-from muniops.lab.agents import CollectorProcess, agent_argv, run_agent, write_config
+from muniops.lab.agents import (
+    CollectorProcess,
+    arrived,
+    delivered,
+    flushing,
+    spooled_agent,
+    write_config,
+)
 from muniops.lab.balancer import Balancer
 from muniops.lab.district import muniops
 
@@ -28,17 +34,6 @@ AGENTS, REPORTS_EACH = 4, 50
 def _count(db: Database) -> int:
     with db.read() as s:
         return int(s.exec(select(func.count()).select_from(AgentReport)).one())
-
-
-def _spool(state: Path, server: str, secret: str) -> tuple[str, list[str]]:
-    """An agent enrolled through the balancer, with its heartbeats waiting in its spool."""
-    enrolled = run_agent(state, "enroll", "--server", server, "--as-new-host",
-                         "--secret", secret)
-    assert enrolled.returncode == 0, enrolled.stderr
-    sent = run_agent(state, "send", "--kind", "heartbeat", "--count", str(REPORTS_EACH),
-                     "--spool-only")
-    assert sent.returncode == 0, sent.stderr
-    return json.loads(enrolled.stdout)["agent_id"], json.loads(sent.stdout)["spooled"]
 
 
 def test_kill9_of_one_central_worker_loses_no_accepted_report(pg_base: str, tmp_path: Path
@@ -58,12 +53,10 @@ def test_kill9_of_one_central_worker_loses_no_accepted_report(pg_base: str, tmp_
             list(starting.map(lambda c: c.start(timeout=120), (a, b)))
         with Balancer([a.port, b.port]) as balancer:
             with ThreadPoolExecutor(AGENTS) as agents:
-                spooled = dict(agents.map(lambda state: _spool(state, balancer.url, secret),
-                                          states))
+                spooled = dict(agents.map(lambda state: spooled_agent(
+                    state, balancer.url, secret, "heartbeat", REPORTS_EACH), states))
             # every agent delivers at once, through the balancer, retrying for a while
-            flushing = [subprocess.Popen(agent_argv(state, "flush", "--retry-for", "120"),
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                         text=True) for state in states]
+            agents_flushing = flushing(states)
             deadline = time.monotonic() + 120
             while _count(db) < total // 4 or not balancer.active[a.port]:
                 assert time.monotonic() < deadline, "the reports did not start arriving"
@@ -71,7 +64,7 @@ def test_kill9_of_one_central_worker_loses_no_accepted_report(pg_base: str, tmp_
             served_before = dict(balancer.served)
             a.kill9()  # with a request in flight there
             at_kill = _count(db)
-            answers = [p.communicate(timeout=180) for p in flushing]
+            answered = delivered(agents_flushing)  # the report ids answered 2xx
             served_after, cut = dict(balancer.served), dict(balancer.cut)
     finally:
         a.kill9()
@@ -81,19 +74,7 @@ def test_kill9_of_one_central_worker_loses_no_accepted_report(pg_base: str, tmp_
     assert served_before.get(a.port, 0) > 0 and served_before.get(b.port, 0) > 0
     assert served_after[b.port] > served_before[b.port]  # the retries went to the survivor
     assert cut.get(a.port, 0) >= 1  # requests were in flight there: cut with no answer
-    answered: list[str] = []  # the report ids some worker answered 2xx
-    for proc, (out, err) in zip(flushing, answers, strict=True):
-        assert proc.returncode == 0, err
-        outcome = json.loads(out)
-        assert outcome["pending"] == 0 and outcome["rejected"] == 0, outcome
-        answered += outcome["delivered"]
     assert sorted(answered) == sorted(i for ids in spooled.values() for i in ids)
-    with db.read() as s:
-        assert int(s.exec(select(func.count()).select_from(AgentReport)).one()) == total
-        for uid, report_ids in spooled.items():
-            agent = s.exec(select(Agent).where(Agent.uid == uid)).one()
-            arrived = s.exec(select(AgentReport.report_id)
-                             .where(AgentReport.agent_id == agent.id)
-                             .order_by(col(AgentReport.id))).all()
-            assert list(arrived) == report_ids  # each once, in the agent's order
+    assert _count(db) == total
+    assert arrived(url, list(spooled)) == spooled  # each once, in the agent's order
     db.dispose()
