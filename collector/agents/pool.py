@@ -1,11 +1,12 @@
 """Full reports read and stored by worker processes.
 
 One collector process is bound by Python's global lock: a full report costs ~12–16 ms of
-CPU (gunzip, pydantic, the store's statements), so one process tops out near 60–80 reports
-a second however many cores the machine has. With ``agents.ingest_workers`` set, the API
-process only reads the body and hands the bytes over; a worker process checks the token,
-expands, parses and stores a batch of reports in one transaction, and answers what became
-of each (an ``Outcome``). Heartbeats stay in the API process: they are cheap and go in bulk.
+CPU (gunzip, pydantic, the store's statements), so one process tops out near 45–85 reports
+a second however many cores the machine has. With ingest workers (``agents.ingest_workers``,
+one per core by default) the API process only reads the body and hands the bytes over; a
+worker process checks the token, expands, parses and stores a batch of reports in one
+transaction, and answers what became of each (an ``Outcome``). Heartbeats stay in the API
+process: they are cheap and go in bulk.
 
 What crosses between processes is plain: bytes in, an ``Outcome`` out. The API keeps the
 token cache, the counters and ``/metrics``, so nothing depends on which process stored a
