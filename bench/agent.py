@@ -194,12 +194,11 @@ def _post(url: str, body: bytes, token: str) -> float:
     return time.perf_counter() - t0
 
 
-def _enroll(url: str, secret: str, name: str) -> str:
-    body = json.dumps({"secret": secret, "hostname": name}).encode()
-    req = urllib.request.Request(url + "/api/v1/agents/enroll", data=body, method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        return str(json.loads(r.read())["token"])
+def _enrolled(collector: CollectorProcess, secret: str, agents: int) -> list[str]:
+    """The tokens of AGENTS agents ``pc-00000``…, enrolled CONCURRENCY at a time."""
+    with cf.ThreadPoolExecutor(CONCURRENCY) as pool:
+        return list(pool.map(lambda i: collector.enroll(secret, f"pc-{i:05d}")["token"],
+                             range(agents)))
 
 
 def _fleet_reports(base: dict[str, Any], n: int) -> list[tuple[bytes, list[bytes]]]:
@@ -242,9 +241,7 @@ def ingest(tmp: Path, agents: int, backend: str, db_url: str | None) -> None:
     base = json.loads(run_agent(tmp / "state", "inventory", "--print").stdout)
     reports = _fleet_reports(base, agents)
     with collector:
-        with cf.ThreadPoolExecutor(CONCURRENCY) as pool:
-            tokens = list(pool.map(lambda i: _enroll(collector.url, secret["secret"],
-                                                     f"pc-{i:05d}"), range(agents)))
+        tokens = _enrolled(collector, secret["secret"], agents)
         url = collector.url + "/api/v1/agents/reports"
         assert collector.proc is not None
         server, pg = [psutil.Process(collector.proc.pid)], _postgres_of(db_url)
@@ -255,7 +252,7 @@ def ingest(tmp: Path, agents: int, backend: str, db_url: str | None) -> None:
         beats = [(b, t) for r, t in zip(reports, tokens, strict=True) for b in r[1]]
         beat_rate, beat_lat = _phase(url, beats)
         cpu2 = tree_cpu(server)
-        workers = sum("spawn_main" in " ".join(c.cmdline()) for c in server[0].children())
+        workers = len(collector.ingest_workers())
     size = statistics.mean(len(r[0]) for r in reports) / 1024
     # the collector's own CPU per report (its processes): what a busy machine changes least
     full_cpu, beat_cpu = (cpu1 - cpu0) / len(reports) * 1000, (cpu2 - cpu1) / len(beats) * 1000
@@ -305,9 +302,7 @@ def heartbeats(tmp: Path, agents: int, each: int, backend: str, db_url: str | No
     full.update(software=None, processes=None)  # the asset is what counts here
     path = "/api/v1/agents/reports"
     with collector:
-        with cf.ThreadPoolExecutor(CONCURRENCY) as pool:
-            tokens = list(pool.map(lambda i: _enroll(collector.url, secret["secret"],
-                                                     f"pc-{i:05d}"), range(agents)))
+        tokens = _enrolled(collector, secret["secret"], agents)
 
         def request(doc: dict[str, Any], i: int) -> bytes:
             name = f"pc-{i:05d}"

@@ -22,6 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from muniops.inventory import migrate
+from muniops.inventory.db import sqlite_file
 from muniops.inventory.errors import ConfigError, InvalidInput, MuniopsError, NotFound
 
 log = logging.getLogger(__name__)
@@ -118,10 +119,10 @@ def _is_sqlite(url: str) -> bool:
 
 
 def _sqlite_path(url: str) -> Path:
-    database = sa.make_url(url).database
-    if not database or database == ":memory:":
+    database = sqlite_file(url)
+    if database is None:
         raise ConfigError(f"{url}: an in-memory store has nothing to back up")
-    return Path(database)
+    return database
 
 
 def _sqlite_copy(source: Path, dest: Path) -> None:

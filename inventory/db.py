@@ -31,16 +31,24 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'muniops.db').resolve()}"
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite store (None: another engine, or SQLite in memory)."""
+    if not url.startswith("sqlite"):
+        return None
+    database = sa.make_url(url).database
+    return Path(database) if database and database != ":memory:" else None
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Build an engine for ``url``; SQLite gets its pragmas and explicit transaction control."""
     if url.startswith("sqlite"):
-        database = sa.make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        database = sqlite_file(url)
+        if database is not None:
+            database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         engine = sa.create_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
-        _tune_sqlite(engine, Path(database) if database and database != ":memory:" else None)
+        _tune_sqlite(engine, database)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, **kwargs)
 

@@ -28,13 +28,15 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col, select
 
 from muniops.collector.agents import reading
 from muniops.collector.agents.tokens import KnownAgent
 from muniops.collector.agents.writer import Pending, apply_batch, take_waiting
 from muniops.inventory.agent_policy import AgentSettings
+from muniops.inventory.agent_schema import Report
+from muniops.inventory.agents import IngestResult
 from muniops.inventory.db import Database
 from muniops.inventory.errors import Conflict, MuniopsError, TokenRefused
 from muniops.inventory.models import Agent
@@ -49,6 +51,9 @@ class StoreUnavailable(MuniopsError):
     """The store (or the worker storing) failed: nothing of the batch was kept; send again."""
 
     http_status = 503
+
+    def __init__(self, message: str = "store unavailable, send again later") -> None:
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -111,19 +116,27 @@ def _who(db: Database, jobs: Sequence[Job]) -> dict[str, KnownAgent]:
             for row in rows if row.revoked_at is None}
 
 
-def _settle(agent: KnownAgent, item: Pending) -> Outcome:
+def outcome_of(agent: KnownAgent, report: Report, done: Future[IngestResult]) -> Outcome:
+    """What the writer made of ``report`` (``done`` has its answer), as an Outcome: the
+    one reading of a writer's answer, in a worker or in the API process. Any other
+    exception (a bug, logged where it happened) is raised."""
     try:
-        result = item.done.result()
+        result = done.result()
     except OperationalError as exc:
-        log.error("report %s not stored: %s: %s", item.report.report_id,
-                  type(exc).__name__, exc.orig)
-        return Outcome(agent, error=StoreUnavailable("store unavailable, send again later"))
-    except (TokenRefused, Conflict) as exc:
+        log.error("report %s not stored: %s: %s", report.report_id, type(exc).__name__,
+                  exc.orig)
+        return Outcome(agent, error=StoreUnavailable())
+    except (TokenRefused, Conflict, IntegrityError) as exc:
         return Outcome(agent, error=exc)
-    except Exception as exc:  # a bug, logged whole by the writer: a plain 500
+    return Outcome(agent, result.status, str(report.report_id), report.kind, result.asset_id)
+
+
+def _settled(agent: KnownAgent, item: Pending) -> Outcome:
+    """In a worker, a bug fails its report alone, as a plain 500."""
+    try:
+        return outcome_of(agent, item.report, item.done)
+    except Exception as exc:
         return Outcome(agent, error=RuntimeError(f"report not applied: {type(exc).__name__}"))
-    return Outcome(agent, result.status, str(item.report.report_id), item.report.kind,
-                   result.asset_id)
 
 
 def run_jobs(jobs: Sequence[Job]) -> list[Outcome]:
@@ -133,8 +146,7 @@ def run_jobs(jobs: Sequence[Job]) -> list[Outcome]:
     try:
         known = _who(db, jobs)
     except OperationalError:
-        return [Outcome(None, error=StoreUnavailable("store unavailable, send again later"))
-                for _ in jobs]
+        return [Outcome(None, error=StoreUnavailable()) for _ in jobs]
     outcomes: list[Outcome | tuple[KnownAgent, Pending]] = []
     for job in jobs:
         agent = job.agent or known.get(job.token_hash)
@@ -150,7 +162,7 @@ def run_jobs(jobs: Sequence[Job]) -> list[Outcome]:
     batch = [o[1] for o in outcomes if isinstance(o, tuple)]
     if batch:
         apply_batch(db, batch)
-    return [o if isinstance(o, Outcome) else _settle(*o) for o in outcomes]
+    return [o if isinstance(o, Outcome) else _settled(*o) for o in outcomes]
 
 
 # ---- in the API process -----------------------------------------------------------------

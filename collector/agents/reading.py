@@ -88,8 +88,13 @@ def check_age(report: Report, limits: AgentSettings) -> None:
                        "collector remembers reports for")
 
 
-def read(raw: bytes, encoding: str, limits: AgentSettings) -> Report:
-    """The whole reading of one body."""
-    report = parse(expand(raw, encoding, limits.max_report_expanded_bytes))
+def parse_checked(data: bytes, limits: AgentSettings) -> Report:
+    """An expanded body parsed, and its age checked."""
+    report = parse(data)
     check_age(report, limits)
     return report
+
+
+def read(raw: bytes, encoding: str, limits: AgentSettings) -> Report:
+    """The whole reading of one body, as sent."""
+    return parse_checked(expand(raw, encoding, limits.max_report_expanded_bytes), limits)

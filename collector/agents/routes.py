@@ -9,17 +9,18 @@ the agent keeps the report and sends it again."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from concurrent.futures import Future
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
-from sqlalchemy.exc import IntegrityError, OperationalError
 
 from muniops.collector.agents import reading
-from muniops.collector.agents.pool import IngestPool, Job, Outcome, StoreUnavailable
+from muniops.collector.agents.pool import IngestPool, Job, Outcome, StoreUnavailable, outcome_of
 from muniops.collector.agents.reading import Rejected
 from muniops.collector.agents.runtime import AgentsRuntime
 from muniops.collector.agents.tokens import KnownAgent
@@ -103,7 +104,7 @@ def _token_hash(request: Request, running: AgentsRuntime | None) -> str | None:
     """The hash of the bearer token, which the writer checks again as it stores the
     report (``tokens.py``); None when there is no running service, or its writer does not
     check (a district's, which queues the report before storing it)."""
-    if running is None or not getattr(running.writer, "checks_tokens", False):
+    if running is None or not running.stores_reports:
         return None
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return hash_token(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
@@ -138,21 +139,23 @@ INLINE_DOC_BYTES = 64 * 1024
 
 async def _report_of(request: Request, raw: bytes, limits: AgentSettings) -> Report:
     encoding = request.headers.get("content-encoding", "")
-    if len(raw) <= INLINE_BODY_BYTES:
+    if len(raw) > INLINE_BODY_BYTES:
+        data = None
+    else:
         data = reading.expand(raw, encoding, limits.max_report_expanded_bytes)
         if len(data) <= INLINE_DOC_BYTES:
-            report = reading.parse(data)
-            reading.check_age(report, limits)
-            return report
+            return reading.parse_checked(data, limits)
     async with _parse_slots(request, limits.max_concurrent_parses):
-        return await run_in_threadpool(reading.read, raw, encoding, limits)  # off the loop
+        return await run_in_threadpool(  # CPU work off the event loop
+            lambda: reading.parse_checked(data, limits) if data is not None
+            else reading.read(raw, encoding, limits))
 
 
-def _apply_here(db: Database, agent_id: int, report: Report) -> agents.IngestResult:
+def _apply_here(db: Database, agent_id: int, report: Report) -> Future[agents.IngestResult]:
     """Without the running service (an app made alone, in tests): a batch of one."""
     item = Pending(agent_id, report)
     apply_batch(db, [item])
-    return item.done.result()
+    return item.done
 
 
 def _to_pool(request: Request, running: AgentsRuntime | None, token_hash: str | None
@@ -166,21 +169,18 @@ def _to_pool(request: Request, running: AgentsRuntime | None, token_hash: str | 
 async def _in_process(request: Request, db: Database, running: AgentsRuntime | None,
                       agent: KnownAgent, token_hash: str | None, raw: bytes) -> Outcome:
     """Read and store here: the process's own writer (or, alone, a batch of one)."""
-    limits = request.app.state.settings.agents
     try:
-        report = await _report_of(request, raw, limits)
-        if running is not None:
-            result = await asyncio.wrap_future(running.writer.submit(
-                agent.id, report, token_hash) if token_hash is not None
-                else running.writer.submit(agent.id, report))
-        else:
-            result = await run_in_threadpool(_apply_here, db, agent.id, report)
-    except OperationalError as exc:
-        log.error("report not stored: %s: %s", type(exc).__name__, exc.orig)
-        return Outcome(agent, error=StoreUnavailable("store unavailable, send again later"))
-    except (Rejected, TokenRefused, Conflict, IntegrityError) as exc:
+        report = await _report_of(request, raw, request.app.state.settings.agents)
+    except Rejected as exc:
         return Outcome(agent, error=exc)
-    return Outcome(agent, result.status, str(report.report_id), report.kind, result.asset_id)
+    if running is None:
+        done = await run_in_threadpool(_apply_here, db, agent.id, report)
+    else:
+        done = (running.writer.submit(agent.id, report, token_hash) if token_hash is not None
+                else running.writer.submit(agent.id, report))
+        with contextlib.suppress(Exception):  # read once the writer answered: outcome_of
+            await asyncio.wrap_future(done)
+    return outcome_of(agent, report, done)
 
 
 def _answer(request: Request, running: AgentsRuntime | None, token_hash: str | None,

@@ -37,11 +37,16 @@ class AgentsRuntime(Runtime):
         self.pool = IngestPool(collector.db, collector.settings.agents, workers) \
             if workers else None
 
+    @property
+    def stores_reports(self) -> bool:
+        """Whether this collector stores its agents' reports (its writer checks each token
+        as it stores), rather than queueing them for the central (a district's writer)."""
+        return bool(getattr(self.writer, "checks_tokens", False))
+
     def ingest_pool(self) -> IngestPool | None:
-        """The worker pool where this collector stores reports itself (a district's writer
-        queues them for the central instead), its processes started on first call: an
-        agent calling is the sign that full reports will follow."""
-        if self.pool is None or not getattr(self.writer, "checks_tokens", False):
+        """The worker pool, where this collector stores reports itself, its processes
+        started on first call: an agent calling is the sign that full reports will follow."""
+        if self.pool is None or not self.stores_reports:
             return None
         self.pool.warm()
         return self.pool

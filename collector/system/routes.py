@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import datetime
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ from muniops.collector.api.limits import RETRY_AFTER
 from muniops.collector.api.parity import cli
 from muniops.collector.core.exposition import exposition
 from muniops.inventory import tokens
+from muniops.inventory.db import sqlite_file
 from muniops.inventory.models import AuditEntry, Role
 from muniops.inventory.schemas import TokenPublic
 
@@ -30,7 +30,7 @@ MIN_FREE_BYTES = 64 * 1024 * 1024
 
 
 @router.get("/healthz")
-def healthz(request: Request, db: DB) -> dict[str, str]:
+def healthz(db: DB) -> dict[str, str]:
     """Liveness and the store's state: it answers, and (SQLite) its disk has room to
     write. Says nothing about the register's contents."""
     try:
@@ -40,9 +40,9 @@ def healthz(request: Request, db: DB) -> dict[str, str]:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                             f"store unavailable: {type(exc).__name__}",
                             headers=RETRY_AFTER) from None
-    database = db.engine.url.database if db.is_sqlite else None
-    if database and database != ":memory:":  # the disk the store's file is on
-        free = shutil.disk_usage(os.path.dirname(os.path.abspath(database))).free
+    database = sqlite_file(db.url)
+    if database is not None:  # the disk the store's file is on
+        free = shutil.disk_usage(database.resolve().parent).free
         if free < MIN_FREE_BYTES:
             raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                                 f"store degraded: {free // 2**20} MiB free on its disk",

@@ -9,7 +9,10 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
+
+import psutil
 
 from muniops.lab.net import free_port, http_ready, wait_until
 
@@ -59,6 +62,29 @@ class CollectorProcess:
             self.proc.kill()
             self.proc.wait()
         self.proc = None
+
+    def ingest_workers(self) -> list[psutil.Process]:
+        """Its ingest worker processes (``collector/agents/pool.py``) running now."""
+        assert self.proc is not None
+        return [p for p in psutil.Process(self.proc.pid).children()
+                if "spawn_main" in " ".join(p.cmdline())]
+
+    def enroll(self, secret: str, hostname: str) -> dict[str, str]:
+        """An agent enrolled over the API as an agent would: its ``agent_id`` and ``token``."""
+        req = urllib.request.Request(
+            self.url + "/api/v1/agents/enroll", method="POST",
+            data=json.dumps({"secret": secret, "hostname": hostname}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return dict(json.loads(r.read()))
+
+    def metric(self, sample: str) -> float:
+        """The value of one sample of its ``/metrics``, e.g. ``name{label="x"}``; 0 when the
+        sample is not there (a labelled counter not yet counted)."""
+        with urllib.request.urlopen(self.url + "/metrics", timeout=30) as r:
+            text = r.read().decode()
+        return next((float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                     if line.startswith(sample + " ")), 0.0)
 
     def __enter__(self) -> CollectorProcess:
         return self.start()

@@ -53,12 +53,6 @@ def _post(url: str, token: str, body: bytes) -> tuple[int, dict[str, Any]]:
         return exc.code, json.loads(exc.read())
 
 
-def _metric(c: CollectorProcess, name: str) -> float:
-    text = urllib.request.urlopen(c.url + "/metrics", timeout=30).read().decode()
-    return next(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-                if line.startswith(name + " "))
-
-
 def _variant(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
     """The agent's real report with another UUID and the given sections changed."""
     return {**base, "report_id": str(uuid.uuid4()), **changes}
@@ -143,7 +137,7 @@ def test_agents_report_into_the_register(collector: CollectorProcess, cli: Cli,
         status, answer = _post(c.url, token, gzip.compress(json.dumps(
             _variant(first, schema_version=99)).encode()))
         assert (status, answer["field"]) == (400, "schema_version")
-        assert _metric(c, 'muniops_agent_reports_rejected_total{reason="malformed"}') == 1
+        assert c.metric('muniops_agent_reports_rejected_total{reason="malformed"}') == 1
         status, answer = _post(c.url, token, b"\x1f\x8b" + b"\x00" * 400_000)
         assert status == 413
 
@@ -178,7 +172,7 @@ def test_agents_report_into_the_register(collector: CollectorProcess, cli: Cli,
         assert run_agent(a2, "flush").returncode == 0
         row = next(r for r in _json(cli, "av", "--all")["rows"] if r["asset"] == "SN-NEW-1")
         assert row["compliant"], row
-        assert _metric(c, 'muniops_antivirus_hosts{state="compliant"}') >= 1
+        assert c.metric('muniops_antivirus_hosts{state="compliant"}') >= 1
 
         # the daemon: a full inventory soon after start, heartbeats on their interval
         seen = {a["hostname"]: a["reports"] for a in _json(cli, "agents")}

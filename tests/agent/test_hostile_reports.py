@@ -54,11 +54,7 @@ def gz(doc: Any) -> bytes:
 
 def enroll(cli: Cli, c: CollectorProcess, site: str, name: str) -> str:
     secret = cli.ok("agents", "enroll-secret", site, "--json").json()["secret"]
-    body = json.dumps({"secret": secret, "hostname": name}).encode()
-    req = urllib.request.Request(c.url + "/api/v1/agents/enroll", data=body, method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return str(json.loads(r.read())["token"])
+    return c.enroll(secret, name)["token"]
 
 
 def ledger(cli: Cli) -> int:

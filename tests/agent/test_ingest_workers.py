@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -41,25 +40,16 @@ AGENTS, FULL_EACH = 4, 12
 WORKERS = "agents:\n  ingest_workers: 2\n"
 
 
-def _workers(c: CollectorProcess) -> list[psutil.Process]:
-    assert c.proc is not None
-    return [p for p in psutil.Process(c.proc.pid).children()
-            if "spawn_main" in " ".join(p.cmdline())]
-
-
-def _enroll(c: CollectorProcess, secret: str, hostname: str) -> dict[str, str]:
-    body = json.dumps({"secret": secret, "hostname": hostname}).encode()
-    req = urllib.request.Request(c.url + "/api/v1/agents/enroll", data=body, method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return dict(json.loads(r.read()))
+def _full(c: CollectorProcess, outcome: str) -> float:
+    """Full reports the API process answered 200 with ``outcome``, by its counter."""
+    return c.metric(f'muniops_agent_reports_total{{kind="full",outcome="{outcome}"}}')
 
 
 def _wait_ready(c: CollectorProcess, workers: int = 2) -> None:
     """Until ``workers`` workers run and have done starting (their CPU time stands still)."""
     deadline, last = time.monotonic() + 60, -1.0
     while time.monotonic() < deadline:
-        procs = _workers(c)
+        procs = c.ingest_workers()
         spent = sum(p.cpu_times().user + p.cpu_times().system for p in procs)
         if len(procs) == workers and spent == last:
             return
@@ -71,12 +61,6 @@ def _wait_ready(c: CollectorProcess, workers: int = 2) -> None:
 def _count(db: Database) -> int:
     with db.read() as s:
         return int(s.exec(select(func.count()).select_from(AgentReport)).one())
-
-
-def _received(c: CollectorProcess, kind: str, outcome: str) -> float:
-    text = urllib.request.urlopen(c.url + "/metrics", timeout=30).read().decode()
-    line = f'muniops_agent_reports_total{{kind="{kind}",outcome="{outcome}"}}'
-    return sum(float(row.split()[-1]) for row in text.splitlines() if row.startswith(line))
 
 
 def _collector(tmp_path: Path, url: str | None = None) -> tuple[CollectorProcess, str]:
@@ -101,15 +85,15 @@ def test_a_killed_ingest_worker_loses_no_accepted_report(pg_base: str, tmp_path:
                 state, c.url, secret, "full", FULL_EACH), states))
         agents_flushing = flushing(states)
         deadline = time.monotonic() + 120
-        while _count(db) < total // 4 or len(_workers(c)) < 2:
+        while _count(db) < total // 4 or len(c.ingest_workers()) < 2:
             assert time.monotonic() < deadline, "the workers did not start storing"
             time.sleep(0.01)
-        victim = _workers(c)[0]
+        victim = c.ingest_workers()[0]
         victim.kill()  # SIGKILL, most likely in the middle of a batch
         at_kill = _count(db)
         answered = delivered(agents_flushing)  # the report ids answered 2xx
-        answered_200 = _received(c, "full", "accepted") + _received(c, "full", "duplicate")
-        survivors = _workers(c)
+        answered_200 = _full(c, "accepted") + _full(c, "duplicate")
+        survivors = c.ingest_workers()
         c.kill9()  # the API process itself now: its workers do not outlive it
         still_alive = psutil.wait_procs(survivors, timeout=10)[1]
     log = c.log.read_text()
@@ -136,7 +120,7 @@ def test_the_workers_refuse_what_the_api_refuses(tmp_path: Path) -> None:
                                                 "--print").stdout)
     path = "/api/v1/agents/reports"
     with c:
-        enrolled = _enroll(c, secret, "pc-1")
+        enrolled = c.enroll(secret, "pc-1")
         token = enrolled["token"]
 
         code, _ = post(c, path, "ma_not-a-token", gz(report(base)))
@@ -148,13 +132,13 @@ def test_the_workers_refuse_what_the_api_refuses(tmp_path: Path) -> None:
         assert (code, answer["status"]) == (200, "duplicate")
         code, answer = post(c, path, token, gz(report(base, memory={"total_bytes": "lots"})))
         assert (code, answer["field"]) == (400, "memory.total_bytes")
-        assert _workers(c), "the full reports were not stored by a worker"
+        assert c.ingest_workers(), "the full reports were not stored by a worker"
 
         muniops(c.config, "agents", "revoke", enrolled["agent_id"])  # another process
         code, _ = post(c, path, token, gz(report(base)))
         assert code == 401  # at once: the API still knew the token; the worker checks it
-        assert _received(c, "full", "accepted") == 1
-        assert _received(c, "full", "duplicate") == 1
+        assert _full(c, "accepted") == 1
+        assert _full(c, "duplicate") == 1
 
 
 def test_first_reports_racing_for_one_mac_on_two_workers_are_all_stored(
@@ -178,13 +162,13 @@ def test_first_reports_racing_for_one_mac_on_two_workers_are_all_stored(
             start.wait()
             return post(c, "/api/v1/agents/reports", token, body)
 
-        tokens = [_enroll(c, secret, f"clone-{i}")["token"]  # the workers start with it
+        tokens = [c.enroll(secret, f"clone-{i}")["token"]  # the workers start with it
                   for i in range(hosts)]
         _wait_ready(c)  # both of them, so that their transactions overlap
         start = threading.Barrier(hosts)
         with ThreadPoolExecutor(hosts) as pool:
             answers = list(pool.map(first_report, range(hosts), tokens))
-        assert len(_workers(c)) == 2
+        assert len(c.ingest_workers()) == 2
     assert [code for code, _ in answers] == [200] * hosts, answers
     assert {a["status"] for _, a in answers} == {"accepted"}
     assert len({a["asset_id"] for _, a in answers}) == 1  # one host, found by its MAC
